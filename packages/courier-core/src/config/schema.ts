@@ -1,0 +1,248 @@
+/**
+ * The configuration schema. The `courier:` section takes the Ory Kratos courier keys
+ * as they are; the other top-level sections (`redis`, `worker`, `producer`,
+ * `retention`, `log`) are Courier's own. Unknown top-level keys are ignored so that a
+ * whole Kratos config file can be pointed at; unknown keys inside a known section
+ * are errors, so typos surface at start-up.
+ */
+import { z } from 'zod';
+import { parseSmtpConnectionUri } from './smtp-uri.js';
+
+/** URI schemes accepted for templates and Jsonnet bodies. */
+export const TEMPLATE_URI_SCHEMES = ['file:', 'base64:', 'http:', 'https:'] as const;
+
+/** A `file://`, `base64://` or `http(s)://` URI. */
+export const templateUriSchema = z.string().superRefine((value, ctx) => {
+  let scheme: string;
+  try {
+    scheme = new URL(value).protocol;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be a URI: file://, base64:// or http(s)://' });
+    return;
+  }
+  if (!(TEMPLATE_URI_SCHEMES as readonly string[]).includes(scheme)) {
+    ctx.addIssue({ code: 'custom', message: `has scheme "${scheme}", expected one of file://, base64://, http(s)://` });
+  }
+});
+
+const headersSchema = z.record(z.string().min(1), z.string()).default({});
+
+/** `auth` of an HTTP request config, exactly as Kratos spells it. */
+export const httpAuthSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('basic_auth'),
+    config: z.strictObject({ user: z.string(), password: z.string() }),
+  }),
+  z.strictObject({
+    type: z.literal('api_key'),
+    config: z.strictObject({
+      name: z.string().min(1),
+      value: z.string(),
+      in: z.enum(['header', 'cookie']).default('header'),
+    }),
+  }),
+]);
+export type HttpAuthConfig = z.infer<typeof httpAuthSchema>;
+
+/** Kratos's `request_config`: where and how to POST a message, with a Jsonnet body. */
+export const requestConfigSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
+  method: z
+    .string()
+    .default('POST')
+    .transform((m) => m.toUpperCase())
+    .pipe(z.enum(['POST', 'PUT', 'PATCH', 'GET', 'DELETE'])),
+  headers: headersSchema,
+  body: templateUriSchema.optional(),
+  auth: httpAuthSchema.optional(),
+  /** Courier's own: request timeout in milliseconds (Kratos has none). */
+  timeout_ms: z.number().int().positive().max(600_000).default(10_000),
+});
+export type RequestConfig = z.infer<typeof requestConfigSchema>;
+
+const emailTemplateSchema = z.strictObject({
+  subject: templateUriSchema.optional(),
+  body: z.strictObject({ html: templateUriSchema.optional(), plaintext: templateUriSchema.optional() }).optional(),
+});
+const smsTemplateSchema = z.strictObject({
+  body: z.strictObject({ plaintext: templateUriSchema.optional() }).optional(),
+});
+const templateVariantSchema = z.strictObject({
+  email: emailTemplateSchema.optional(),
+  sms: smsTemplateSchema.optional(),
+});
+const validInvalidSchema = z.strictObject({
+  valid: templateVariantSchema.optional(),
+  invalid: templateVariantSchema.optional(),
+});
+const validOnlySchema = z.strictObject({ valid: templateVariantSchema.optional() });
+
+/** `courier.templates`, keyed as in Kratos: `<kind>.<valid|invalid>.<email|sms>...`. */
+export const templatesConfigSchema = z
+  .strictObject({
+    recovery: validInvalidSchema.optional(),
+    recovery_code: validInvalidSchema.optional(),
+    verification: validInvalidSchema.optional(),
+    verification_code: validInvalidSchema.optional(),
+    login_code: validOnlySchema.optional(),
+    registration_code: validOnlySchema.optional(),
+  })
+  .prefault({});
+export type TemplatesConfig = z.infer<typeof templatesConfigSchema>;
+
+const smtpSchema = z
+  .strictObject({
+    connection_uri: z
+      .string()
+      .superRefine((uri, ctx) => {
+        try {
+          parseSmtpConnectionUri(uri);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        }
+      })
+      .optional(),
+    client_cert_path: z.string().min(1).optional(),
+    client_key_path: z.string().min(1).optional(),
+    from_address: emailAddressOrDefault(),
+    from_name: z.string().optional(),
+    headers: headersSchema,
+    local_name: z.string().min(1).optional(),
+  })
+  .superRefine((smtp, ctx) => {
+    if ((smtp.client_cert_path === undefined) !== (smtp.client_key_path === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [smtp.client_cert_path === undefined ? 'client_cert_path' : 'client_key_path'],
+        message: 'client_cert_path and client_key_path must be set together',
+      });
+    }
+  })
+  .prefault({});
+
+function emailAddressOrDefault() {
+  return z.email({ error: 'must be a valid e-mail address' }).default('no-reply@courier.localhost');
+}
+
+const channelSchema = z.strictObject({
+  id: z.string().min(1),
+  type: z.literal('http', { error: 'only type "http" is supported for channels' }),
+  request_config: requestConfigSchema,
+});
+export type ChannelConfig = z.infer<typeof channelSchema>;
+
+/** The Kratos-compatible `courier:` section. */
+export const courierSectionSchema = z
+  .strictObject({
+    delivery_strategy: z.enum(['smtp', 'http']).default('smtp'),
+    smtp: smtpSchema,
+    http: z.strictObject({ request_config: requestConfigSchema.optional() }).prefault({}),
+    channels: z.array(channelSchema).default([]),
+    template_override_path: z.string().min(1).optional(),
+    templates: templatesConfigSchema,
+    message_retries: z.number().int().min(0).max(100).default(5),
+    /** Kratos's own worker tuning; accepted so Kratos configs load, not used. */
+    worker: z.looseObject({}).optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.delivery_strategy === 'smtp' && c.smtp.connection_uri === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['smtp', 'connection_uri'],
+        message: 'is required when delivery_strategy is "smtp"',
+      });
+    }
+    if (c.delivery_strategy === 'http' && c.http.request_config === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['http', 'request_config'],
+        message: 'is required when delivery_strategy is "http"',
+      });
+    }
+    const seen = new Set<string>();
+    c.channels.forEach((ch, i) => {
+      if (seen.has(ch.id)) {
+        ctx.addIssue({ code: 'custom', path: ['channels', i, 'id'], message: `duplicate channel id "${ch.id}"` });
+      }
+      if (ch.id === 'email') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['channels', i, 'id'],
+          message: '"email" is reserved for delivery_strategy',
+        });
+      }
+      seen.add(ch.id);
+    });
+  })
+  .prefault({});
+
+const redisSchema = z
+  .strictObject({
+    url: z.string().default('redis://127.0.0.1:6379'),
+    /** BullMQ key prefix; hash-tagged so every key of the queue lands in one Redis Cluster slot. */
+    prefix: z.string().min(1).default('{courier}'),
+    queue_name: z.string().min(1).default('courier'),
+    /** Use Redis Cluster with `url` as a seed node. */
+    cluster: z.boolean().default(false),
+  })
+  .prefault({});
+
+const workerSchema = z
+  .strictObject({
+    concurrency: z.number().int().min(1).max(10_000).default(50),
+    /** Messages per second across all workers; unset means unlimited. */
+    rate_limit_per_second: z.number().positive().optional(),
+    backoff: z
+      .strictObject({
+        base_ms: z.number().int().min(1).default(1_000),
+        max_ms: z.number().int().min(1).default(15 * 60_000),
+      })
+      .prefault({}),
+    shutdown_timeout_ms: z.number().int().min(0).default(30_000),
+    lock_duration_ms: z.number().int().min(1_000).default(30_000),
+    stalled_interval_ms: z.number().int().min(1_000).default(30_000),
+    host: z.string().default('0.0.0.0'),
+    port: z.number().int().min(0).max(65_535).default(4001),
+  })
+  .prefault({});
+
+const producerSchema = z
+  .strictObject({
+    host: z.string().default('0.0.0.0'),
+    port: z.number().int().min(0).max(65_535).default(4000),
+    api_keys: z.array(z.string().min(16, 'API keys must be at least 16 characters')).default([]),
+    body_limit_bytes: z.number().int().min(1_024).default(5 * 1024 * 1024),
+    redact_bodies: z.boolean().default(true),
+    dashboard: z
+      .strictObject({ enabled: z.boolean().default(true), read_only: z.boolean().default(false) })
+      .prefault({}),
+  })
+  .prefault({});
+
+const retentionSchema = z
+  .strictObject({
+    /** How long a sent, abandoned or cancelled message stays queryable. */
+    finished_ttl_seconds: z.number().int().min(60).default(7 * 24 * 3600),
+    /** BullMQ completed/failed job trimming. */
+    jobs_max_age_seconds: z.number().int().min(60).default(24 * 3600),
+    jobs_max_count: z.number().int().min(100).default(10_000),
+  })
+  .prefault({});
+
+const logSchema = z
+  .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+  .prefault({});
+
+/** The whole configuration file. */
+export const configSchema = z.looseObject({
+  courier: courierSectionSchema,
+  redis: redisSchema,
+  worker: workerSchema,
+  producer: producerSchema,
+  retention: retentionSchema,
+  log: logSchema,
+});
+
+/** The parsed, defaulted, frozen configuration every app receives. */
+export type CourierConfig = z.infer<typeof configSchema>;
+export type CourierSection = CourierConfig['courier'];

@@ -1,0 +1,198 @@
+/**
+ * The message model and the versioned job payload, shared by producer and worker.
+ *
+ * This module is a leaf: it imports only zod.
+ */
+import { z } from 'zod';
+
+/** Every template type Kratos's courier knows, with the same names. */
+export const TEMPLATE_TYPES = [
+  'recovery_valid',
+  'recovery_invalid',
+  'recovery_code_valid',
+  'recovery_code_invalid',
+  'verification_valid',
+  'verification_invalid',
+  'verification_code_valid',
+  'verification_code_invalid',
+  'login_code_valid',
+  'registration_code_valid',
+] as const;
+
+/** A Kratos template type, e.g. `recovery_code_valid`. */
+export type TemplateType = (typeof TEMPLATE_TYPES)[number];
+export const templateTypeSchema = z.enum(TEMPLATE_TYPES);
+
+/** `email` or `sms`, as Kratos's `message_type`. */
+export const MESSAGE_TYPES = ['email', 'sms'] as const;
+export type MessageType = (typeof MESSAGE_TYPES)[number];
+export const messageTypeSchema = z.enum(MESSAGE_TYPES);
+
+/**
+ * Lifecycle states (DESIGN.md): queued -> processing -> sent, or error (a retry is
+ * scheduled) -> ... -> abandoned. `cancelled` is a message removed while still queued.
+ */
+export const MESSAGE_STATUSES = ['queued', 'processing', 'sent', 'error', 'abandoned', 'cancelled'] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+export const messageStatusSchema = z.enum(MESSAGE_STATUSES);
+
+/** Statuses after which nothing more happens to a message on its own. */
+export const FINAL_STATUSES: ReadonlySet<MessageStatus> = new Set(['sent', 'abandoned', 'cancelled']);
+
+/** An e-mail address as accepted for a recipient (zod's pragmatic address rule). */
+export const emailAddressSchema = z.email({ error: 'must be a valid e-mail address' });
+
+/** A phone number or other SMS address: non-empty, no whitespace or control characters. */
+export const smsRecipientSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(64)
+  .regex(/^[^\s\p{Cc}]+$/u, 'must not contain whitespace or control characters');
+
+/**
+ * Template data, with the field names Kratos uses in its JSON (`to`, `recovery_url`,
+ * ...). Unknown fields are kept: custom templates may use them.
+ */
+export const templateDataSchema = z.looseObject({
+  to: z.string().optional(),
+  recovery_url: z.string().optional(),
+  recovery_code: z.string().optional(),
+  verification_url: z.string().optional(),
+  verification_code: z.string().optional(),
+  login_code: z.string().optional(),
+  registration_code: z.string().optional(),
+  identity: z.record(z.string(), z.unknown()).optional(),
+  request_url: z.string().optional(),
+  transient_payload: z.record(z.string(), z.unknown()).optional(),
+  expires_in_minutes: z.number().int().nonnegative().optional(),
+});
+export type TemplateData = z.infer<typeof templateDataSchema>;
+
+/** Fields of template data that hold one-time secrets and must never be logged. */
+export const SECRET_TEMPLATE_FIELDS = [
+  'recovery_code',
+  'verification_code',
+  'login_code',
+  'registration_code',
+  'recovery_url',
+  'verification_url',
+] as const;
+
+const errorSummarySchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  retryable: z.boolean(),
+});
+
+/** One delivery attempt, as Kratos's `dispatches[]`. */
+export const dispatchSchema = z.object({
+  at: z.iso.datetime(),
+  status: z.enum(['success', 'failed']),
+  error: errorSummarySchema.optional(),
+});
+export type Dispatch = z.infer<typeof dispatchSchema>;
+
+/** Fields shared by every way of describing a message's content. */
+const contentShape = {
+  subject: z.string().max(998).optional(),
+  body: z.string().max(1_000_000).optional(),
+  html_body: z.string().max(2_000_000).optional(),
+  template_type: templateTypeSchema.optional(),
+  template_data: templateDataSchema.optional(),
+};
+
+/**
+ * A message as a client hands it to Courier: either `template_type` (+ `template_data`)
+ * or raw `body` (+ `subject`, `html_body` for e-mail). `channel` defaults to the type.
+ */
+export const newMessageSchema = z
+  .strictObject({
+    type: messageTypeSchema.default('email'),
+    channel: z.string().min(1).max(64).optional(),
+    recipient: z.string().min(1).max(320),
+    ...contentShape,
+  })
+  .superRefine((m, ctx) => {
+    const check = m.type === 'email' ? emailAddressSchema : smsRecipientSchema;
+    const r = check.safeParse(m.recipient);
+    if (!r.success) {
+      ctx.addIssue({ code: 'custom', path: ['recipient'], message: r.error.issues[0]?.message ?? 'invalid recipient' });
+    }
+    if (m.template_type === undefined && m.body === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['body'], message: 'either template_type or body is required' });
+    }
+    if (m.template_type !== undefined && (m.body !== undefined || m.subject !== undefined || m.html_body !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['template_type'],
+        message: 'give either template_type or subject/body/html_body, not both',
+      });
+    }
+    if (m.type === 'email' && m.template_type === undefined && m.subject === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['subject'], message: 'an e-mail without a template needs a subject' });
+    }
+    if (m.type === 'sms' && m.html_body !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['html_body'], message: 'an SMS has no HTML body' });
+    }
+  });
+export type NewMessage = z.input<typeof newMessageSchema>;
+export type ValidNewMessage = z.output<typeof newMessageSchema>;
+
+/**
+ * The BullMQ job payload, version 1. Parsed by the producer before `add` and again
+ * by the worker before processing, so a payload from an incompatible producer is
+ * rejected rather than half-processed.
+ */
+export const jobPayloadSchema = z.strictObject({
+  v: z.literal(1),
+  id: z.string().min(1).max(128),
+  type: messageTypeSchema,
+  channel: z.string().min(1).max(64),
+  recipient: z.string().min(1).max(320),
+  ...contentShape,
+  created_at: z.iso.datetime(),
+});
+export type JobPayload = z.infer<typeof jobPayloadSchema>;
+
+/** A message with its tracking state, as stored and as returned by the API. */
+export const messageSchema = z.object({
+  id: z.string(),
+  type: messageTypeSchema,
+  channel: z.string(),
+  recipient: z.string(),
+  subject: z.string().optional(),
+  body: z.string().optional(),
+  html_body: z.string().optional(),
+  template_type: templateTypeSchema.optional(),
+  template_data: templateDataSchema.optional(),
+  status: messageStatusSchema,
+  send_count: z.number().int().nonnegative(),
+  dispatches: z.array(dispatchSchema),
+  created_at: z.iso.datetime(),
+  updated_at: z.iso.datetime(),
+});
+export type Message = z.infer<typeof messageSchema>;
+
+/**
+ * Build a job payload from a validated new message.
+ *
+ * @param input - A message that passed {@link newMessageSchema}.
+ * @param id - The message id (generated by the producer).
+ * @param now - Creation time.
+ */
+export function toJobPayload(input: ValidNewMessage, id: string, now: Date = new Date()): JobPayload {
+  const payload: JobPayload = {
+    v: 1,
+    id,
+    type: input.type,
+    channel: input.channel ?? input.type,
+    recipient: input.recipient,
+    created_at: now.toISOString(),
+  };
+  if (input.subject !== undefined) payload.subject = input.subject;
+  if (input.body !== undefined) payload.body = input.body;
+  if (input.html_body !== undefined) payload.html_body = input.html_body;
+  if (input.template_type !== undefined) payload.template_type = input.template_type;
+  if (input.template_data !== undefined) payload.template_data = input.template_data;
+  return jobPayloadSchema.parse(payload);
+}

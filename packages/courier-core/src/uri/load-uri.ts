@@ -1,0 +1,89 @@
+/**
+ * Loading template sources from the URIs Kratos accepts: `file://`, `base64://`
+ * and `http(s)://`. Shared by the template registry and the Jsonnet body loader.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { TemplateError } from '../errors.js';
+
+/** The text behind a URI, with a version stamp that changes when the source does. */
+export interface LoadedSource {
+  readonly text: string;
+  /** For files: modification time and size; for base64: constant; for http: ETag or content hash. */
+  readonly version: string;
+}
+
+/** Resolve a `file://` URI, accepting Kratos's relative form `file://./x` (relative to the working directory). */
+export function filePathOf(uri: string): string {
+  const rest = uri.slice('file://'.length);
+  if (rest.startsWith('/')) return fileURLToPath(uri);
+  return decodeURIComponent(rest);
+}
+
+/**
+ * Cheap change check: the version a URI would load with now, or undefined when it
+ * cannot be known without loading (http). Used to pick up changed template files.
+ */
+export async function currentVersion(uri: string): Promise<string | undefined> {
+  if (uri.startsWith('file://')) {
+    const st = await stat(filePathOf(uri)).catch(() => undefined);
+    return st === undefined ? 'missing' : `${st.mtimeMs}:${st.size}`;
+  }
+  if (uri.startsWith('base64://')) return 'static';
+  return undefined;
+}
+
+/**
+ * Load the text behind a template URI.
+ *
+ * @param timeoutMs - Timeout for http(s) fetches.
+ * @throws TemplateError `TEMPLATE_LOAD_FAILED` naming the scheme and reason (never the URI's userinfo).
+ */
+export async function loadUri(uri: string, timeoutMs = 10_000): Promise<LoadedSource> {
+  if (uri.startsWith('file://')) {
+    const path = filePathOf(uri);
+    try {
+      const [text, st] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
+      return { text, version: `${st.mtimeMs}:${st.size}` };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      throw new TemplateError('TEMPLATE_LOAD_FAILED', `cannot read template file ${path} (${code})`, { cause: err });
+    }
+  }
+  if (uri.startsWith('base64://')) {
+    const b64 = uri.slice('base64://'.length);
+    if (!/^[A-Za-z0-9+/=_-]*$/.test(b64)) {
+      throw new TemplateError('TEMPLATE_LOAD_FAILED', 'base64:// template is not valid base64');
+    }
+    return { text: Buffer.from(b64, 'base64').toString('utf8'), version: 'static' };
+  }
+  if (uri.startsWith('http://') || uri.startsWith('https://')) {
+    const url = new URL(uri);
+    const safe = `${url.protocol}//${url.host}${url.pathname}`;
+    let res: Response;
+    try {
+      res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+    } catch (err) {
+      throw new TemplateError('TEMPLATE_LOAD_FAILED', `cannot fetch template ${safe}: ${(err as Error).name}`, {
+        cause: err,
+      });
+    }
+    if (!res.ok) {
+      throw new TemplateError('TEMPLATE_LOAD_FAILED', `cannot fetch template ${safe}: HTTP ${res.status}`);
+    }
+    const text = await res.text();
+    return { text, version: res.headers.get('etag') ?? `len:${text.length}:${hash(text)}` };
+  }
+  const scheme = uri.split(':')[0] ?? '';
+  throw new TemplateError('TEMPLATE_LOAD_FAILED', `unsupported template URI scheme "${scheme}:"`);
+}
+
+function hash(s: string): string {
+  // FNV-1a: only a change detector, not security.
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16);
+}
