@@ -9,3 +9,19 @@ export { envKeys, type EnvKey } from './config/env.js';
 export { parseSmtpConnectionUri, type SmtpConnection, type SmtpTlsMode } from './config/smtp-uri.js';
 export type { DeliveryContext, DeliveryResult, DeliveryStrategy, OutboundMessage } from './delivery/strategy.js';
 export { loadUri, currentVersion, type LoadedSource } from './uri/load-uri.js';
+export { computeBackoffMs, attemptsFor, type BackoffPolicy } from './retry/backoff.js';
+export { createDeliveryChannels, createStrategyByName, DELIVERY_STRATEGY_NAMES, type DeliveryChannels } from './delivery/registry.js';
+export { createLogger, REDACTED_PATHS, type CreateLoggerOptions, type Logger } from './logging/logger.js';
+export {
+  createTemplateRegistry,
+  type RenderedContent,
+  type TemplateRegistry,
+  type TemplateRegistryOptions,
+} from './templates/registry.js';
+export { TEMPLATE_CATALOG } from './templates/catalog.js';
+export { createSmtpStrategy, type SmtpStrategyOptions } from './delivery/smtp.js';
+export { createHttpStrategy, type HttpStrategyOptions } from './delivery/http.js';
+export { classifySmtpError } from './delivery/smtp-errors.js';
+export { classifyHttpResponse, classifyFetchError, parseRetryAfter } from './delivery/http-errors.js';
+export { createJsonnetBatchRenderer, type JsonnetBatchRenderer } from './jsonnet/batch-renderer.js';
+export { buildJsonnetContext } from './jsonnet/context.js';

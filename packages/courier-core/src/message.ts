@@ -1,8 +1,9 @@
 /**
  * The message model and the versioned job payload, shared by producer and worker.
  *
- * This module is a leaf: it imports only zod.
+ * This module is a leaf: it imports only zod and uuid.
  */
+import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
 
 /** Every template type Kratos's courier knows, with the same names. */
@@ -196,3 +197,14 @@ export function toJobPayload(input: ValidNewMessage, id: string, now: Date = new
   if (input.template_data !== undefined) payload.template_data = input.template_data;
   return jobPayloadSchema.parse(payload);
 }
+
+/**
+ * A new message id: a UUIDv7 (Kratos's message ids are UUIDs). Its text sorts by
+ * creation time, which the message indexes use for newest-first, stable pagination.
+ */
+export function newMessageId(): string {
+  return uuidv7();
+}
+
+/** A message id as accepted from clients (any UUID). */
+export const messageIdSchema = z.uuid({ error: 'must be a UUID' });

@@ -3,7 +3,8 @@
  * environment variable named after its path, upper-cased and joined with `_`
  * (`courier.smtp.connection_uri` -> `COURIER_SMTP_CONNECTION_URI`,
  * `redis.url` -> `REDIS_URL`). Objects, arrays and unions take JSON; arrays of
- * strings also take a comma-separated list.
+ * strings also take a comma-separated list. A nested section (below the top level)
+ * can also be given whole as JSON, e.g. `COURIER_HTTP_REQUEST_CONFIG='{"url":...}'`.
  */
 import type { z } from 'zod';
 import type { ConfigIssue } from '../errors.js';
@@ -58,7 +59,9 @@ export function envKeys(schema: z.ZodType, path: readonly string[] = []): EnvKey
   switch (def.type) {
     case 'object': {
       const shape = (s as unknown as { shape: Record<string, z.ZodType> }).shape;
-      return Object.entries(shape).flatMap(([k, v]) => envKeys(v, [...path, k]));
+      const leaves = Object.entries(shape).flatMap(([k, v]) => envKeys(v, [...path, k]));
+      // A whole nested section can be given as JSON too; its leaves, listed after it, still win.
+      return path.length > 1 ? [{ path, variable, kind: 'json' as const }, ...leaves] : leaves;
     }
     case 'string':
     case 'enum':

@@ -40,8 +40,11 @@ function readConfigFile(path: string): Record<string, unknown> {
     // The YAML library's own message quotes the offending line, which may hold a
     // password, so only the position is reported.
     if (err instanceof YAMLParseError) {
-      const pos = err.linePos?.[0];
-      const at = pos === undefined ? '' : ` at line ${pos.line}, column ${pos.col}`;
+      const offset = err.pos[0];
+      const before = text.slice(0, offset);
+      const line = before.split('\n').length;
+      const col = offset - before.lastIndexOf('\n');
+      const at = ` at line ${line}, column ${col}`;
       throw new ConfigError(`config file ${path} is not valid YAML or JSON${at} (${err.code})`);
     }
     throw new ConfigError(`config file ${path} is not valid YAML or JSON`);

@@ -1,0 +1,204 @@
+/**
+ * Composition of a worker process: Redis connections, the message store,
+ * templates, delivery channels, the BullMQ worker, operations endpoints and the
+ * index janitor. `startWorker` wires them; `stop` drains and releases them.
+ */
+import { Queue, Worker, type Job } from 'bullmq';
+import {
+  computeBackoffMs,
+  createDeliveryChannels,
+  createTemplateRegistry,
+  DeliveryError,
+  MESSAGE_STATUSES,
+  type CourierConfig,
+  type JobPayload,
+  type Logger,
+} from '@courier/core';
+import {
+  closeRedisConnection,
+  COURIER_BACKOFF_TYPE,
+  createIndexPruner,
+  createMessageStore,
+  createRedisConnection,
+  isFinal,
+} from '@courier/store';
+import { startHealthServer } from './ops/health-server.js';
+import { createWorkerMetrics } from './ops/metrics.js';
+import { createProcessor, type ProcessResult } from './pipeline/process-job.js';
+
+/** A running worker. */
+export interface RunningWorker {
+  /** Port of the health/metrics server. */
+  readonly healthPort: number;
+  /**
+   * Stop taking jobs, wait up to `worker.shutdown_timeout_ms` for in-flight ones,
+   * then release everything. Jobs still running at the deadline are abandoned to
+   * BullMQ's stalled-job recovery (another worker re-runs them).
+   */
+  stop(): Promise<void>;
+}
+
+const JANITOR_INTERVAL_MS = 60_000;
+const VERIFY_RETRY_MS = 5_000;
+
+/** Start a worker process's components. Rejects when templates or config are bad. */
+export async function startWorker(config: CourierConfig, logger: Logger): Promise<RunningWorker> {
+  const templates = createTemplateRegistry({
+    templates: config.courier.templates,
+    overridePath: config.courier.template_override_path,
+  });
+  // Bad templates fail at start-up, not at send time.
+  await templates.preload();
+  const channels = createDeliveryChannels(config.courier);
+
+  const connection = createRedisConnection(config.redis, 'wait', 'courier-worker');
+  const opsConnection = createRedisConnection(config.redis, 'fail-fast', 'courier-worker-ops');
+  for (const [name, c] of [['redis', connection], ['redis-ops', opsConnection]] as const) {
+    c.on('error', (err: Error) => logger.warn({ connection: name, error: err.message }, 'redis connection error'));
+  }
+  const store = createMessageStore(connection, config.redis.prefix, {
+    finishedTtlSeconds: config.retention.finished_ttl_seconds,
+  });
+  const opsQueue = new Queue(config.redis.queue_name, { connection: opsConnection, prefix: config.redis.prefix });
+  opsQueue.on('error', () => undefined);
+  const opsStore = createMessageStore(opsConnection, config.redis.prefix, {
+    finishedTtlSeconds: config.retention.finished_ttl_seconds,
+  });
+
+  const metrics = createWorkerMetrics({
+    jobCounts: () => opsQueue.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'completed', 'failed'),
+    async statusCounts() {
+      const pipeline = opsConnection.pipeline();
+      for (const s of MESSAGE_STATUSES) pipeline.zcard(opsStore.keys.statusIndex(s));
+      const res = (await pipeline.exec()) ?? [];
+      return Object.fromEntries(MESSAGE_STATUSES.map((s, i) => [s, Number(res[i]?.[1] ?? 0)]));
+    },
+  });
+
+  let verified = false;
+  let verifyError = 'not verified yet';
+  let verifyTimer: NodeJS.Timeout | undefined;
+  const verify = async (): Promise<void> => {
+    try {
+      await channels.verifyAll();
+      verified = true;
+      logger.info({ channels: channels.ids }, 'delivery channels verified');
+    } catch (err) {
+      verifyError = (err as Error).message;
+      logger.warn({ error: verifyError }, 'delivery channel verification failed; retrying');
+      verifyTimer = setTimeout(() => void verify(), VERIFY_RETRY_MS);
+    }
+  };
+  void verify();
+
+  const policy = { baseMs: config.worker.backoff.base_ms, maxMs: config.worker.backoff.max_ms };
+  const rate = config.worker.rate_limit_per_second;
+  const processor = createProcessor({ store, channels, templates, metrics, logger });
+  const worker = new Worker<JobPayload, ProcessResult>(config.redis.queue_name, processor, {
+    connection,
+    prefix: config.redis.prefix,
+    concurrency: config.worker.concurrency,
+    autorun: false,
+    lockDuration: config.worker.lock_duration_ms,
+    stalledInterval: config.worker.stalled_interval_ms,
+    // A job whose worker keeps dying is re-run a few times before it is given up.
+    maxStalledCount: 3,
+    ...(rate === undefined
+      ? {}
+      : { limiter: rate >= 1 ? { max: Math.floor(rate), duration: 1_000 } : { max: 1, duration: Math.ceil(1_000 / rate) } }),
+    removeOnComplete: { age: config.retention.jobs_max_age_seconds, count: config.retention.jobs_max_count },
+    removeOnFail: { age: config.retention.jobs_max_age_seconds, count: config.retention.jobs_max_count },
+    settings: {
+      backoffStrategy: (attemptsMade: number, type?: string, err?: Error) => {
+        if (type !== COURIER_BACKOFF_TYPE) return 0;
+        const retryAfterMs = err instanceof DeliveryError ? err.retryAfterMs : undefined;
+        return computeBackoffMs(policy, attemptsMade, retryAfterMs);
+      },
+    },
+  });
+  worker.on('error', (err) => logger.error({ error: err.message }, 'worker error'));
+  // A job BullMQ fails without our processor recording it (stalled too often):
+  // record it as abandoned so no message stays in `processing`.
+  worker.on('failed', (job: Job<JobPayload> | undefined, err: Error) => {
+    if (job === undefined || !/stalled/i.test(err.message)) return;
+    void (async () => {
+      const current = await store.get(job.data.id);
+      if (current === undefined || isFinal(current.status)) return;
+      await store.finish(job.data, {
+        status: 'abandoned',
+        dispatch: { at: new Date().toISOString(), status: 'failed', error: { code: 'STALLED', message: err.message, retryable: false } },
+      });
+      logger.error({ message_id: job.data.id }, 'job stalled too many times; message abandoned');
+    })().catch((e: unknown) => logger.error({ error: (e as Error).message }, 'could not record stalled job'));
+  });
+
+  const pruner = createIndexPruner(connection, store.keys);
+  let janitorBusy = false;
+  const janitor = setInterval(() => {
+    if (janitorBusy) return;
+    janitorBusy = true;
+    void (async () => {
+      // One worker of the fleet prunes per interval.
+      const lock = await opsConnection.set(`${store.keys.prefix}:courier:janitor`, String(process.pid), 'PX', JANITOR_INTERVAL_MS - 1_000, 'NX');
+      if (lock === 'OK') {
+        const removed = await pruner.runOnce();
+        if (removed > 0) logger.info({ removed }, 'pruned expired ids from indexes');
+      }
+    })()
+      .catch((err: unknown) => logger.warn({ error: (err as Error).message }, 'index pruning failed'))
+      .finally(() => {
+        janitorBusy = false;
+      });
+  }, JANITOR_INTERVAL_MS);
+  janitor.unref();
+
+  const { server, port } = await startHealthServer({
+    host: config.worker.host,
+    port: config.worker.port,
+    registry: metrics.registry,
+    checks: {
+      redis: async () => {
+        await opsConnection.ping();
+      },
+      delivery: async () => {
+        if (!verified) throw new Error(verifyError);
+      },
+    },
+  });
+
+  void worker.run().catch((err: unknown) => logger.fatal({ error: (err as Error).message }, 'worker stopped'));
+  logger.info(
+    { health_port: port, concurrency: config.worker.concurrency, queue: config.redis.queue_name, channels: channels.ids },
+    'courier worker started',
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    healthPort: port,
+    stop() {
+      stopping ??= (async () => {
+        logger.info({ timeout_ms: config.worker.shutdown_timeout_ms }, 'draining in-flight jobs');
+        clearInterval(janitor);
+        clearTimeout(verifyTimer);
+        let timer: NodeJS.Timeout | undefined;
+        const drained = await Promise.race([
+          worker.close().then(() => true),
+          new Promise<boolean>((resolve) => {
+            timer = setTimeout(() => resolve(false), config.worker.shutdown_timeout_ms);
+          }),
+        ]);
+        clearTimeout(timer);
+        if (!drained) {
+          logger.warn('drain timed out; leaving unfinished jobs to stalled-job recovery');
+          await worker.close(true);
+        }
+        await server.close();
+        await channels.closeAll();
+        await opsQueue.close().catch(() => undefined);
+        await Promise.all([closeRedisConnection(connection), closeRedisConnection(opsConnection)]);
+        logger.info({ drained }, 'courier worker stopped');
+      })();
+      return stopping;
+    },
+  };
+}

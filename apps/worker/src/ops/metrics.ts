@@ -1,0 +1,81 @@
+/**
+ * Prometheus metrics of a worker: messages by outcome, attempt durations, queue
+ * depth by state and messages by status (read from Redis at scrape time).
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** What the metrics read from Redis at scrape time. */
+export interface MetricsSources {
+  jobCounts(): Promise<Record<string, number>>;
+  statusCounts(): Promise<Record<string, number>>;
+}
+
+/** The worker's metrics. */
+export interface WorkerMetrics {
+  readonly registry: Registry;
+  /** Count a status a message reached in this worker. */
+  recordStatus(status: string, channel: string, templateType: string | undefined): void;
+  /** Observe one attempt's duration. */
+  observeAttempt(channel: string, outcome: 'success' | 'failed', seconds: number): void;
+}
+
+const SCRAPE_TIMEOUT_MS = 1_000;
+
+async function withTimeout<T>(p: Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), SCRAPE_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([p.catch(() => undefined), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Create the registry and metrics. */
+export function createWorkerMetrics(sources: MetricsSources): WorkerMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'courier_worker_' });
+  const messages = new Counter({
+    name: 'courier_messages_total',
+    help: 'Messages that reached a status in this worker, by status, channel and template type',
+    labelNames: ['status', 'channel', 'template_type'] as const,
+    registers: [registry],
+  });
+  const attempts = new Histogram({
+    name: 'courier_attempt_duration_seconds',
+    help: 'Duration of delivery attempts (render + send), by channel and outcome',
+    labelNames: ['channel', 'outcome'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'courier_queue_jobs',
+    help: 'Jobs in the courier queue by BullMQ state (read at scrape time)',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    async collect() {
+      const counts = await withTimeout(sources.jobCounts());
+      if (counts === undefined) return;
+      for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+    },
+  });
+  new Gauge({
+    name: 'courier_messages',
+    help: 'Tracked messages by status (read at scrape time; finished ones until retention expires them)',
+    labelNames: ['status'] as const,
+    registers: [registry],
+    async collect() {
+      const counts = await withTimeout(sources.statusCounts());
+      if (counts === undefined) return;
+      for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
+    },
+  });
+  return {
+    registry,
+    recordStatus: (status, channel, templateType) =>
+      messages.inc({ status, channel, template_type: templateType ?? 'raw' }),
+    observeAttempt: (channel, outcome, seconds) => attempts.observe({ channel, outcome }, seconds),
+  };
+}

@@ -1,0 +1,14 @@
+/**
+ * The one place where a permanent delivery failure becomes BullMQ's
+ * `UnrecoverableError` (DESIGN.md), so BullMQ stops retrying it.
+ */
+import { UnrecoverableError } from 'bullmq';
+import type { ErrorSummary } from '@courier/core';
+
+/** The error to throw from the processor for a failed attempt. */
+export function errorForBullmq(err: unknown, summary: ErrorSummary): Error {
+  if (!summary.retryable) {
+    return new UnrecoverableError(`${summary.code}: ${summary.message}`);
+  }
+  return err instanceof Error ? err : new Error(`${summary.code}: ${summary.message}`);
+}

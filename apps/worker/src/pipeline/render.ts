@@ -1,0 +1,25 @@
+/**
+ * Render step: turn a job payload into the message a strategy delivers. A
+ * templated message is rendered from its template type and data; a raw message
+ * goes out as given.
+ */
+import type { JobPayload, OutboundMessage, TemplateRegistry } from '@courier/core';
+
+/** Render a payload. Rejects with a (permanent) TemplateError when the template fails. */
+export async function renderPayload(payload: JobPayload, templates: TemplateRegistry): Promise<OutboundMessage> {
+  const base = {
+    id: payload.id,
+    type: payload.type,
+    channel: payload.channel,
+    recipient: payload.recipient,
+    template_type: payload.template_type,
+    template_data: payload.template_data,
+  };
+  if (payload.template_type === undefined) {
+    return { ...base, subject: payload.subject, body: payload.body ?? '', html_body: payload.html_body };
+  }
+  // Kratos fills `to` with the recipient; templates may rely on it.
+  const data = { to: payload.recipient, ...payload.template_data };
+  const content = await templates.render(payload.type, payload.template_type, data);
+  return { ...base, template_data: data, subject: content.subject, body: content.body, html_body: content.html_body };
+}

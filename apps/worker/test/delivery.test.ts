@@ -1,0 +1,224 @@
+/**
+ * Worker behaviour against real peers: Redis, an SMTP sink, an HTTP sink, and the
+ * worker itself as a child process.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startHttpSink, startSmtpSink, type HttpSink, type SmtpSink } from '@courier/testkit';
+import { createDeployment, merge, type Deployment } from './support/deployment.js';
+import { spawnWorker, type WorkerProcess } from './support/worker-process.js';
+
+const SMS_BODY = Buffer.from('function(ctx) { to: ctx.recipient, text: ctx.body }').toString('base64');
+
+let smtp: SmtpSink;
+let http: HttpSink;
+const deployments: Deployment[] = [];
+const workers: WorkerProcess[] = [];
+
+beforeAll(async () => {
+  smtp = await startSmtpSink({ tls: 'none' });
+  http = await startHttpSink();
+});
+
+afterEach(async () => {
+  for (const w of workers.splice(0)) {
+    if (w.child.exitCode === null && w.child.signalCode === null) w.kill('SIGKILL');
+    await w.exited;
+  }
+  for (const d of deployments.splice(0)) await d.cleanup();
+  smtp.setResponder(undefined);
+  http.setResponder(() => undefined);
+});
+
+afterAll(async () => {
+  await smtp.close();
+  await http.close();
+});
+
+async function deployment(overrides: Record<string, unknown> = {}): Promise<Deployment> {
+  const d = await createDeployment(
+    merge(
+      {
+        courier: {
+          smtp: { connection_uri: `smtp://127.0.0.1:${smtp.port}/?disable_starttls=true`, from_address: 'courier@example.com' },
+          channels: [{ id: 'sms', type: 'http', request_config: { url: `${http.url}/sms`, body: `base64://${SMS_BODY}` } }],
+          message_retries: 3,
+        },
+      },
+      overrides,
+    ),
+  );
+  deployments.push(d);
+  return d;
+}
+
+async function worker(d: Deployment): Promise<WorkerProcess> {
+  const w = await spawnWorker(d.configPath);
+  workers.push(w);
+  return w;
+}
+
+function mailsTo(recipient: string) {
+  return smtp.received.filter((m) => m.envelope.to.includes(recipient));
+}
+
+describe('delivery', () => {
+  it('delivers a templated e-mail and a templated SMS, records them sent, and reports health and metrics', async () => {
+    const d = await deployment();
+    const w = await worker(d);
+    const email = `happy-${Date.now()}@example.com`;
+    const phone = `+1555${Date.now() % 10_000_000}`;
+    const [mail, sms] = await d.enqueue([
+      { type: 'email', recipient: email, template_type: 'recovery_code_valid', template_data: { recovery_code: '918273' } },
+      { type: 'sms', recipient: phone, template_type: 'login_code_valid', template_data: { login_code: '554433' } },
+    ]);
+    await d.waitForStatuses((c) => c['sent'] === 2);
+
+    const received = mailsTo(email);
+    expect(received).toHaveLength(1);
+    expect(received[0]?.parsed?.text).toContain('918273');
+    expect(received[0]?.parsed?.html).toContain('918273');
+    const smsRequests = http.requests.filter((r) => r.body.includes(phone));
+    expect(smsRequests).toHaveLength(1);
+    expect(JSON.parse(smsRequests[0]?.body ?? '{}')).toMatchObject({ to: phone });
+    expect(smsRequests[0]?.body).toContain('554433');
+
+    for (const p of [mail, sms]) {
+      const m = await d.store.get(p!.id);
+      expect(m).toMatchObject({ status: 'sent', send_count: 1 });
+      expect(m?.dispatches).toEqual([expect.objectContaining({ status: 'success' })]);
+    }
+
+    const ready = await fetch(`http://127.0.0.1:${w.healthPort}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${w.healthPort}/health/alive`)).status).toBe(200);
+    const metrics = await (await fetch(`http://127.0.0.1:${w.healthPort}/metrics`)).text();
+    expect(metrics).toMatch(/courier_messages_total\{status="sent",channel="email",template_type="recovery_code_valid"\} 1/);
+    expect(metrics).toMatch(/courier_messages_total\{status="sent",channel="sms",template_type="login_code_valid"\} 1/);
+    expect(metrics).toMatch(/courier_attempt_duration_seconds_count\{channel="email",outcome="success"\} 1/);
+    expect(metrics).toMatch(/courier_messages\{status="sent"\} 2/);
+    expect(metrics).toMatch(/courier_queue_jobs\{state="completed"\} 2/);
+    // Logs carry the message id and outcome, never the one-time codes.
+    expect(w.lines.some((l) => l['message_id'] === mail!.id && l['outcome'] === 'sent')).toBe(true);
+    expect(JSON.stringify(w.lines)).not.toContain('918273');
+    expect(JSON.stringify(w.lines)).not.toContain('554433');
+  });
+
+  it('retries an SMTP 4xx reply with backoff, then sends', async () => {
+    const d = await deployment();
+    await worker(d);
+    const email = `greylisted-${Date.now()}@example.com`;
+    let refusals = 0;
+    smtp.setResponder((mail) => {
+      if (mail.to.includes(email) && refusals < 2) {
+        refusals++;
+        return { code: 451, message: '4.7.1 Greylisted, try again later' };
+      }
+      return undefined;
+    });
+    const [p] = await d.enqueue([{ type: 'email', recipient: email, subject: 'Hello', body: 'raw body' }]);
+    await d.waitForStatuses((c) => c['sent'] === 1);
+    const m = await d.store.get(p!.id);
+    expect(m?.send_count).toBe(3);
+    expect(m?.dispatches.map((x) => x.status)).toEqual(['failed', 'failed', 'success']);
+    expect(m?.dispatches[0]?.error).toMatchObject({ code: 'SMTP_TRANSIENT', retryable: true });
+    expect(m?.dispatches[0]?.error?.message).toContain('451');
+    expect(mailsTo(email)).toHaveLength(1);
+  });
+
+  it('abandons a message after one attempt on an SMTP 5xx reply', async () => {
+    const d = await deployment();
+    await worker(d);
+    const email = `unknown-${Date.now()}@example.com`;
+    smtp.setResponder((mail) => (mail.to.includes(email) ? { code: 550, message: '5.1.1 No such user' } : undefined));
+    const [p] = await d.enqueue([{ type: 'email', recipient: email, subject: 'Hello', body: 'raw body' }]);
+    await d.waitForStatuses((c) => c['abandoned'] === 1);
+    // Give a wrongly scheduled retry the time to happen.
+    await new Promise((r) => setTimeout(r, 600));
+    const m = await d.store.get(p!.id);
+    expect(m?.status).toBe('abandoned');
+    expect(m?.send_count).toBe(1);
+    expect(m?.dispatches[0]?.error).toMatchObject({ code: 'SMTP_PERMANENT', retryable: false });
+    expect(mailsTo(email)).toHaveLength(0);
+  });
+
+  it('abandons after message_retries + 1 attempts of transient failures', async () => {
+    const d = await deployment({ courier: { message_retries: 2 } });
+    await worker(d);
+    const email = `always-busy-${Date.now()}@example.com`;
+    smtp.setResponder((mail) => (mail.to.includes(email) ? { code: 421, message: 'busy' } : undefined));
+    const [p] = await d.enqueue([{ type: 'email', recipient: email, subject: 'Hi', body: 'b' }]);
+    await d.waitForStatuses((c) => c['abandoned'] === 1);
+    const m = await d.store.get(p!.id);
+    expect(m?.send_count).toBe(3);
+    expect(m?.dispatches.map((x) => x.error?.code)).toEqual(['SMTP_TRANSIENT', 'SMTP_TRANSIENT', 'SMTP_TRANSIENT']);
+  });
+
+  it('retries HTTP 500 and abandons HTTP 400 at once', async () => {
+    const d = await deployment();
+    await worker(d);
+    const flaky = `+1555000${Date.now() % 1000}1`;
+    const rejected = `+1555000${Date.now() % 1000}2`;
+    let failures = 0;
+    http.setResponder((req) => {
+      if (req.body.includes(flaky) && failures < 2) {
+        failures++;
+        return { status: 500, body: 'upstream exploded' };
+      }
+      if (req.body.includes(rejected)) return { status: 400, body: '{"error":"invalid number"}' };
+      return undefined;
+    });
+    const [a, b] = await d.enqueue([
+      { type: 'sms', recipient: flaky, body: 'flaky' },
+      { type: 'sms', recipient: rejected, body: 'rejected' },
+    ]);
+    await d.waitForStatuses((c) => c['sent'] === 1 && c['abandoned'] === 1);
+    const ma = await d.store.get(a!.id);
+    expect(ma).toMatchObject({ status: 'sent', send_count: 3 });
+    expect(ma?.dispatches[0]?.error).toMatchObject({ retryable: true });
+    const mb = await d.store.get(b!.id);
+    expect(mb).toMatchObject({ status: 'abandoned', send_count: 1 });
+    expect(mb?.dispatches[0]?.error).toMatchObject({ retryable: false });
+    expect(mb?.dispatches[0]?.error?.message).toContain('400');
+  });
+
+  it('waits for Retry-After on HTTP 429 instead of the (shorter) backoff', async () => {
+    const d = await deployment();
+    await worker(d);
+    const phone = `+1555111${Date.now() % 10_000}`;
+    let limited = false;
+    http.setResponder((req) => {
+      if (req.body.includes(phone) && !limited) {
+        limited = true;
+        return { status: 429, headers: { 'Retry-After': '2' }, body: 'slow down' };
+      }
+      return undefined;
+    });
+    const [p] = await d.enqueue([{ type: 'sms', recipient: phone, body: 'patience' }]);
+    await d.waitForStatuses((c) => c['sent'] === 1, 20_000);
+    const attempts = http.requests.filter((r) => r.body.includes(phone));
+    expect(attempts).toHaveLength(2);
+    const gap = attempts[1]!.receivedAt.getTime() - attempts[0]!.receivedAt.getTime();
+    // Backoff alone would be <= 250 ms in this deployment.
+    expect(gap).toBeGreaterThanOrEqual(1_900);
+    expect((await d.store.get(p!.id))?.dispatches[0]?.error?.code).toMatch(/HTTP/);
+  });
+});
+
+describe('shutdown', () => {
+  it('drains in-flight jobs on SIGTERM, then exits 0', async () => {
+    const d = await deployment({ worker: { concurrency: 10 } });
+    const w = await worker(d);
+    const marker = `drain-${Date.now()}`;
+    http.setResponder((req) => (req.body.includes(marker) ? { status: 200, delayMs: 1_500 } : undefined));
+    const payloads = await d.enqueue(
+      Array.from({ length: 10 }, (_, i) => ({ type: 'sms' as const, recipient: `+1555222${i}`, body: `${marker} ${i}` })),
+    );
+    // All ten are in flight at the provider when the signal arrives.
+    await http.waitFor(http.requests.filter((r) => !r.body.includes(marker)).length + 10, 10_000);
+    w.kill('SIGTERM');
+    const { code } = await w.exited;
+    expect(code).toBe(0);
+    for (const p of payloads) expect((await d.store.get(p.id))?.status).toBe('sent');
+    expect(w.lines.some((l) => l['msg'] === 'courier worker stopped' && l['drained'] === true)).toBe(true);
+  });
+});

@@ -1,0 +1,137 @@
+/**
+ * Classifying HTTP delivery failures into retryable and permanent `DeliveryError`s
+ * (DESIGN.md): 408, 429 and 5xx and network failures may succeed later; any other
+ * non-2xx answer will not. Messages carry the status and a short snippet of the
+ * provider's answer, which callers must have redacted already.
+ */
+import { DeliveryError } from '../errors.js';
+
+/** Longest response-body excerpt kept in an error message. */
+export const MAX_BODY_SNIPPET = 200;
+
+/** Statuses after which the same request may succeed later. */
+const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429]);
+/** Statuses whose `Retry-After` header is honoured (RFC 9110 §10.2.3 names 503 and 3xx; RFC 6585 adds 429). */
+const RETRY_AFTER_STATUSES: ReadonlySet<number> = new Set([429, 503]);
+
+/**
+ * Parse a `Retry-After` header: delay-seconds or an HTTP-date.
+ *
+ * @param value - The header value, if any.
+ * @param now - The current time in ms since the epoch (for HTTP-dates).
+ * @returns The wait in milliseconds (never negative), or undefined when absent or unparsable.
+ */
+export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (trimmed === '') return undefined;
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  // Every HTTP-date form starts with a weekday; Date.parse alone would accept any number or partial date.
+  if (!/^[A-Za-z]{3,9},? /.test(trimmed)) return undefined;
+  const at = Date.parse(trimmed);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - now);
+}
+
+/** A body excerpt fit for an error message: single-line, at most {@link MAX_BODY_SNIPPET} characters. */
+export function bodySnippet(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > MAX_BODY_SNIPPET ? `${flat.slice(0, MAX_BODY_SNIPPET - 3)}...` : flat;
+}
+
+/**
+ * Turn a non-2xx response into a `DeliveryError`.
+ *
+ * @param status - The HTTP status.
+ * @param headers - The response headers (for `Retry-After`).
+ * @param snippet - The start of the response body, already free of secrets; cut to {@link MAX_BODY_SNIPPET}.
+ * @param now - The current time, for `Retry-After` HTTP-dates.
+ * @returns `HTTP_STATUS_RETRYABLE` (408, 429, 5xx; `retryAfterMs` from `Retry-After` on 429/503)
+ *   or `HTTP_STATUS_PERMANENT` (any other status).
+ */
+export function classifyHttpResponse(
+  status: number,
+  headers: Headers,
+  snippet: string,
+  now: number = Date.now(),
+): DeliveryError {
+  const excerpt = bodySnippet(snippet);
+  const message = `provider answered HTTP ${status}${excerpt === '' ? '' : `: ${excerpt}`}`;
+  const retryable = RETRYABLE_STATUSES.has(status) || (status >= 500 && status <= 599);
+  if (!retryable) return new DeliveryError('HTTP_STATUS_PERMANENT', message, { retryable: false });
+  const retryAfterMs = RETRY_AFTER_STATUSES.has(status) ? parseRetryAfter(headers.get('retry-after'), now) : undefined;
+  return new DeliveryError(
+    'HTTP_STATUS_RETRYABLE',
+    message,
+    retryAfterMs === undefined ? { retryable: true } : { retryable: true, retryAfterMs },
+  );
+}
+
+/** Network error codes (Node and undici) that mean the request never got an answer in time. */
+const TIMEOUT_CODES: ReadonlySet<string> = new Set([
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+
+/**
+ * Turn a rejection of `fetch` (or of reading its body) into a `DeliveryError`.
+ * Every outcome is retryable except a request that could not even be built (an
+ * invalid header value, say), which no retry will fix. Messages name only the
+ * error class and code, never the library's text, which may quote header values.
+ *
+ * @returns `HTTP_TIMEOUT` (a `TimeoutError` abort or a socket timeout),
+ *   `HTTP_ABORTED` (aborted by the caller), `HTTP_NETWORK` (refused, reset, DNS...),
+ *   or `HTTP_REQUEST_INVALID` (permanent).
+ */
+export function classifyFetchError(err: unknown): DeliveryError {
+  const name = err instanceof Error || isDomException(err) ? (err as { name: string }).name : '';
+  if (name === 'TimeoutError') {
+    return new DeliveryError('HTTP_TIMEOUT', 'request to provider timed out', { retryable: true, cause: err });
+  }
+  if (name === 'AbortError') {
+    return new DeliveryError('HTTP_ABORTED', 'request to provider was aborted', { retryable: true, cause: err });
+  }
+  const code = networkCode(err);
+  if (code !== undefined) {
+    if (TIMEOUT_CODES.has(code)) {
+      return new DeliveryError('HTTP_TIMEOUT', `request to provider timed out (${code})`, { retryable: true, cause: err });
+    }
+    return new DeliveryError('HTTP_NETWORK', `network error talking to provider (${code})`, { retryable: true, cause: err });
+  }
+  if (err instanceof TypeError && err.message === 'fetch failed') {
+    return new DeliveryError('HTTP_NETWORK', 'network error talking to provider', { retryable: true, cause: err });
+  }
+  if (err instanceof TypeError) {
+    return new DeliveryError('HTTP_REQUEST_INVALID', 'request to provider could not be built (check url and headers)', {
+      retryable: false,
+      cause: err,
+    });
+  }
+  return new DeliveryError('HTTP_NETWORK', `error talking to provider (${name || typeof err})`, {
+    retryable: true,
+    cause: err,
+  });
+}
+
+function isDomException(err: unknown): boolean {
+  return typeof DOMException !== 'undefined' && err instanceof DOMException;
+}
+
+/** The `code` of a Node/undici error, looking through `cause` chains (`fetch failed` wraps the socket error). */
+function networkCode(err: unknown): string | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code)) return code;
+    // AggregateError (happy-eyeballs connect) holds the per-address errors.
+    const errors = (current as { errors?: unknown }).errors;
+    if (Array.isArray(errors) && errors.length > 0) {
+      const inner = networkCode(errors[0]);
+      if (inner !== undefined) return inner;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

@@ -1,0 +1,165 @@
+/**
+ * The SMTP delivery strategy: Kratos's `courier.smtp` section on a pooled nodemailer
+ * transport. The connection URI is read by `parseSmtpConnectionUri`; failures are
+ * classified by `classifySmtpError`.
+ */
+import { readFileSync } from 'node:fs';
+import { createTransport } from 'nodemailer';
+import type { SMTPPoolOptions, SendMailOptions } from 'nodemailer';
+import type { CourierSection } from '../config/schema.js';
+import { parseSmtpConnectionUri, type SmtpConnection } from '../config/smtp-uri.js';
+import { ConfigError, DeliveryError } from '../errors.js';
+import { classifySmtpError, smtpSecretVariants } from './smtp-errors.js';
+import type { DeliveryContext, DeliveryResult, DeliveryStrategy, OutboundMessage } from './strategy.js';
+
+/** The typed `courier.smtp` configuration section. */
+export type SmtpConfig = CourierSection['smtp'];
+
+/** Options of {@link createSmtpStrategy}. */
+export interface SmtpStrategyOptions {
+  readonly smtp: SmtpConfig;
+  /** Pooled connections: at most `maxConnections` (default 5), each reused for `maxMessages` (default 100). */
+  readonly pool?: { readonly maxConnections?: number; readonly maxMessages?: number };
+  /** Defaults: connect 10 s, greeting 10 s, socket inactivity 30 s. */
+  readonly timeouts?: { readonly connectionMs?: number; readonly greetingMs?: number; readonly socketMs?: number };
+}
+
+/** Header carrying Courier's message id, independent of the generated `Message-ID`. */
+export const COURIER_MESSAGE_ID_HEADER = 'X-Courier-Message-Id';
+
+const DEFAULT_MAX_CONNECTIONS = 5;
+const DEFAULT_MAX_MESSAGES = 100;
+const DEFAULT_CONNECTION_TIMEOUT_MS = 10_000;
+const DEFAULT_GREETING_TIMEOUT_MS = 10_000;
+const DEFAULT_SOCKET_TIMEOUT_MS = 30_000;
+
+function configError(path: string, message: string, cause?: unknown): ConfigError {
+  return new ConfigError('configuration is invalid', [{ path, message }], cause === undefined ? undefined : { cause });
+}
+
+function connectionOf(smtp: SmtpConfig): SmtpConnection {
+  const path = 'courier.smtp.connection_uri';
+  if (smtp.connection_uri === undefined) throw configError(path, 'is required for the smtp strategy');
+  try {
+    return parseSmtpConnectionUri(smtp.connection_uri);
+  } catch (err) {
+    // parseSmtpConnectionUri's messages never quote the URI (it may hold a password).
+    throw configError(path, (err as Error).message);
+  }
+}
+
+/** Read a PEM file named in config now, so a typo fails at start-up rather than at the first send. */
+function readPem(key: 'client_cert_path' | 'client_key_path', file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw configError(`courier.smtp.${key}`, `cannot read "${file}" (${reason})`, err);
+  }
+}
+
+function transportOptions(options: SmtpStrategyOptions, conn: SmtpConnection): SMTPPoolOptions & { pool: true } {
+  const { smtp } = options;
+  const tls: NonNullable<SMTPPoolOptions['tls']> = { rejectUnauthorized: !conn.skipSslVerify };
+  if (conn.serverName !== undefined) tls.servername = conn.serverName;
+  if (smtp.client_cert_path !== undefined && smtp.client_key_path !== undefined) {
+    tls.cert = readPem('client_cert_path', smtp.client_cert_path);
+    tls.key = readPem('client_key_path', smtp.client_key_path);
+  } else if (smtp.client_cert_path !== undefined || smtp.client_key_path !== undefined) {
+    const missing = smtp.client_cert_path === undefined ? 'client_cert_path' : 'client_key_path';
+    throw configError(`courier.smtp.${missing}`, 'client_cert_path and client_key_path must be set together');
+  }
+  const base: SMTPPoolOptions & { pool: true } = {
+    pool: true,
+    host: conn.host,
+    port: conn.port,
+    maxConnections: options.pool?.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+    maxMessages: options.pool?.maxMessages ?? DEFAULT_MAX_MESSAGES,
+    connectionTimeout: options.timeouts?.connectionMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
+    greetingTimeout: options.timeouts?.greetingMs ?? DEFAULT_GREETING_TIMEOUT_MS,
+    socketTimeout: options.timeouts?.socketMs ?? DEFAULT_SOCKET_TIMEOUT_MS,
+    tls,
+    // Message content comes from templates and API callers: it must never make the
+    // transport read local files or fetch URLs (attachments, `path` alternatives).
+    disableFileAccess: true,
+    disableUrlAccess: true,
+    logger: false,
+  };
+  switch (conn.tls) {
+    case 'starttls':
+      // Kratos's smtp:// without disable_starttls: refuse to continue in plain text.
+      Object.assign(base, { secure: false, requireTLS: true });
+      break;
+    case 'implicit':
+      Object.assign(base, { secure: true });
+      break;
+    case 'none':
+      Object.assign(base, { secure: false, ignoreTLS: true });
+      break;
+  }
+  if (conn.user !== undefined) base.auth = { user: conn.user, pass: conn.password ?? '' };
+  if (smtp.local_name !== undefined) base.name = smtp.local_name;
+  return base;
+}
+
+/**
+ * Create the SMTP strategy for a `courier.smtp` section.
+ *
+ * Connections are pooled and TLS follows the connection URI (`smtp://` requires
+ * STARTTLS, `disable_starttls=true` stays plain, `smtps://` is implicit TLS).
+ * `from_name`/`from_address`, `headers` and `local_name` apply to every message; each
+ * message also carries `X-Courier-Message-Id`. An HTML body makes a
+ * multipart/alternative message with the plain-text body.
+ *
+ * @throws ConfigError when the URI is missing or invalid, or a client certificate or key file cannot be read.
+ */
+export function createSmtpStrategy(options: SmtpStrategyOptions): DeliveryStrategy {
+  const { smtp } = options;
+  const conn = connectionOf(smtp);
+  const transporter = createTransport(transportOptions(options, conn));
+  const secrets = smtpSecretVariants(conn.user, conn.password);
+  const from = smtp.from_name !== undefined && smtp.from_name !== '' ? { name: smtp.from_name, address: smtp.from_address } : smtp.from_address;
+
+  return {
+    name: 'smtp',
+
+    async send(message: OutboundMessage, ctx?: DeliveryContext): Promise<DeliveryResult> {
+      if (message.type !== 'email') {
+        throw new DeliveryError(
+          'UNSUPPORTED_MESSAGE_TYPE',
+          `the smtp strategy delivers e-mail only, got a message of type "${message.type}"`,
+          { retryable: false },
+        );
+      }
+      const mail: SendMailOptions = {
+        from,
+        to: message.recipient,
+        subject: message.subject ?? '',
+        text: message.body,
+        // Courier's header goes last so a configured header cannot shadow it.
+        headers: { ...smtp.headers, [COURIER_MESSAGE_ID_HEADER]: message.id },
+      };
+      if (message.html_body !== undefined) mail.html = message.html_body;
+      // The pooled transport gives up on a queued or in-flight send when this fires.
+      if (ctx?.signal !== undefined) mail.signal = ctx.signal;
+      try {
+        const info = await transporter.sendMail(mail);
+        return { providerMessageId: info.messageId, response: info.response };
+      } catch (err) {
+        throw classifySmtpError(err, { secrets });
+      }
+    },
+
+    async verify(): Promise<void> {
+      try {
+        await transporter.verify();
+      } catch (err) {
+        throw classifySmtpError(err, { secrets });
+      }
+    },
+
+    async close(): Promise<void> {
+      transporter.close();
+    },
+  };
+}

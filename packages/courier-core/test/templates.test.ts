@@ -1,0 +1,572 @@
+import { mkdir, mkdtemp, rm, unlink, utimes, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { templatesConfigSchema, type TemplatesConfig } from '../src/config/schema.js';
+import { TemplateError } from '../src/errors.js';
+import { TEMPLATE_TYPES, type TemplateData, type TemplateType } from '../src/message.js';
+import { TEMPLATE_CATALOG, type RequiredTemplateField } from '../src/templates/catalog.js';
+import { createTemplateRegistry, type TemplateRegistryOptions } from '../src/templates/registry.js';
+
+// ---------------------------------------------------------------- fixtures
+
+let root: string;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'courier-templates-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** A fresh directory per test, so tests never see each other's files. */
+async function freshDir(): Promise<string> {
+  return mkdtemp(join(root, 't-'));
+}
+
+async function put(path: string, text: string): Promise<string> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, text);
+  return path;
+}
+
+function config(input: unknown): TemplatesConfig {
+  // Through the real schema, so the tests use exactly the shape a parsed config has.
+  return templatesConfigSchema.parse(input);
+}
+
+function registry(options: Partial<TemplateRegistryOptions> = {}) {
+  return createTemplateRegistry({ templates: config({}), ...options });
+}
+
+function b64(text: string): string {
+  return `base64://${Buffer.from(text, 'utf8').toString('base64')}`;
+}
+
+async function templateErrorOf(promise: Promise<unknown>): Promise<TemplateError> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).toBeInstanceOf(TemplateError);
+    return err as TemplateError;
+  }
+  throw new Error('expected a TemplateError');
+}
+
+/** Values that are distinct per field, so an assertion can tell which one was printed. */
+const FULL_DATA = {
+  to: 'alice@example.com',
+  recovery_url: 'https://id.example.com/recovery?flow=r-flow-1',
+  recovery_code: '314159',
+  verification_url: 'https://id.example.com/verify?flow=v-flow-2',
+  verification_code: '271828',
+  login_code: '161803',
+  registration_code: '141421',
+  identity: { id: 'id-1', traits: { email: 'alice@example.com' } },
+  request_url: 'https://app.example.com/start',
+  transient_payload: { campaign: 'spring' },
+} satisfies TemplateData;
+
+/** What each template type must print (and nothing else secret). */
+const EXPECTED: Record<TemplateType, readonly RequiredTemplateField[]> = {
+  recovery_valid: ['recovery_url'],
+  recovery_invalid: [],
+  recovery_code_valid: ['recovery_code'],
+  recovery_code_invalid: [],
+  verification_valid: ['verification_url'],
+  verification_invalid: [],
+  verification_code_valid: ['verification_code', 'verification_url'],
+  verification_code_invalid: [],
+  login_code_valid: ['login_code'],
+  registration_code_valid: ['registration_code'],
+};
+
+const SECRET_FIELDS: readonly RequiredTemplateField[] = [
+  'recovery_url',
+  'recovery_code',
+  'verification_url',
+  'verification_code',
+  'login_code',
+  'registration_code',
+];
+
+/** Handlebars's HTML escaping, written out independently so the test can fail if it changes. */
+function htmlEscaped(value: string): string {
+  const map: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;', '`': '&#x60;', '=': '&#x3D;' };
+  return value.replace(/[&<>"'`=]/g, (c) => map[c] ?? c);
+}
+
+function expectSmallHtmlDocument(html: string): void {
+  expect(html.trimStart().startsWith('<!DOCTYPE html>')).toBe(true);
+  expect(html).toMatch(/<html lang="en">[\s\S]*<head>[\s\S]*<meta charset="utf-8">[\s\S]*<title>[^<]+<\/title>/);
+  expect(html.trimEnd().endsWith('</body>\n</html>')).toBe(true);
+  expect(html.match(/<p[\s>]/g)?.length).toBe(html.match(/<\/p>/g)?.length);
+}
+
+// ---------------------------------------------------------------- built-in templates
+
+describe('built-in templates', () => {
+  const reg = registry();
+
+  it('preload compiles every built-in template', async () => {
+    await expect(reg.preload()).resolves.toBeUndefined();
+  });
+
+  for (const type of TEMPLATE_TYPES) {
+    it(`${type}: e-mail subject, HTML and plaintext, and SMS, show what the reader needs`, async () => {
+      const email = await reg.render('email', type, FULL_DATA);
+      const sms = await reg.render('sms', type, FULL_DATA);
+
+      expect(email.subject).toMatch(/^[A-Z][^\n]{5,80}$/);
+      expect(email.html_body).toBeDefined();
+      expectSmallHtmlDocument(email.html_body ?? '');
+      expect(email.body).not.toMatch(/<[a-z!/]/i);
+      expect(email.body.length).toBeGreaterThan(30);
+      expect(sms.subject).toBeUndefined();
+      expect(sms.html_body).toBeUndefined();
+      expect(sms.body).toBe(sms.body.trim());
+      expect(sms.body.length).toBeGreaterThan(10);
+
+      const shown = EXPECTED[type];
+      for (const field of shown) {
+        expect(email.body).toContain(FULL_DATA[field]);
+        expect(email.html_body).toContain(htmlEscaped(FULL_DATA[field]));
+      }
+      // The SMS carries the code (or, for link flows, the link).
+      const smsField = shown[0];
+      if (smsField !== undefined) expect(sms.body).toContain(FULL_DATA[smsField]);
+      // A template never leaks another flow's secret, and "invalid" ones print none.
+      for (const field of SECRET_FIELDS.filter((f) => !shown.includes(f))) {
+        for (const text of [email.subject ?? '', email.body, email.html_body ?? '', sms.body]) {
+          expect(text).not.toContain(FULL_DATA[field]);
+        }
+      }
+    });
+  }
+
+  it('mentions expiry only when expires_in_minutes is given', async () => {
+    const withExpiry = await reg.render('email', 'login_code_valid', { ...FULL_DATA, expires_in_minutes: 17 });
+    expect(withExpiry.body).toContain('This code expires in 17 minutes.');
+    expect(withExpiry.html_body).toContain('<p>This code expires in 17 minutes.</p>');
+    const smsWith = await reg.render('sms', 'recovery_code_valid', { ...FULL_DATA, expires_in_minutes: 17 });
+    expect(smsWith.body).toContain('17 minutes');
+    const link = await reg.render('email', 'recovery_valid', { ...FULL_DATA, expires_in_minutes: 60 });
+    expect(link.body).toContain('This link expires in 60 minutes.');
+
+    const without = await reg.render('email', 'login_code_valid', FULL_DATA);
+    expect(without.body).not.toMatch(/expires/);
+    expect(without.html_body).not.toMatch(/expires|<p>\s*<\/p>/);
+    const smsWithout = await reg.render('sms', 'recovery_code_valid', FULL_DATA);
+    expect(smsWithout.body).toBe('Your recovery code is: 314159');
+  });
+
+  it('verification_code_valid shows the link only when there is one', async () => {
+    const { verification_url: _omit, ...noUrl } = FULL_DATA;
+    const out = await reg.render('email', 'verification_code_valid', noUrl);
+    expect(out.body).toContain('271828');
+    expect(out.body).not.toContain('clicking');
+    expect(out.html_body).not.toContain('<a ');
+  });
+
+  it('escapes data in the HTML body but not in plaintext, subject or SMS', async () => {
+    const hostile = 'https://id.example.com/r?x=<script>alert(1)</script>&y="1"';
+    const email = await reg.render('email', 'recovery_valid', { ...FULL_DATA, recovery_url: hostile });
+    expect(email.html_body).not.toContain('<script>');
+    expect(email.html_body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&amp;y&#x3D;&quot;1&quot;');
+    expect(email.body).toContain(hostile);
+    const sms = await reg.render('sms', 'recovery_valid', { ...FULL_DATA, recovery_url: hostile });
+    expect(sms.body).toContain(hostile);
+  });
+});
+
+// ---------------------------------------------------------------- required data
+
+describe('required template data', () => {
+  const reg = registry();
+  const requiring = TEMPLATE_TYPES.filter((t) => TEMPLATE_CATALOG[t].requiredFields.length > 0);
+
+  it('every *_valid type requires its code or link', () => {
+    expect(requiring.sort()).toEqual(TEMPLATE_TYPES.filter((t) => t.endsWith('_valid')).sort());
+  });
+
+  for (const type of requiring) {
+    it(`${type} without its field fails with TEMPLATE_DATA_INVALID naming it`, async () => {
+      const field = TEMPLATE_CATALOG[type].requiredFields[0];
+      expect(field).toBeDefined();
+      const data: Record<string, unknown> = { ...FULL_DATA };
+      delete data[field ?? ''];
+      for (const messageType of ['email', 'sms'] as const) {
+        const err = await templateErrorOf(reg.render(messageType, type, data));
+        expect(err.code).toBe('TEMPLATE_DATA_INVALID');
+        expect(err.message).toContain(type);
+        expect(err.message).toContain(`template_data.${field}`);
+        for (const value of Object.values(FULL_DATA)) {
+          if (typeof value === 'string') expect(err.message).not.toContain(value);
+        }
+      }
+      const empty = await templateErrorOf(reg.render('email', type, { ...FULL_DATA, [field ?? '']: '  ' }));
+      expect(empty.code).toBe('TEMPLATE_DATA_INVALID');
+    });
+  }
+
+  it('invalid types need no data at all', async () => {
+    const out = await reg.render('email', 'recovery_code_invalid', {});
+    expect(out.subject).toBe('Account access attempted');
+  });
+
+  it('does not apply to a part that a custom template replaces', async () => {
+    const custom = registry({ templates: config({ login_code: { valid: { sms: { body: { plaintext: b64('hi') } } } } }) });
+    await expect(custom.render('sms', 'login_code_valid', {})).resolves.toEqual({ body: 'hi' });
+    // The e-mail parts are still built-in, so they still require the code.
+    const err = await templateErrorOf(custom.render('email', 'login_code_valid', {}));
+    expect(err.code).toBe('TEMPLATE_DATA_INVALID');
+  });
+});
+
+// ---------------------------------------------------------------- override directory
+
+describe('template_override_path', () => {
+  it('uses .hbs override files per part and falls back to the built-in for the rest', async () => {
+    const dir = await freshDir();
+    const d = join(dir, 'recovery_code/valid');
+    await put(join(d, 'email.subject.hbs'), 'Code for {{to}}: {{recovery_code}}\n');
+    await put(join(d, 'email.body.html.hbs'), '<p>{{recovery_code}} / {{transient_payload.campaign}} / {{to}}</p>');
+    await put(join(d, 'sms.body.plaintext.hbs'), 'SMS code {{recovery_code}} for {{identity.traits.email}}\n');
+    const reg = registry({ overridePath: dir });
+    await reg.preload();
+
+    const data = { ...FULL_DATA, to: '<b>bob</b>@example.com', transient_payload: { campaign: '<script>x()</script>' } };
+    const email = await reg.render('email', 'recovery_code_valid', data);
+    // The subject is one line, not escaped.
+    expect(email.subject).toBe('Code for <b>bob</b>@example.com: 314159');
+    expect(email.html_body).toBe('<p>314159 / &lt;script&gt;x()&lt;/script&gt; / &lt;b&gt;bob&lt;/b&gt;@example.com</p>');
+    // No override for plaintext: the built-in one.
+    expect(email.body).toContain('please recover access to your account by entering the following code:\n\n314159');
+    const sms = await reg.render('sms', 'recovery_code_valid', FULL_DATA);
+    expect(sms.body).toBe('SMS code 314159 for alice@example.com');
+
+    // Other types are untouched by this directory.
+    const other = await reg.render('email', 'login_code_valid', FULL_DATA);
+    expect(other.subject).toBe('Login to your account');
+  });
+
+  it('accepts a Kratos override folder (.gotmpl names, {{ .GoField }} references)', async () => {
+    const dir = await freshDir();
+    const d = join(dir, 'recovery_code/valid');
+    await put(join(d, 'email.subject.gotmpl'), 'Recovery code for {{ .To }}\n');
+    await put(join(d, 'email.body.gotmpl'), '<p>Code: <b>{{ .RecoveryCode }}</b> ({{.Identity.traits.email}})</p>\n');
+    await put(join(d, 'email.body.plaintext.gotmpl'), 'Code:\n{{- .RecoveryCode -}}\n! {{ .TransientPayload.campaign }}');
+    await put(join(d, 'sms.body.gotmpl'), 'Your code: {{ .RecoveryCode }} ({{ .ExpiresInMinutes }} min)\n');
+    const v = join(dir, 'verification/valid');
+    await put(join(v, 'email.body.plaintext.gotmpl'), 'Go to {{ .VerificationURL }} from {{ .RequestURL }}');
+    const r = join(dir, 'registration_code/valid');
+    await put(join(r, 'sms.body.gotmpl'), '{{ .RegistrationCode }} {{ .Traits.email }}');
+    const reg = registry({ overridePath: dir });
+    await reg.preload();
+
+    const data = { ...FULL_DATA, to: 'a&b@example.com', expires_in_minutes: 10 };
+    const email = await reg.render('email', 'recovery_code_valid', data);
+    expect(email.subject).toBe('Recovery code for a&b@example.com');
+    expect(email.html_body).toBe('<p>Code: <b>314159</b> (alice@example.com)</p>\n');
+    expect(email.body).toBe('Code:314159! spring');
+    expect((await reg.render('sms', 'recovery_code_valid', data)).body).toBe('Your code: 314159 (10 min)');
+    const verify = await reg.render('email', 'verification_valid', FULL_DATA);
+    expect(verify.body).toBe(`Go to ${FULL_DATA.verification_url} from ${FULL_DATA.request_url}`);
+    expect((await reg.render('sms', 'registration_code_valid', FULL_DATA)).body).toBe('141421 alice@example.com');
+  });
+
+  it('prefers the .hbs file over the Kratos .gotmpl file', async () => {
+    const dir = await freshDir();
+    const d = join(dir, 'login_code/valid');
+    await put(join(d, 'sms.body.gotmpl'), 'from gotmpl {{ .LoginCode }}');
+    await put(join(d, 'sms.body.plaintext.hbs'), 'from hbs {{login_code}}');
+    const reg = registry({ overridePath: dir });
+    expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('from hbs 161803');
+  });
+
+  it('rejects Go control structures with an explanation', async () => {
+    const dir = await freshDir();
+    const path = await put(
+      join(dir, 'recovery_code/valid/email.body.plaintext.gotmpl'),
+      '{{ if .RecoveryCode }}Code: {{ .RecoveryCode }}{{ end }}',
+    );
+    const reg = registry({ overridePath: dir });
+    const err = await templateErrorOf(reg.preload());
+    expect(err.code).toBe('TEMPLATE_COMPILE_FAILED');
+    expect(err.message).toContain('recovery_code_valid');
+    expect(err.message).toContain('email.body.plaintext');
+    expect(err.message).toContain(path);
+    expect(err.message).toMatch(/Go template action "\{\{if\}\}"/);
+    expect(err.message).toContain('{{#if');
+  });
+
+  it('fails preload when the override directory does not exist', async () => {
+    const dir = await freshDir();
+    const missing = join(dir, 'nope');
+    const err = await templateErrorOf(registry({ overridePath: missing }).preload());
+    expect(err.code).toBe('TEMPLATE_LOAD_FAILED');
+    expect(err.message).toContain(`template_override_path ${missing} does not exist`);
+  });
+});
+
+// ---------------------------------------------------------------- per-type URIs
+
+describe('per-type URIs in courier.templates', () => {
+  let server: Server;
+  let base: string;
+  const hits = new Map<string, number>();
+  const bodies = new Map<string, string>();
+
+  beforeAll(async () => {
+    server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      hits.set(path, (hits.get(path) ?? 0) + 1);
+      const body = bodies.get(path);
+      if (body === undefined) {
+        res.writeHead(404).end('not found');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  afterEach(() => {
+    hits.clear();
+    bodies.clear();
+  });
+
+  it('loads file://, base64:// and http:// templates for each part', async () => {
+    const dir = await freshDir();
+    const htmlFile = await put(join(dir, 'html.hbs'), '<h1>{{verification_code}}</h1><p>{{transient_payload.campaign}}</p>');
+    bodies.set('/plain.hbs', 'Plain {{verification_code}} {{transient_payload.campaign}}');
+    bodies.set('/sms.hbs', 'SMS {{ .VerificationCode }}');
+    const reg = registry({
+      templates: config({
+        verification_code: {
+          valid: {
+            email: {
+              subject: b64('Verify {{to}} <now>'),
+              body: { html: pathToFileURL(htmlFile).href, plaintext: `${base}/plain.hbs` },
+            },
+            sms: { body: { plaintext: `${base}/sms.hbs` } },
+          },
+        },
+      }),
+    });
+    await reg.preload();
+    const data = { ...FULL_DATA, transient_payload: { campaign: 'a<b' } };
+    const email = await reg.render('email', 'verification_code_valid', data);
+    expect(email).toEqual({
+      subject: 'Verify alice@example.com <now>',
+      html_body: '<h1>271828</h1><p>a&lt;b</p>',
+      body: 'Plain 271828 a<b',
+    });
+    expect((await reg.render('sms', 'verification_code_valid', data)).body).toBe('SMS 271828');
+  });
+
+  it('fetches an http template once, even under concurrent renders', async () => {
+    bodies.set('/subject.hbs', 'Login {{login_code}}');
+    const reg = registry({
+      templates: config({ login_code: { valid: { email: { subject: `${base}/subject.hbs` } } } }),
+      reloadCheckIntervalMs: 0,
+    });
+    const outs = await Promise.all(Array.from({ length: 20 }, () => reg.render('email', 'login_code_valid', FULL_DATA)));
+    expect(new Set(outs.map((o) => o.subject))).toEqual(new Set(['Login 161803']));
+    await reg.render('email', 'login_code_valid', FULL_DATA);
+    expect(hits.get('/subject.hbs')).toBe(1);
+  });
+
+  it('resolves each part by precedence: config URI > override file > built-in', async () => {
+    const dir = await freshDir();
+    const d = join(dir, 'recovery/valid');
+    await put(join(d, 'email.subject.hbs'), 'override subject');
+    await put(join(d, 'email.body.html.hbs'), '<p>override html {{recovery_url}}</p>');
+    const reg = registry({
+      overridePath: dir,
+      templates: config({ recovery: { valid: { email: { subject: b64('config subject') } } } }),
+    });
+    await reg.preload();
+    const email = await reg.render('email', 'recovery_valid', FULL_DATA);
+    expect(email.subject).toBe('config subject');
+    expect(email.html_body).toBe(`<p>override html ${htmlEscaped(FULL_DATA.recovery_url)}</p>`);
+    expect(email.body).toContain('please recover access to your account by clicking the following link:');
+    // The invalid variant has its own key and directory: still built-in.
+    expect((await reg.render('email', 'recovery_invalid', FULL_DATA)).subject).toBe('Account access attempted');
+  });
+
+  it('reports a missing file, an HTTP error and an unreachable server at preload', async () => {
+    const dir = await freshDir();
+    const missingFile = join(dir, 'missing.hbs');
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const closedPort = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+
+    const fileReg = registry({
+      templates: config({ recovery_code: { valid: { email: { subject: pathToFileURL(missingFile).href } } } }),
+    });
+    const fileErr = await templateErrorOf(fileReg.preload());
+    expect(fileErr.code).toBe('TEMPLATE_LOAD_FAILED');
+    expect(fileErr.message).toContain('template recovery_code_valid email.subject');
+    expect(fileErr.message).toContain('courier.templates.recovery_code.valid.email.subject');
+    expect(fileErr.message).toContain(missingFile);
+    expect(fileErr.message).toContain('ENOENT');
+
+    const notFound = registry({
+      templates: config({ login_code: { valid: { sms: { body: { plaintext: `${base}/absent.hbs` } } } } }),
+    });
+    const nfErr = await templateErrorOf(notFound.preload());
+    expect(nfErr.code).toBe('TEMPLATE_LOAD_FAILED');
+    expect(nfErr.message).toContain('login_code_valid sms.body.plaintext');
+    expect(nfErr.message).toContain('HTTP 404');
+
+    const unreachable = registry({
+      templates: config({
+        verification: {
+          invalid: { email: { body: { html: `http://user:hunter2@127.0.0.1:${closedPort}/t.hbs?token=s3cr3t` } } },
+        },
+      }),
+      httpTimeoutMs: 5_000,
+    });
+    const unErr = await templateErrorOf(unreachable.preload());
+    expect(unErr.code).toBe('TEMPLATE_LOAD_FAILED');
+    expect(unErr.message).toContain('verification_invalid email.body.html');
+    expect(unErr.message).toContain(`http://127.0.0.1:${closedPort}/t.hbs`);
+    expect(unErr.message).not.toContain('hunter2');
+    expect(unErr.message).not.toContain('s3cr3t');
+  });
+
+  it('reports a syntax error at preload, and lists every failing template', async () => {
+    const dir = await freshDir();
+    const bad = await put(join(dir, 'bad.hbs'), 'Hello {{#if recovery_code}}unclosed');
+    const reg = registry({
+      templates: config({
+        recovery_code: { valid: { email: { subject: pathToFileURL(bad).href } } },
+        login_code: { valid: { email: { body: { plaintext: b64('{{> partial}}') } } } },
+      }),
+    });
+    const err = await templateErrorOf(reg.preload());
+    expect(err.code).toBe('TEMPLATE_COMPILE_FAILED');
+    expect(err.message).toMatch(/^2 templates failed to load:/);
+    expect(err.message).toContain(`template recovery_code_valid email.subject from courier.templates.recovery_code.valid.email.subject (file ${bad}) failed to compile`);
+    expect(err.message).toMatch(/Parse error|Expecting/);
+    expect(err.message).toContain('login_code_valid email.body.plaintext from courier.templates.login_code.valid.email.body.plaintext (base64:// URI) failed to compile');
+    expect(err.message).toContain('The partial partial could not be found');
+    // Rendering such a type fails the same way, without a crash.
+    const renderErr = await templateErrorOf(reg.render('email', 'recovery_code_valid', FULL_DATA));
+    expect(renderErr.code).toBe('TEMPLATE_COMPILE_FAILED');
+  });
+
+  it('reports a failure that only data can trigger as TEMPLATE_RENDER_FAILED, without the data', async () => {
+    const reg = registry({
+      templates: config({
+        recovery_code: { valid: { sms: { body: { plaintext: b64('{{#if recovery_code}}{{#with}}x{{/with}}{{/if}}') } } } },
+      }),
+    });
+    await reg.preload();
+    const err = await templateErrorOf(reg.render('sms', 'recovery_code_valid', FULL_DATA));
+    expect(err.code).toBe('TEMPLATE_RENDER_FAILED');
+    expect(err.message).toContain('recovery_code_valid sms.body.plaintext');
+    expect(err.message).not.toContain(FULL_DATA.recovery_code);
+  });
+});
+
+// ---------------------------------------------------------------- caching and reload
+
+describe('caching and reload', () => {
+  async function bump(path: string, text: string, secondsAhead: number): Promise<void> {
+    // Same length as before: only the modification time tells the change apart.
+    await writeFile(path, text);
+    const t = new Date(Date.now() + secondsAhead * 1_000);
+    await utimes(path, t, t);
+  }
+
+  it('picks up a changed override file', async () => {
+    const dir = await freshDir();
+    const path = await put(join(dir, 'login_code/valid/sms.body.plaintext.hbs'), 'v1 {{login_code}}');
+    const reg = registry({ overridePath: dir, reloadCheckIntervalMs: 0 });
+    expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('v1 161803');
+    expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('v1 161803');
+    await bump(path, 'v2 {{login_code}}', 10);
+    expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('v2 161803');
+  });
+
+  it('picks up a changed file:// template', async () => {
+    const dir = await freshDir();
+    const path = await put(join(dir, 'subject.hbs'), 'Subject A');
+    const reg = registry({
+      templates: config({ registration_code: { valid: { email: { subject: pathToFileURL(path).href } } } }),
+      reloadCheckIntervalMs: 0,
+    });
+    expect((await reg.render('email', 'registration_code_valid', FULL_DATA)).subject).toBe('Subject A');
+    await bump(path, 'Subject B', 20);
+    expect((await reg.render('email', 'registration_code_valid', FULL_DATA)).subject).toBe('Subject B');
+  });
+
+  it('serves the cached template until the check interval has passed', async () => {
+    const dir = await freshDir();
+    const path = await put(join(dir, 'login_code/valid/sms.body.plaintext.hbs'), 'v1 {{login_code}}');
+    const reg = registry({ overridePath: dir, reloadCheckIntervalMs: 1_000 });
+    expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('v1 161803');
+    await bump(path, 'v2 {{login_code}}', 30);
+    expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('v1 161803');
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('v2 161803');
+  });
+
+  it('notices an override file that appears or disappears', async () => {
+    const dir = await freshDir();
+    await mkdir(join(dir, 'login_code/valid'), { recursive: true });
+    const reg = registry({ overridePath: dir, reloadCheckIntervalMs: 0 });
+    expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('Your login code is: 161803');
+    const path = await put(join(dir, 'login_code/valid/sms.body.gotmpl'), 'new {{ .LoginCode }}');
+    expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('new 161803');
+    await unlink(path);
+    expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('Your login code is: 161803');
+  });
+
+  it('reports a broken edit instead of silently serving the old version, and recovers when fixed', async () => {
+    const dir = await freshDir();
+    const path = await put(join(dir, 'login_code/valid/sms.body.plaintext.hbs'), 'ok {{login_code}}');
+    const reg = registry({ overridePath: dir, reloadCheckIntervalMs: 0 });
+    expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('ok 161803');
+    await bump(path, 'ok {{login_code', 40);
+    const err = await templateErrorOf(reg.render('sms', 'login_code_valid', FULL_DATA));
+    expect(err.code).toBe('TEMPLATE_COMPILE_FAILED');
+    expect(err.message).toContain(path);
+    await bump(path, 'ok {{login_code}} again', 50);
+    expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('ok 161803 again');
+  });
+});
+
+// ---------------------------------------------------------------- misc
+
+describe('render contract', () => {
+  it('keeps an e-mail subject on one line', async () => {
+    const reg = registry({
+      templates: config({ login_code: { valid: { email: { subject: b64('  Line one\r\n  line two\n') } } } }),
+    });
+    expect((await reg.render('email', 'login_code_valid', FULL_DATA)).subject).toBe('Line one line two');
+  });
+
+  it('rejects an unknown template type', async () => {
+    const reg = registry();
+    const err = await templateErrorOf(reg.render('email', 'password_reset' as TemplateType, FULL_DATA));
+    expect(err.code).toBe('TEMPLATE_TYPE_UNKNOWN');
+    expect(err.message).toContain('recovery_code_valid');
+  });
+
+  it('does not expose prototype properties to templates', async () => {
+    const reg = registry({
+      templates: config({ login_code: { valid: { sms: { body: { plaintext: b64('[{{login_code.constructor}}][{{__proto__}}]') } } } } }),
+    });
+    expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('[][]');
+  });
+});

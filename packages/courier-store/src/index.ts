@@ -1,0 +1,9 @@
+/**
+ * Public API of @courier/store: Courier's Redis side, shared by producer and worker.
+ */
+export * from './connection.js';
+export * from './keys.js';
+export * from './queue.js';
+export * from './message-store.js';
+export * from './janitor.js';
+export * from './enqueue.js';

@@ -1,0 +1,43 @@
+/**
+ * Redis key names. Every key starts with the configured prefix, which is
+ * hash-tagged (`{courier}`) so that all keys of one deployment live in one Redis
+ * Cluster slot and Lua scripts may touch several of them.
+ */
+import { MESSAGE_STATUSES, type MessageStatus } from '@courier/core';
+
+/** Key names of one Courier deployment. */
+export interface CourierKeys {
+  readonly prefix: string;
+  message(id: string): string;
+  statusIndex(status: MessageStatus): string;
+  /** Status indexes in `MESSAGE_STATUSES` order (Lua scripts address them by position). */
+  readonly statusIndexes: readonly string[];
+  readonly allIndex: string;
+  recipientIndex(recipient: string): string;
+  templateIndex(templateType: string): string;
+  /** Placeholder for an absent optional index, so scripts always get the same key count. */
+  readonly noIndex: string;
+  idempotency(key: string): string;
+}
+
+/** Normalise a recipient for its index: addresses compare case-insensitively. */
+export function normalizeRecipient(recipient: string): string {
+  return recipient.trim().toLowerCase();
+}
+
+/** Build the key names for a prefix (e.g. `{courier}`). */
+export function courierKeys(prefix: string): CourierKeys {
+  const p = `${prefix}:courier`;
+  const statusIndex = (s: MessageStatus): string => `${p}:idx:status:${s}`;
+  return {
+    prefix,
+    message: (id) => `${p}:msg:${id}`,
+    statusIndex,
+    statusIndexes: MESSAGE_STATUSES.map(statusIndex),
+    allIndex: `${p}:idx:all`,
+    recipientIndex: (r) => `${p}:idx:rcpt:${normalizeRecipient(r)}`,
+    templateIndex: (t) => `${p}:idx:tt:${t}`,
+    noIndex: `${p}:idx:none`,
+    idempotency: (k) => `${p}:idem:${k}`,
+  };
+}

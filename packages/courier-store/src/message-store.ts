@@ -1,0 +1,266 @@
+/**
+ * Status records of messages in Redis, and the indexes that list them.
+ *
+ * A message is one hash: `m` (its immutable content as JSON), `status`,
+ * `send_count`, `dispatches` (JSON array) and `updated_at`. Indexes are sorted
+ * sets of message ids, all at score 0, so they order lexically by id; ids are
+ * UUIDv7, so lexical order is creation order and a page token is just the last
+ * id seen: pagination is stable while messages are added or change status.
+ */
+import {
+  FINAL_STATUSES,
+  type Dispatch,
+  type JobPayload,
+  type Message,
+  type MessageStatus,
+  type TemplateType,
+} from '@courier/core';
+import type { ChainableCommander } from 'ioredis';
+import { courierKeys, normalizeRecipient, type CourierKeys } from './keys.js';
+import type { RedisConnection } from './connection.js';
+import { BEGIN, CREATE, FINISH, SCRIPT_KEY_COUNT, SET_STATUS } from './scripts.js';
+
+/** Immutable content of a message, as stored in the `m` field. */
+type StoredContent = Omit<JobPayload, 'v' | 'id'>;
+
+/** Outcome of {@link MessageStore.begin}. */
+export type BeginResult = 'ok' | 'created' | 'sent' | 'cancelled' | 'abandoned';
+
+/** Outcome of an attempt to record. */
+export interface AttemptOutcome {
+  readonly status: 'sent' | 'error' | 'abandoned';
+  readonly dispatch: Dispatch;
+}
+
+/** Filters and paging of {@link MessageStore.list}. */
+export interface ListQuery {
+  readonly status?: MessageStatus | undefined;
+  readonly recipient?: string | undefined;
+  readonly templateType?: TemplateType | undefined;
+  /** 1..1000. */
+  readonly pageSize: number;
+  /** Opaque token from a previous page's `nextPageToken`. */
+  readonly pageToken?: string | undefined;
+}
+
+/** One page of messages, newest first. */
+export interface ListPage {
+  readonly messages: Message[];
+  readonly nextPageToken: string | undefined;
+}
+
+/** Retention settings the store applies. */
+export interface StoreRetention {
+  /** How long a finished (sent/abandoned/cancelled) message stays. */
+  readonly finishedTtlSeconds: number;
+}
+
+/** The status-tracking API shared by producer and worker. */
+export interface MessageStore {
+  readonly keys: CourierKeys;
+  /** Record a new message as `queued`. False when a record with that id exists. */
+  create(payload: JobPayload): Promise<boolean>;
+  /** Queue `create` for many messages on a pipeline/multi the caller executes. */
+  createIn(pipeline: ScriptPipeline, payload: JobPayload): void;
+  /** Mark an attempt as started (`processing`), creating the record from the payload if it is missing. */
+  begin(payload: JobPayload): Promise<BeginResult>;
+  /** Record an attempt's outcome and move the status. */
+  finish(payload: JobPayload, outcome: AttemptOutcome): Promise<'ok' | 'missing' | 'sent'>;
+  /**
+   * Move a message to `to` if its status is one of `from` (cancel, manual retry).
+   * Returns 'ok', 'missing', or the status that did not allow it.
+   */
+  transition(id: string, from: readonly MessageStatus[], to: MessageStatus): Promise<string>;
+  get(id: string): Promise<Message | undefined>;
+  list(query: ListQuery): Promise<ListPage>;
+}
+
+/** An ioredis pipeline or multi the store writes into. */
+export type ScriptPipeline = ChainableCommander;
+
+interface ScriptCommands {
+  courierCreate(...args: (string | number)[]): Promise<number>;
+  courierBegin(...args: (string | number)[]): Promise<BeginResult>;
+  courierFinish(...args: (string | number)[]): Promise<'ok' | 'missing' | 'sent'>;
+  courierSetStatus(...args: (string | number)[]): Promise<string>;
+}
+
+const SCRIPTS = {
+  courierCreate: CREATE,
+  courierBegin: BEGIN,
+  courierFinish: FINISH,
+  courierSetStatus: SET_STATUS,
+} as const;
+
+function defineScripts(connection: RedisConnection): RedisConnection & ScriptCommands {
+  for (const [name, lua] of Object.entries(SCRIPTS)) {
+    if (!(name in connection)) connection.defineCommand(name, { numberOfKeys: SCRIPT_KEY_COUNT, lua });
+  }
+  return connection as RedisConnection & ScriptCommands;
+}
+
+function contentOf(payload: JobPayload): StoredContent {
+  const { v: _v, id: _id, ...content } = payload;
+  return content;
+}
+
+function encodeToken(id: string): string {
+  return Buffer.from(JSON.stringify({ a: id }), 'utf8').toString('base64url');
+}
+
+/** Decode a page token; undefined for a malformed one (the caller answers 400). */
+export function decodePageToken(token: string): string | undefined {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { a?: unknown };
+    return typeof parsed.a === 'string' && /^[0-9a-f-]{36}$/.test(parsed.a) ? parsed.a : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Thrown by `list` for a page token it did not issue. */
+export class InvalidPageTokenError extends Error {
+  constructor() {
+    super('page_token is not valid');
+    this.name = 'InvalidPageTokenError';
+  }
+}
+
+function parseMessage(id: string, h: Record<string, string>): Message | undefined {
+  if (h['m'] === undefined || h['status'] === undefined) return undefined;
+  const content = JSON.parse(h['m']) as StoredContent;
+  return {
+    id,
+    ...content,
+    status: h['status'] as MessageStatus,
+    send_count: Number(h['send_count'] ?? 0),
+    dispatches: JSON.parse(h['dispatches'] ?? '[]') as Dispatch[],
+    updated_at: h['updated_at'] ?? content.created_at,
+  };
+}
+
+/**
+ * Create the message store on a connection.
+ *
+ * @param prefix - The deployment's key prefix (`redis.prefix`).
+ */
+export function createMessageStore(connection: RedisConnection, prefix: string, retention: StoreRetention): MessageStore {
+  const redis = defineScripts(connection);
+  const keys = courierKeys(prefix);
+  // Recipient indexes expire a day after their last message would have.
+  const recipientTtl = retention.finishedTtlSeconds + 86_400;
+
+  const scriptKeys = (p: { recipient: string; template_type?: string | undefined }, id: string): string[] => [
+    keys.message(id),
+    ...keys.statusIndexes,
+    keys.allIndex,
+    keys.recipientIndex(p.recipient),
+    p.template_type === undefined ? keys.noIndex : keys.templateIndex(p.template_type),
+  ];
+  const createArgs = (payload: JobPayload, now: string): (string | number)[] => [
+    ...scriptKeys(payload, payload.id),
+    payload.id,
+    JSON.stringify(contentOf(payload)),
+    now,
+    recipientTtl,
+    payload.template_type === undefined ? '0' : '1',
+  ];
+
+  return {
+    keys,
+    async create(payload) {
+      return (await redis.courierCreate(...createArgs(payload, payload.created_at))) === 1;
+    },
+    createIn(pipeline, payload) {
+      (pipeline as unknown as ScriptCommands).courierCreate(...createArgs(payload, payload.created_at));
+    },
+    async begin(payload) {
+      return redis.courierBegin(...createArgs(payload, new Date().toISOString()));
+    },
+    async finish(payload, outcome) {
+      return redis.courierFinish(
+        ...scriptKeys(payload, payload.id),
+        payload.id,
+        outcome.dispatch.at,
+        outcome.status,
+        JSON.stringify(outcome.dispatch),
+        retention.finishedTtlSeconds,
+      );
+    },
+    async transition(id, from, to) {
+      const current = await this.get(id);
+      if (current === undefined) return 'missing';
+      return redis.courierSetStatus(
+        ...scriptKeys(current, id),
+        id,
+        new Date().toISOString(),
+        to,
+        retention.finishedTtlSeconds,
+        from.join(','),
+      );
+    },
+    async get(id) {
+      const h = await redis.hgetall(keys.message(id));
+      return parseMessage(id, h);
+    },
+    async list(query) {
+      let after: string | undefined;
+      if (query.pageToken !== undefined) {
+        after = decodePageToken(query.pageToken);
+        if (after === undefined) throw new InvalidPageTokenError();
+      }
+      // Scan the most selective index; check the other filters on the records.
+      const index =
+        query.recipient !== undefined
+          ? keys.recipientIndex(query.recipient)
+          : query.templateType !== undefined
+            ? keys.templateIndex(query.templateType)
+            : query.status !== undefined
+              ? keys.statusIndex(query.status)
+              : keys.allIndex;
+      const wantRecipient = query.recipient === undefined ? undefined : normalizeRecipient(query.recipient);
+      const matches = (m: Message): boolean =>
+        (query.status === undefined || m.status === query.status) &&
+        (wantRecipient === undefined || normalizeRecipient(m.recipient) === wantRecipient) &&
+        (query.templateType === undefined || m.template_type === query.templateType);
+
+      const messages: Message[] = [];
+      const batch = Math.min(1_000, Math.max(query.pageSize * 2, 50));
+      // Bound the work of one request when filters match little: callers page on.
+      const maxScanned = Math.max(query.pageSize * 20, 5_000);
+      let scanned = 0;
+      let cursor = after;
+      let exhausted = false;
+      let pageFull = false;
+      while (!pageFull && scanned < maxScanned) {
+        const ids = (await redis.zrange(index, cursor === undefined ? '+' : `(${cursor}`, '-', 'BYLEX', 'REV', 'LIMIT', 0, batch)) as string[];
+        const pipeline = redis.pipeline();
+        for (const id of ids) pipeline.hgetall(keys.message(id));
+        const results = ids.length === 0 ? [] : ((await pipeline.exec()) ?? []);
+        for (const [i, id] of ids.entries()) {
+          scanned++;
+          cursor = id;
+          const h = results[i]?.[1] as Record<string, string> | undefined;
+          const m = h === undefined ? undefined : parseMessage(id, h);
+          if (m !== undefined && matches(m)) {
+            messages.push(m);
+            if (messages.length === query.pageSize) {
+              pageFull = true;
+              break;
+            }
+          }
+        }
+        if (!pageFull && ids.length < batch) {
+          exhausted = true;
+        }
+        if (exhausted) break;
+      }
+      return { messages, nextPageToken: exhausted || cursor === undefined ? undefined : encodeToken(cursor) };
+    },
+  };
+}
+
+/** True for statuses after which a message needs nothing more. */
+export function isFinal(status: MessageStatus): boolean {
+  return FINAL_STATUSES.has(status);
+}

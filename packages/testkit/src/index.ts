@@ -1,0 +1,4 @@
+export * from './redis.js';
+export * from './tls.js';
+export * from './smtp-sink.js';
+export * from './http-sink.js';
