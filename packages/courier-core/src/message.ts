@@ -102,40 +102,48 @@ const contentShape = {
   template_data: templateDataSchema.optional(),
 };
 
+/** The fields of a new message, without the cross-field rules (see {@link checkNewMessage}). */
+export const newMessageObject = z.strictObject({
+  type: messageTypeSchema.default('email'),
+  channel: z.string().min(1).max(64).optional(),
+  recipient: z.string().min(1).max(320),
+  ...contentShape,
+});
+
+/**
+ * The cross-field rules of a new message: the recipient fits the type, either a
+ * template or a raw body (not both), a subject for raw e-mail, no HTML for SMS.
+ * Exported so API schemas that extend {@link newMessageObject} apply the same rules.
+ */
+export function checkNewMessage(m: z.output<typeof newMessageObject>, ctx: z.RefinementCtx): void {
+  const check = m.type === 'email' ? emailAddressSchema : smsRecipientSchema;
+  const r = check.safeParse(m.recipient);
+  if (!r.success) {
+    ctx.addIssue({ code: 'custom', path: ['recipient'], message: r.error.issues[0]?.message ?? 'invalid recipient' });
+  }
+  if (m.template_type === undefined && m.body === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['body'], message: 'either template_type or body is required' });
+  }
+  if (m.template_type !== undefined && (m.body !== undefined || m.subject !== undefined || m.html_body !== undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['template_type'],
+      message: 'give either template_type or subject/body/html_body, not both',
+    });
+  }
+  if (m.type === 'email' && m.template_type === undefined && m.subject === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['subject'], message: 'an e-mail without a template needs a subject' });
+  }
+  if (m.type === 'sms' && m.html_body !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['html_body'], message: 'an SMS has no HTML body' });
+  }
+}
+
 /**
  * A message as a client hands it to Courier: either `template_type` (+ `template_data`)
  * or raw `body` (+ `subject`, `html_body` for e-mail). `channel` defaults to the type.
  */
-export const newMessageSchema = z
-  .strictObject({
-    type: messageTypeSchema.default('email'),
-    channel: z.string().min(1).max(64).optional(),
-    recipient: z.string().min(1).max(320),
-    ...contentShape,
-  })
-  .superRefine((m, ctx) => {
-    const check = m.type === 'email' ? emailAddressSchema : smsRecipientSchema;
-    const r = check.safeParse(m.recipient);
-    if (!r.success) {
-      ctx.addIssue({ code: 'custom', path: ['recipient'], message: r.error.issues[0]?.message ?? 'invalid recipient' });
-    }
-    if (m.template_type === undefined && m.body === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['body'], message: 'either template_type or body is required' });
-    }
-    if (m.template_type !== undefined && (m.body !== undefined || m.subject !== undefined || m.html_body !== undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['template_type'],
-        message: 'give either template_type or subject/body/html_body, not both',
-      });
-    }
-    if (m.type === 'email' && m.template_type === undefined && m.subject === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['subject'], message: 'an e-mail without a template needs a subject' });
-    }
-    if (m.type === 'sms' && m.html_body !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['html_body'], message: 'an SMS has no HTML body' });
-    }
-  });
+export const newMessageSchema = newMessageObject.superRefine(checkNewMessage);
 export type NewMessage = z.input<typeof newMessageSchema>;
 export type ValidNewMessage = z.output<typeof newMessageSchema>;
 

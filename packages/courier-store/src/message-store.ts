@@ -104,7 +104,8 @@ function contentOf(payload: JobPayload): StoredContent {
   return content;
 }
 
-function encodeToken(id: string): string {
+/** Encode a page token (the last id of a page). */
+export function encodePageToken(id: string): string {
   return Buffer.from(JSON.stringify({ a: id }), 'utf8').toString('base64url');
 }
 
@@ -255,7 +256,7 @@ export function createMessageStore(connection: RedisConnection, prefix: string, 
         }
         if (exhausted) break;
       }
-      return { messages, nextPageToken: exhausted || cursor === undefined ? undefined : encodeToken(cursor) };
+      return { messages, nextPageToken: exhausted || cursor === undefined ? undefined : encodePageToken(cursor) };
     },
   };
 }

@@ -1,0 +1,76 @@
+/**
+ * Composition of the producer: Fastify with auth, error handling, the message
+ * API, the Kratos bridge, Bull Board, OpenAPI and health, over a fail-fast
+ * Redis connection (a request gets a 503 rather than hanging when Redis is down).
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { CourierConfig, Logger } from '@courier/core';
+import { closeRedisConnection, createCourierQueue, createMessageStore, createRedisConnection } from '@courier/store';
+import { createAuthenticator, requireApiKey } from './auth/api-keys.js';
+import { createIdempotency } from './enqueue/idempotency.js';
+import { createEnqueueService } from './enqueue/service.js';
+import { installErrorHandling } from './http/api-error.js';
+import { buildOpenApiDocument } from './openapi/document.js';
+import { DASHBOARD_PATH, registerDashboard } from './routes/dashboard.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerKratosRoutes } from './routes/kratos.js';
+import { registerMessageRoutes } from './routes/messages.js';
+
+/** A built (not yet listening) producer. */
+export interface ProducerApp {
+  readonly app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+const PUBLIC_PATHS = new Set(['/health/alive', '/health/ready']);
+
+/** Build the producer app. */
+export async function buildProducer(config: CourierConfig, logger: Logger): Promise<ProducerApp> {
+  const redis = createRedisConnection(config.redis, 'fail-fast', 'courier-producer');
+  redis.on('error', (err: Error) => logger.warn({ error: err.message }, 'redis connection error'));
+  const queue = createCourierQueue(redis, config);
+  queue.on('error', (err: Error) => logger.warn({ error: err.message }, 'queue error'));
+  const store = createMessageStore(redis, config.redis.prefix, { finishedTtlSeconds: config.retention.finished_ttl_seconds });
+  const enqueue = createEnqueueService(config, redis, queue, store);
+  const idempotency = createIdempotency(redis, (k) => store.keys.idempotency(k));
+  if (config.producer.api_keys.length === 0) {
+    logger.warn('no API keys configured (producer.api_keys / COURIER_API_KEYS): every request will get 401');
+  }
+  const authenticate = createAuthenticator(config.producer.api_keys);
+
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: config.producer.body_limit_bytes,
+    disableRequestLogging: false,
+    trustProxy: false,
+  });
+  installErrorHandling(app);
+  const apiAuth = requireApiKey(authenticate);
+  app.addHook('onRequest', async (req, reply) => {
+    const path = req.url.split('?')[0] ?? '';
+    if (PUBLIC_PATHS.has(path) || path === DASHBOARD_PATH || path.startsWith(`${DASHBOARD_PATH}/`)) return;
+    await apiAuth(req, reply);
+  });
+
+  registerHealthRoutes(app, redis);
+  const redactLists = config.producer.redact_bodies;
+  registerMessageRoutes(app, { store, enqueue, idempotency, redactLists });
+  registerKratosRoutes(app, { store, enqueue, redactLists });
+  const document = buildOpenApiDocument();
+  app.get('/openapi.json', async () => document);
+  if (config.producer.dashboard.enabled) {
+    await registerDashboard(app, queue, {
+      readOnly: config.producer.dashboard.read_only,
+      onRequest: requireApiKey(authenticate, true) as never,
+    });
+  }
+
+  return {
+    app,
+    async close() {
+      await app.close();
+      await queue.close().catch(() => undefined);
+      await closeRedisConnection(redis);
+    },
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * API key authentication: `Authorization: Bearer <key>`, or HTTP Basic with the
+ * key as password (for browsers opening the dashboard). Keys are compared in
+ * constant time (both sides hashed to equal length first, then timingSafeEqual)
+ * and every key is checked, so timing says nothing about which key nearly matched.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/** The result of authenticating a request. */
+export interface Principal {
+  /** A stable, non-secret id of the key used (hash prefix), to scope idempotency keys and logs. */
+  readonly keyId: string;
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/** Pull the presented key out of an Authorization header. */
+export function presentedKey(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (bearer?.[1] !== undefined) return bearer[1];
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  if (basic?.[1] !== undefined) {
+    const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return colon === -1 ? undefined : decoded.slice(colon + 1);
+  }
+  return undefined;
+}
+
+/** Create an authenticator for a set of keys. */
+export function createAuthenticator(keys: readonly string[]) {
+  const digests = keys.map((k) => ({ digest: digest(k), keyId: digest(`courier-key-id:${k}`).toString('hex').slice(0, 12) }));
+  return function authenticate(header: string | undefined): Principal | undefined {
+    const presented = presentedKey(header);
+    if (presented === undefined) return undefined;
+    const d = digest(presented);
+    let match: Principal | undefined;
+    for (const k of digests) {
+      if (timingSafeEqual(d, k.digest) && match === undefined) match = { keyId: k.keyId };
+    }
+    return match;
+  };
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+/**
+ * A Fastify onRequest hook that answers 401 unless a valid key is presented.
+ *
+ * @param challenge - Send `WWW-Authenticate: Basic` so browsers prompt (dashboard).
+ */
+export function requireApiKey(authenticate: ReturnType<typeof createAuthenticator>, challenge = false) {
+  return async function onRequest(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const principal = authenticate(req.headers.authorization);
+    if (principal === undefined) {
+      if (challenge) void reply.header('www-authenticate', 'Basic realm="courier", charset="UTF-8"');
+      else void reply.header('www-authenticate', 'Bearer realm="courier"');
+      await reply.code(401).send({ error: { code: 'unauthorized', message: 'a valid API key is required (Authorization: Bearer <key>)' } });
+      return;
+    }
+    req.principal = principal;
+  };
+}

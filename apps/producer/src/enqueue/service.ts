@@ -1,0 +1,106 @@
+/**
+ * Turning validated requests into queued messages: channel check, payload,
+ * schedule, then one records pipeline and one `addBulk` through the store.
+ */
+import type { Queue } from 'bullmq';
+import { newMessageId, toJobPayload, type CourierConfig, type JobPayload, type Message } from '@courier/core';
+import { enqueueMessages, jobNameFor, type MessageStore, type RedisConnection } from '@courier/store';
+import { ApiError, type FieldError } from '../http/api-error.js';
+import type { SendMessageBody } from '../http/schemas.js';
+
+/** Enqueueing operations of the API. */
+export interface EnqueueService {
+  /** Enqueue validated messages; all or none. Throws ApiError 400 naming bad channels. */
+  enqueue(items: readonly SendMessageBody[], pathPrefix?: (index: number) => string): Promise<{ id: string }[]>;
+  /** Enqueue an already-built payload (Kratos bridge). */
+  enqueuePayloads(payloads: readonly JobPayload[]): Promise<void>;
+  /** Re-queue an abandoned message. Returns the store's answer ('ok', 'missing' or the blocking status). */
+  retry(id: string): Promise<string>;
+  /** Cancel a message that has not been sent (queued, or waiting for a retry). */
+  cancel(id: string): Promise<string>;
+  /** Channel ids messages may use. */
+  readonly channels: ReadonlySet<string>;
+}
+
+function payloadFromMessage(m: Message): JobPayload {
+  const { id, type, channel, recipient, subject, body, html_body, template_type, template_data, created_at } = m;
+  const payload: JobPayload = { v: 1, id, type, channel, recipient, created_at };
+  if (subject !== undefined) payload.subject = subject;
+  if (body !== undefined) payload.body = body;
+  if (html_body !== undefined) payload.html_body = html_body;
+  if (template_type !== undefined) payload.template_type = template_type;
+  if (template_data !== undefined) payload.template_data = template_data;
+  return payload;
+}
+
+/** Create the service. */
+export function createEnqueueService(
+  config: CourierConfig,
+  redis: RedisConnection,
+  queue: Queue<JobPayload>,
+  store: MessageStore,
+): EnqueueService {
+  const channels = new Set(['email', ...config.courier.channels.map((c) => c.id)]);
+
+  const channelErrors = (items: readonly SendMessageBody[], pathPrefix: (i: number) => string): FieldError[] => {
+    const errors: FieldError[] = [];
+    items.forEach((item, i) => {
+      const channel = item.channel ?? item.type;
+      const path = `${pathPrefix(i)}channel`;
+      if (!channels.has(channel)) {
+        errors.push({ path, message: `no channel "${channel}" is configured (have: ${[...channels].join(', ')})` });
+      } else if (item.type === 'email' && channel !== 'email') {
+        errors.push({ path, message: 'e-mail goes through the "email" channel' });
+      } else if (item.type === 'sms' && channel === 'email') {
+        errors.push({ path, message: 'an SMS needs an SMS channel (courier.channels)' });
+      }
+    });
+    return errors;
+  };
+
+  return {
+    channels,
+    async enqueue(items, pathPrefix = () => '') {
+      const errors = channelErrors(items, pathPrefix);
+      if (errors.length > 0) {
+        throw new ApiError(400, 'invalid_request', `request is invalid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, errors);
+      }
+      const now = new Date();
+      const entries = items.map((item) => {
+        const { send_at, delay_ms, priority, ...message } = item;
+        const payload = toJobPayload(message, newMessageId(), now);
+        const delayMs = send_at !== undefined ? Math.max(0, Date.parse(send_at) - now.getTime()) : delay_ms;
+        return { payload, delayMs, priority };
+      });
+      await enqueueMessages(redis, queue, store, entries);
+      return entries.map((e) => ({ id: e.payload.id }));
+    },
+    async enqueuePayloads(payloads) {
+      await enqueueMessages(redis, queue, store, payloads.map((payload) => ({ payload })));
+    },
+    async retry(id) {
+      const answer = await store.transition(id, ['abandoned'], 'queued');
+      if (answer !== 'ok') return answer;
+      const message = await store.get(id);
+      if (message === undefined) return 'missing';
+      const payload = payloadFromMessage(message);
+      try {
+        // A new job id: the abandoned job may still sit in the failed set.
+        await queue.add(jobNameFor(payload), payload, { jobId: `${id}:retry:${Date.now()}` });
+      } catch (err) {
+        await store.transition(id, ['queued'], 'abandoned').catch(() => undefined);
+        throw err;
+      }
+      return 'ok';
+    },
+    async cancel(id) {
+      const answer = await store.transition(id, ['queued', 'error'], 'cancelled');
+      if (answer === 'ok') {
+        // The worker also skips cancelled messages, so a job that cannot be
+        // removed (already picked up) does not send.
+        await queue.remove(id).catch(() => 0);
+      }
+      return answer;
+    },
+  };
+}

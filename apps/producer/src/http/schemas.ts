@@ -1,0 +1,143 @@
+/**
+ * Request and response schemas of the API. Requests are parsed with them; the
+ * OpenAPI document is generated from them, so the two cannot drift apart.
+ */
+import { z } from 'zod';
+import {
+  checkNewMessage,
+  dispatchSchema,
+  messageIdSchema,
+  messageStatusSchema,
+  messageTypeSchema,
+  newMessageObject,
+  templateDataSchema,
+  templateTypeSchema,
+} from '@courier/core';
+
+const MAX_DELAY_MS = 366 * 24 * 3600 * 1000;
+
+/** `POST /messages` body: a new message plus scheduling. */
+export const sendMessageBody = newMessageObject
+  .extend({
+    send_at: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).optional(),
+    delay_ms: z.number().int().min(0).max(MAX_DELAY_MS).optional(),
+    priority: z.number().int().min(1).max(1_000_000).optional(),
+  })
+  .superRefine((m, ctx) => {
+    checkNewMessage(m, ctx);
+    if (m.send_at !== undefined && m.delay_ms !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['delay_ms'], message: 'give send_at or delay_ms, not both' });
+    }
+    if (m.send_at !== undefined && Date.parse(m.send_at) - Date.now() > MAX_DELAY_MS) {
+      ctx.addIssue({ code: 'custom', path: ['send_at'], message: 'must be less than a year ahead' });
+    }
+  });
+export type SendMessageBody = z.output<typeof sendMessageBody>;
+
+/** Most messages one batch request may carry. */
+export const MAX_BATCH = 1_000;
+
+/** `POST /messages/batch` body. */
+export const batchBody = z.strictObject({
+  messages: z.array(sendMessageBody).min(1, 'must hold at least one message').max(MAX_BATCH, `must hold at most ${MAX_BATCH} messages`),
+});
+
+/** `GET /messages` query. */
+export const listQuery = z.strictObject({
+  status: messageStatusSchema.optional(),
+  recipient: z.string().min(1).max(320).optional(),
+  template_type: templateTypeSchema.optional(),
+  page_size: z.coerce.number({ error: 'must be a number' }).int().min(1).max(1_000).default(100),
+  page_token: z.string().min(1).max(512).optional(),
+});
+
+/** `{id}` path parameter. */
+export const idParams = z.strictObject({ id: messageIdSchema });
+
+/** Answer to an accepted message. */
+export const enqueuedResponse = z.object({ id: z.uuid(), status: z.literal('queued') });
+export const batchResponse = z.object({ messages: z.array(enqueuedResponse) });
+
+/** A message as the API returns it. Bodies may be left out of lists (redaction). */
+export const apiMessage = z.object({
+  id: z.uuid(),
+  type: messageTypeSchema,
+  channel: z.string(),
+  recipient: z.string(),
+  subject: z.string().optional(),
+  body: z.string().optional(),
+  html_body: z.string().optional(),
+  template_type: templateTypeSchema.optional(),
+  template_data: templateDataSchema.optional(),
+  status: messageStatusSchema,
+  send_count: z.number().int(),
+  dispatches: z.array(dispatchSchema),
+  created_at: z.iso.datetime(),
+  updated_at: z.iso.datetime(),
+});
+export const listResponse = z.object({ messages: z.array(apiMessage), next_page_token: z.string().optional() });
+export const statusResponse = z.object({ id: z.uuid(), status: messageStatusSchema });
+
+/** The error body of every non-2xx answer. */
+export const errorResponse = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  }),
+});
+
+// --- Kratos bridge -------------------------------------------------------------
+
+const nullableText = z.string().max(1_000_000).nullish();
+
+/**
+ * What Kratos's HTTP delivery strategy posts with its default body template
+ * (plus login and registration codes). Unknown fields are ignored, nulls allowed.
+ */
+export const kratosPayload = z.looseObject({
+  recipient: z.string().min(1).max(320),
+  template_type: z.string().max(64).nullish(),
+  to: nullableText,
+  recovery_code: nullableText,
+  recovery_url: nullableText,
+  verification_url: nullableText,
+  verification_code: nullableText,
+  login_code: nullableText,
+  registration_code: nullableText,
+  subject: nullableText,
+  body: nullableText,
+});
+
+/** `GET /admin/courier/messages` query, as Kratos's admin API takes it. */
+export const kratosListQuery = z.looseObject({
+  status: z.enum(['queued', 'sent', 'processing', 'abandoned']).optional(),
+  recipient: z.string().min(1).max(320).optional(),
+  page_size: z.coerce.number({ error: 'must be a number' }).int().min(1).max(1_000).default(250),
+  page_token: z.string().min(1).max(512).optional(),
+});
+
+/** A message in Kratos's admin API shape. */
+export const kratosMessage = z.object({
+  id: z.uuid(),
+  status: z.enum(['queued', 'sent', 'processing', 'abandoned']),
+  type: messageTypeSchema,
+  channel: z.string(),
+  recipient: z.string(),
+  subject: z.string(),
+  body: z.string(),
+  template_type: z.string(),
+  send_count: z.number().int(),
+  dispatches: z.array(
+    z.object({
+      id: z.uuid(),
+      message_id: z.uuid(),
+      status: z.enum(['failed', 'success']),
+      error: z.record(z.string(), z.unknown()).optional(),
+      created_at: z.iso.datetime(),
+      updated_at: z.iso.datetime(),
+    }),
+  ),
+  created_at: z.iso.datetime(),
+  updated_at: z.iso.datetime(),
+});

@@ -1,0 +1,39 @@
+/**
+ * Producer entry point: `pnpm --filter @courier/producer start`. Reads
+ * `COURIER_CONFIG`, `REDIS_URL`, `PORT` (and every other override) from the
+ * environment, once, here.
+ */
+import { ConfigError, createLogger, loadConfig } from '@courier/core';
+import { buildProducer } from './app.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig({ env: process.env });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`courier-producer: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.log.level, app: 'courier-producer' });
+  const producer = await buildProducer(config, logger);
+  const address = await producer.app.listen({ host: config.producer.host, port: config.producer.port });
+  const port = producer.app.server.address();
+  logger.info({ address, port: typeof port === 'object' && port !== null ? port.port : config.producer.port }, 'courier producer listening');
+  const shutdown = (signal: string): void => {
+    logger.info({ signal }, 'shutting down');
+    producer
+      .close()
+      .then(() => process.exit(0))
+      .catch(() => process.exit(1));
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`courier-producer: fatal: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

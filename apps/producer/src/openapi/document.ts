@@ -1,0 +1,166 @@
+/**
+ * The OpenAPI 3.1 document served at `/openapi.json`. Its schemas are generated
+ * from the same zod schemas that parse requests and shape responses; a test
+ * validates real responses against it.
+ */
+import { z } from 'zod';
+import {
+  apiMessage,
+  batchBody,
+  batchResponse,
+  enqueuedResponse,
+  errorResponse,
+  kratosMessage,
+  kratosPayload,
+  listResponse,
+  sendMessageBody,
+  statusResponse,
+} from '../http/schemas.js';
+
+function schemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const json = z.toJSONSchema(schema, { io, unrepresentable: 'any', reused: 'inline' }) as Record<string, unknown>;
+  delete json['$schema'];
+  return json;
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (name: string) => ({ content: { 'application/json': { schema: ref(name) } } });
+const errors = (...codes: number[]) =>
+  Object.fromEntries(codes.map((c) => [String(c), { description: ERROR_TEXT[c] ?? 'error', ...json('Error') }]));
+
+const ERROR_TEXT: Record<number, string> = {
+  400: 'Invalid input; `details` names each failing field',
+  401: 'Missing or invalid API key',
+  404: 'No such message',
+  409: 'Conflict (idempotency key reused with another body, or a status that does not allow the operation)',
+  413: 'Request body too large',
+  503: 'Redis unavailable; nothing was written',
+};
+
+const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+const idempotencyHeader = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description: 'Makes a retried request return the same result without enqueueing again (24 h).',
+  schema: { type: 'string', minLength: 1, maxLength: 255 },
+};
+const pageParams = [
+  { name: 'page_size', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+  { name: 'page_token', in: 'query', schema: { type: 'string' }, description: 'Opaque token from `next_page_token` or the `Link` header.' },
+];
+const linkHeader = { Link: { description: 'RFC 8288 `<...>; rel="next"` when there is a next page', schema: { type: 'string' } } };
+
+/** Build the document (cheap; built once at start-up). */
+export function buildOpenApiDocument(): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Courier',
+      version: '1.0.0',
+      description: 'Self-hosted e-mail and SMS courier: enqueue, track, retry and cancel messages. Kratos-compatible.',
+    },
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'An API key from `producer.api_keys` / `COURIER_API_KEYS`.' },
+        basic: { type: 'http', scheme: 'basic', description: 'Any user name; the API key as password (for browsers).' },
+      },
+      schemas: {
+        SendMessage: schemaOf(sendMessageBody, 'input'),
+        SendBatch: schemaOf(batchBody, 'input'),
+        Enqueued: schemaOf(enqueuedResponse, 'output'),
+        EnqueuedBatch: schemaOf(batchResponse, 'output'),
+        Message: schemaOf(apiMessage, 'output'),
+        MessageList: schemaOf(listResponse, 'output'),
+        StatusChange: schemaOf(statusResponse, 'output'),
+        Error: schemaOf(errorResponse, 'output'),
+        KratosPayload: schemaOf(kratosPayload, 'input'),
+        KratosMessage: schemaOf(kratosMessage, 'output'),
+        KratosMessageList: { type: 'array', items: ref('KratosMessage') },
+        Health: { type: 'object', properties: { status: { type: 'string' }, errors: { type: 'object' } }, required: ['status'] },
+      },
+    },
+    security: [{ bearer: [] }, { basic: [] }],
+    paths: {
+      '/messages': {
+        post: {
+          summary: 'Enqueue an e-mail or SMS (templated or raw)',
+          parameters: [idempotencyHeader],
+          requestBody: { required: true, ...json('SendMessage') },
+          responses: { '202': { description: 'Accepted and queued', ...json('Enqueued') }, ...errors(400, 401, 409, 413, 503) },
+        },
+        get: {
+          summary: 'List messages, newest first',
+          parameters: [
+            { name: 'status', in: 'query', schema: { type: 'string', enum: ['queued', 'processing', 'sent', 'error', 'abandoned', 'cancelled'] } },
+            { name: 'recipient', in: 'query', schema: { type: 'string' } },
+            { name: 'template_type', in: 'query', schema: { type: 'string' } },
+            ...pageParams,
+          ],
+          responses: { '200': { description: 'A page of messages', headers: linkHeader, ...json('MessageList') }, ...errors(400, 401, 503) },
+        },
+      },
+      '/messages/batch': {
+        post: {
+          summary: 'Enqueue up to 1,000 messages at once (all or none)',
+          parameters: [idempotencyHeader],
+          requestBody: { required: true, ...json('SendBatch') },
+          responses: { '202': { description: 'Accepted and queued', ...json('EnqueuedBatch') }, ...errors(400, 401, 409, 413, 503) },
+        },
+      },
+      '/messages/{id}': {
+        get: {
+          summary: 'A message with its dispatches',
+          parameters: [idParam],
+          responses: { '200': { description: 'The message', ...json('Message') }, ...errors(400, 401, 404, 503) },
+        },
+        delete: {
+          summary: 'Cancel a message not yet sent',
+          parameters: [idParam],
+          responses: { '200': { description: 'Cancelled', ...json('StatusChange') }, ...errors(400, 401, 404, 409, 503) },
+        },
+      },
+      '/messages/{id}/retry': {
+        post: {
+          summary: 'Queue an abandoned message again',
+          parameters: [idParam],
+          responses: { '202': { description: 'Queued again', ...json('Enqueued') }, ...errors(400, 401, 404, 409, 503) },
+        },
+      },
+      '/kratos/messages': {
+        post: {
+          summary: "Ingest what Kratos's HTTP delivery strategy posts (its default body template)",
+          requestBody: { required: true, ...json('KratosPayload') },
+          responses: { '202': { description: 'Accepted and queued', ...json('Enqueued') }, ...errors(400, 401, 413, 503) },
+        },
+      },
+      '/admin/courier/messages': {
+        get: {
+          summary: "List messages in Kratos's admin API shape",
+          parameters: [
+            { name: 'status', in: 'query', schema: { type: 'string', enum: ['queued', 'sent', 'processing', 'abandoned'] } },
+            { name: 'recipient', in: 'query', schema: { type: 'string' } },
+            ...pageParams,
+          ],
+          responses: { '200': { description: 'Messages', headers: linkHeader, ...json('KratosMessageList') }, ...errors(400, 401, 503) },
+        },
+      },
+      '/admin/courier/messages/{id}': {
+        get: {
+          summary: "A message in Kratos's admin API shape",
+          parameters: [idParam],
+          responses: { '200': { description: 'The message', ...json('KratosMessage') }, ...errors(400, 401, 404, 503) },
+        },
+      },
+      '/health/alive': { get: { summary: 'Liveness', security: [], responses: { '200': { description: 'Alive', ...json('Health') } } } },
+      '/health/ready': {
+        get: {
+          summary: 'Readiness: Redis reachable',
+          security: [],
+          responses: { '200': { description: 'Ready', ...json('Health') }, '503': { description: 'Not ready', ...json('Health') } },
+        },
+      },
+      '/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1 document' } } } },
+    },
+  };
+}
