@@ -45,6 +45,9 @@ export async function buildProducer(config: CourierConfig, logger: Logger): Prom
     trustProxy: false,
   });
   installErrorHandling(app);
+  // JSON only: Fastify parses text/plain by default, which would turn a
+  // wrong content type into a confusing validation error instead of a 415.
+  app.removeContentTypeParser('text/plain');
   const apiAuth = requireApiKey(authenticate);
   app.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?')[0] ?? '';

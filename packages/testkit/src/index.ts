@@ -2,3 +2,4 @@ export * from './redis.js';
 export * from './tls.js';
 export * from './smtp-sink.js';
 export * from './http-sink.js';
+export * from './processes.js';

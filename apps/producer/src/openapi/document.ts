@@ -34,6 +34,7 @@ const ERROR_TEXT: Record<number, string> = {
   404: 'No such message',
   409: 'Conflict (idempotency key reused with another body, or a status that does not allow the operation)',
   413: 'Request body too large',
+  415: 'Request body is not application/json',
   503: 'Redis unavailable; nothing was written',
 };
 
@@ -87,7 +88,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           summary: 'Enqueue an e-mail or SMS (templated or raw)',
           parameters: [idempotencyHeader],
           requestBody: { required: true, ...json('SendMessage') },
-          responses: { '202': { description: 'Accepted and queued', ...json('Enqueued') }, ...errors(400, 401, 409, 413, 503) },
+          responses: { '202': { description: 'Accepted and queued', ...json('Enqueued') }, ...errors(400, 401, 409, 413, 415, 503) },
         },
         get: {
           summary: 'List messages, newest first',
@@ -105,7 +106,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           summary: 'Enqueue up to 1,000 messages at once (all or none)',
           parameters: [idempotencyHeader],
           requestBody: { required: true, ...json('SendBatch') },
-          responses: { '202': { description: 'Accepted and queued', ...json('EnqueuedBatch') }, ...errors(400, 401, 409, 413, 503) },
+          responses: { '202': { description: 'Accepted and queued', ...json('EnqueuedBatch') }, ...errors(400, 401, 409, 413, 415, 503) },
         },
       },
       '/messages/{id}': {
@@ -131,7 +132,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         post: {
           summary: "Ingest what Kratos's HTTP delivery strategy posts (its default body template)",
           requestBody: { required: true, ...json('KratosPayload') },
-          responses: { '202': { description: 'Accepted and queued', ...json('Enqueued') }, ...errors(400, 401, 413, 503) },
+          responses: { '202': { description: 'Accepted and queued', ...json('Enqueued') }, ...errors(400, 401, 413, 415, 503) },
         },
       },
       '/admin/courier/messages': {
