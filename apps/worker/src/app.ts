@@ -24,6 +24,7 @@ import {
 } from '@courier/store';
 import { startHealthServer } from './ops/health-server.js';
 import { createWorkerMetrics } from './ops/metrics.js';
+import { isFinalFailure } from './pipeline/failure.js';
 import { createProcessor, type ProcessResult } from './pipeline/process-job.js';
 
 /** A running worker. */
@@ -40,9 +41,17 @@ export interface RunningWorker {
 
 const JANITOR_INTERVAL_MS = 60_000;
 const VERIFY_RETRY_MS = 5_000;
+/** After the drain deadline, cancelled jobs get this long to record their outcome. */
+const CANCEL_GRACE_MS = 5_000;
+
+/** Options of {@link startWorker}. */
+export interface StartWorkerOptions {
+  /** Called when the BullMQ worker stops on its own (a fatal error); the process should exit non-zero. */
+  readonly onFatal?: (err: Error) => void;
+}
 
 /** Start a worker process's components. Rejects when templates or config are bad. */
-export async function startWorker(config: CourierConfig, logger: Logger): Promise<RunningWorker> {
+export async function startWorker(config: CourierConfig, logger: Logger, options: StartWorkerOptions = {}): Promise<RunningWorker> {
   const templates = createTemplateRegistry({
     templates: config.courier.templates,
     overridePath: config.courier.template_override_path,
@@ -93,7 +102,7 @@ export async function startWorker(config: CourierConfig, logger: Logger): Promis
 
   const policy = { baseMs: config.worker.backoff.base_ms, maxMs: config.worker.backoff.max_ms };
   const rate = config.worker.rate_limit_per_second;
-  const processor = createProcessor({ store, channels, templates, metrics, logger });
+  const processor = createProcessor({ store, channels, templates, metrics, logger, recordSentForMs: config.worker.lock_duration_ms });
   const worker = new Worker<JobPayload, ProcessResult>(config.redis.queue_name, processor, {
     connection,
     prefix: config.redis.prefix,
@@ -117,19 +126,22 @@ export async function startWorker(config: CourierConfig, logger: Logger): Promis
     },
   });
   worker.on('error', (err) => logger.error({ error: err.message }, 'worker error'));
-  // A job BullMQ fails without our processor recording it (stalled too often):
-  // record it as abandoned so no message stays in `processing`.
+  // When BullMQ gives a job up (attempts exhausted, a permanent error, stalled too
+  // often), make sure its message has a final status even if the processor could
+  // not record one (Redis blip, worker death): nothing stays in `processing`.
   worker.on('failed', (job: Job<JobPayload> | undefined, err: Error) => {
-    if (job === undefined || !/stalled/i.test(err.message)) return;
+    if (job === undefined || typeof job.data?.id !== 'string') return;
+    if (!isFinalFailure(err, job.attemptsMade, job.opts.attempts ?? 1)) return;
     void (async () => {
       const current = await store.get(job.data.id);
       if (current === undefined || isFinal(current.status)) return;
+      const code = /stalled/i.test(err.message) ? 'STALLED' : 'FAILED';
       await store.finish(job.data, {
         status: 'abandoned',
-        dispatch: { at: new Date().toISOString(), status: 'failed', error: { code: 'STALLED', message: err.message, retryable: false } },
+        dispatch: { at: new Date().toISOString(), status: 'failed', error: { code, message: err.message.slice(0, 300), retryable: false } },
       });
-      logger.error({ message_id: job.data.id }, 'job stalled too many times; message abandoned');
-    })().catch((e: unknown) => logger.error({ error: (e as Error).message }, 'could not record stalled job'));
+      logger.error({ message_id: job.data.id, error_code: code }, 'job given up without a recorded outcome; message abandoned');
+    })().catch((e: unknown) => logger.error({ error: (e as Error).message }, 'could not record a given-up job'));
   });
 
   const pruner = createIndexPruner(connection, store.keys);
@@ -139,7 +151,7 @@ export async function startWorker(config: CourierConfig, logger: Logger): Promis
     janitorBusy = true;
     void (async () => {
       // One worker of the fleet prunes per interval.
-      const lock = await opsConnection.set(`${store.keys.prefix}:courier:janitor`, String(process.pid), 'PX', JANITOR_INTERVAL_MS - 1_000, 'NX');
+      const lock = await opsConnection.set(store.keys.janitorLock, String(process.pid), 'PX', JANITOR_INTERVAL_MS - 1_000, 'NX');
       if (lock === 'OK') {
         const removed = await pruner.runOnce();
         if (removed > 0) logger.info({ removed }, 'pruned expired ids from indexes');
@@ -152,6 +164,7 @@ export async function startWorker(config: CourierConfig, logger: Logger): Promis
   }, JANITOR_INTERVAL_MS);
   janitor.unref();
 
+  let draining = false;
   const { server, port } = await startHealthServer({
     host: config.worker.host,
     port: config.worker.port,
@@ -163,10 +176,16 @@ export async function startWorker(config: CourierConfig, logger: Logger): Promis
       delivery: async () => {
         if (!verified) throw new Error(verifyError);
       },
+      worker: async () => {
+        if (draining) throw new Error('draining for shutdown');
+      },
     },
   });
 
-  void worker.run().catch((err: unknown) => logger.fatal({ error: (err as Error).message }, 'worker stopped'));
+  void worker.run().catch((err: unknown) => {
+    logger.fatal({ error: (err as Error).message }, 'worker stopped unexpectedly');
+    options.onFatal?.(err as Error);
+  });
   logger.info(
     { health_port: port, concurrency: config.worker.concurrency, queue: config.redis.queue_name, channels: channels.ids },
     'courier worker started',
@@ -178,19 +197,22 @@ export async function startWorker(config: CourierConfig, logger: Logger): Promis
     stop() {
       stopping ??= (async () => {
         logger.info({ timeout_ms: config.worker.shutdown_timeout_ms }, 'draining in-flight jobs');
+        draining = true;
         clearInterval(janitor);
         clearTimeout(verifyTimer);
-        let timer: NodeJS.Timeout | undefined;
-        const drained = await Promise.race([
-          worker.close().then(() => true),
-          new Promise<boolean>((resolve) => {
-            timer = setTimeout(() => resolve(false), config.worker.shutdown_timeout_ms);
-          }),
-        ]);
-        clearTimeout(timer);
+        const wait = (ms: number) =>
+          new Promise<false>((resolve) => {
+            setTimeout(() => resolve(false), ms).unref();
+          });
+        // close() stops fetching and waits for active jobs. BullMQ keeps the first
+        // close() promise for later calls, so it is called once; past the deadline
+        // the jobs' abort signals are fired instead, and strategies stop sending.
+        const closing = worker.close().then(() => true);
+        const drained = await Promise.race([closing, wait(config.worker.shutdown_timeout_ms)]);
         if (!drained) {
-          logger.warn('drain timed out; leaving unfinished jobs to stalled-job recovery');
-          await worker.close(true);
+          logger.warn('drain timed out; cancelling in-flight jobs (they are retried by another worker)');
+          worker.cancelAllJobs('shutdown');
+          await Promise.race([closing, wait(CANCEL_GRACE_MS)]);
         }
         await server.close();
         await channels.closeAll();

@@ -20,7 +20,9 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.log.level, app: 'courier-worker' });
   let running;
   try {
-    running = await startWorker(config, logger);
+    running = await startWorker(config, logger, {
+      onFatal: () => process.exit(1),
+    });
   } catch (err) {
     if (err instanceof TemplateError || err instanceof ConfigError) {
       logger.fatal({ error_code: err.code, error: err.message }, 'cannot start');

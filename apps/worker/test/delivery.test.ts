@@ -57,6 +57,17 @@ async function worker(d: Deployment): Promise<WorkerProcess> {
   return w;
 }
 
+/** Poll /health/ready until `accept` holds for its answer (readiness settles after start-up). */
+async function readiness(w: WorkerProcess, accept: (status: number, body: { errors?: Record<string, string> }) => boolean) {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const res = await fetch(`http://127.0.0.1:${w.healthPort}/health/ready`);
+    const body = (await res.json()) as { errors?: Record<string, string> };
+    if (accept(res.status, body) || Date.now() > deadline) return { status: res.status, body };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 function mailsTo(recipient: string) {
   return smtp.received.filter((m) => m.envelope.to.includes(recipient));
 }
@@ -88,8 +99,7 @@ describe('delivery', () => {
       expect(m?.dispatches).toEqual([expect.objectContaining({ status: 'success' })]);
     }
 
-    const ready = await fetch(`http://127.0.0.1:${w.healthPort}/health/ready`);
-    expect(ready.status).toBe(200);
+    expect((await readiness(w, (status) => status === 200)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${w.healthPort}/health/alive`)).status).toBe(200);
     const metrics = await (await fetch(`http://127.0.0.1:${w.healthPort}/metrics`)).text();
     expect(metrics).toMatch(/courier_messages_total\{status="sent",channel="email",template_type="recovery_code_valid"\} 1/);
@@ -200,7 +210,53 @@ describe('delivery', () => {
     const gap = attempts[1]!.receivedAt.getTime() - attempts[0]!.receivedAt.getTime();
     // Backoff alone would be <= 250 ms in this deployment.
     expect(gap).toBeGreaterThanOrEqual(1_900);
-    expect((await d.store.get(p!.id))?.dispatches[0]?.error?.code).toMatch(/HTTP/);
+    expect((await d.store.get(p!.id))?.dispatches[0]?.error?.code).toBe('HTTP_STATUS_RETRYABLE');
+  });
+});
+
+describe('secrets on failure paths', () => {
+  it('keeps a one-time code a provider echoes back out of dispatches, logs and BullMQ', async () => {
+    const d = await deployment();
+    const w = await worker(d);
+    const phone = `+1555333${Date.now() % 10_000}`;
+    http.setResponder((req) => (req.body.includes(phone) ? { status: 400, body: `invalid request: ${req.body}` } : undefined));
+    const [p] = await d.enqueue([{ type: 'sms', recipient: phone, template_type: 'login_code_valid', template_data: { login_code: '770077' } }]);
+    await d.waitForStatuses((c) => c['abandoned'] === 1);
+    const m = await d.store.get(p!.id);
+    expect(m?.dispatches[0]?.error?.message).toContain('400');
+    expect(m?.dispatches[0]?.error?.message).toContain('[redacted]');
+    const job = await d.queue.getJob(p!.id);
+    await new Promise((r) => setTimeout(r, 200));
+    const everything = JSON.stringify([m?.dispatches, w.lines, w.stderr, job?.failedReason, job?.stacktrace]);
+    // The provider did receive the code: it is the message. Nothing of ours may repeat it.
+    expect(http.requests.some((r) => r.body.includes('770077'))).toBe(true);
+    expect(everything).not.toContain('770077');
+  });
+});
+
+describe('rate limit and readiness', () => {
+  it('limits deliveries per second across the queue', async () => {
+    const d = await deployment({ worker: { rate_limit_per_second: 4 } });
+    await worker(d);
+    const marker = `rate-${Date.now()}`;
+    await d.enqueue(Array.from({ length: 9 }, (_, i) => ({ type: 'sms' as const, recipient: `+1555444${i}`, body: `${marker} ${i}` })));
+    await d.waitForStatuses((c) => c['sent'] === 9, 20_000);
+    const times = http.requests.filter((r) => r.body.includes(marker)).map((r) => r.receivedAt.getTime());
+    expect(times).toHaveLength(9);
+    // 9 messages at 4 per second need three one-second windows; unlimited, they take a few ms.
+    expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(1_500);
+  });
+
+  it('reports not ready while its SMTP server cannot be verified, and alive all the same', async () => {
+    const d = await createDeployment({ courier: { smtp: { connection_uri: 'smtp://127.0.0.1:9/?disable_starttls=true' } } });
+    deployments.push(d);
+    const w = await worker(d);
+    // Once Redis is connected, the only thing missing is the SMTP server.
+    const { status, body } = await readiness(w, (_s, b) => b.errors !== undefined && !('redis' in b.errors) && 'delivery' in b.errors);
+    expect(status).toBe(503);
+    expect(Object.keys(body.errors ?? {})).toEqual(['delivery']);
+    expect(body.errors?.['delivery']).toContain('email');
+    expect((await fetch(`http://127.0.0.1:${w.healthPort}/health/alive`)).status).toBe(200);
   });
 });
 
@@ -221,4 +277,29 @@ describe('shutdown', () => {
     for (const p of payloads) expect((await d.store.get(p.id))?.status).toBe('sent');
     expect(w.lines.some((l) => l['msg'] === 'courier worker stopped' && l['drained'] === true)).toBe(true);
   });
+
+  it('bounds the drain: past shutdown_timeout_ms it cancels in-flight sends, exits 0, and another worker delivers them', async () => {
+    const d = await deployment({ worker: { concurrency: 4, shutdown_timeout_ms: 1_000 } });
+    const w = await worker(d);
+    const marker = `stuck-${Date.now()}`;
+    let hang = true;
+    http.setResponder((req) => (req.body.includes(marker) && hang ? { status: 200, delayMs: 20_000 } : undefined));
+    const payloads = await d.enqueue(
+      Array.from({ length: 3 }, (_, i) => ({ type: 'sms' as const, recipient: `+1555666${i}`, body: `${marker} ${i}` })),
+    );
+    await http.waitFor(http.requests.filter((r) => !r.body.includes(marker)).length + 3, 10_000);
+    const signalled = Date.now();
+    w.kill('SIGTERM');
+    const { code } = await w.exited;
+    expect(code).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(10_000);
+    hang = false;
+    await worker(d);
+    await d.waitForStatuses((c) => c['sent'] === 3, 30_000);
+    for (const p of payloads) {
+      const m = await d.store.get(p.id);
+      expect(m?.dispatches[0]?.error?.retryable).toBe(true);
+      expect(m?.dispatches.at(-1)?.status).toBe('success');
+    }
+  }, 60_000);
 });

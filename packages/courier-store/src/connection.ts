@@ -50,6 +50,7 @@ export function createRedisConnection(
         ...options,
         ...(seed.password !== '' ? { password: decodeURIComponent(seed.password) } : {}),
         ...(seed.username !== '' ? { username: decodeURIComponent(seed.username) } : {}),
+        ...(seed.protocol === 'rediss:' ? { tls: {} } : {}),
       },
       enableOfflineQueue: options.enableOfflineQueue ?? true,
       clusterRetryStrategy: reconnectDelayMs,

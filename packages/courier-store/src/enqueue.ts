@@ -31,8 +31,19 @@ export async function enqueueMessages(
   const records = redis.pipeline();
   for (const item of items) store.createIn(records, item.payload);
   const results = (await records.exec()) ?? [];
+  // Only records this call made may be rolled back (an existing id is left alone).
+  const created = items.filter((_, i) => results[i]?.[0] === null && results[i]?.[1] === 1);
+  const rollback = async (): Promise<void> => {
+    if (created.length === 0) return;
+    const cleanup = redis.pipeline();
+    for (const item of created) store.removeIn(cleanup, item.payload);
+    await cleanup.exec().catch(() => undefined);
+  };
   const failed = results.find(([err]) => err !== null);
-  if (failed !== undefined) throw failed[0] as Error;
+  if (failed !== undefined) {
+    await rollback();
+    throw failed[0] as Error;
+  }
   try {
     await queue.addBulk(
       items.map((item) => ({
@@ -42,9 +53,7 @@ export async function enqueueMessages(
       })),
     );
   } catch (err) {
-    const cleanup = redis.pipeline();
-    for (const item of items) cleanup.del(store.keys.message(item.payload.id));
-    await cleanup.exec().catch(() => undefined);
+    await rollback();
     throw err;
   }
 }

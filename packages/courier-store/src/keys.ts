@@ -1,8 +1,13 @@
 /**
  * Redis key names. Every key starts with the configured prefix, which is
  * hash-tagged (`{courier}`) so that all keys of one deployment live in one Redis
- * Cluster slot and Lua scripts may touch several of them.
+ * Cluster slot and Lua scripts may touch several of them. Courier's own keys live
+ * under `<prefix>:tracking:`, beside BullMQ's `<prefix>:<queue name>:` (config
+ * refuses a queue named `tracking`).
  */
+
+/** The key segment of Courier's own keys; no queue may have this name. */
+export const TRACKING_SEGMENT = 'tracking';
 import { MESSAGE_STATUSES, type MessageStatus } from '@courier/core';
 
 /** Key names of one Courier deployment. */
@@ -18,6 +23,8 @@ export interface CourierKeys {
   /** Placeholder for an absent optional index, so scripts always get the same key count. */
   readonly noIndex: string;
   idempotency(key: string): string;
+  /** Lock that lets one worker of a fleet run the index janitor. */
+  readonly janitorLock: string;
 }
 
 /** Normalise a recipient for its index: addresses compare case-insensitively. */
@@ -27,7 +34,7 @@ export function normalizeRecipient(recipient: string): string {
 
 /** Build the key names for a prefix (e.g. `{courier}`). */
 export function courierKeys(prefix: string): CourierKeys {
-  const p = `${prefix}:courier`;
+  const p = `${prefix}:${TRACKING_SEGMENT}`;
   const statusIndex = (s: MessageStatus): string => `${p}:idx:status:${s}`;
   return {
     prefix,
@@ -39,5 +46,6 @@ export function courierKeys(prefix: string): CourierKeys {
     templateIndex: (t) => `${p}:idx:tt:${t}`,
     noIndex: `${p}:idx:none`,
     idempotency: (k) => `${p}:idem:${k}`,
+    janitorLock: `${p}:janitor`,
   };
 }

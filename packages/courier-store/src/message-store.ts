@@ -26,6 +26,9 @@ type StoredContent = Omit<JobPayload, 'v' | 'id'>;
 /** Outcome of {@link MessageStore.begin}. */
 export type BeginResult = 'ok' | 'created' | 'sent' | 'cancelled' | 'abandoned';
 
+/** Answer of {@link MessageStore.finish}: recorded, no record, or the final status that was kept. */
+export type FinishResult = 'ok' | 'missing' | 'sent' | 'abandoned' | 'cancelled';
+
 /** Outcome of an attempt to record. */
 export interface AttemptOutcome {
   readonly status: 'sent' | 'error' | 'abandoned';
@@ -62,10 +65,12 @@ export interface MessageStore {
   create(payload: JobPayload): Promise<boolean>;
   /** Queue `create` for many messages on a pipeline/multi the caller executes. */
   createIn(pipeline: ScriptPipeline, payload: JobPayload): void;
+  /** Queue the removal of a record `createIn` made, with its index entries (enqueue rollback). */
+  removeIn(pipeline: ScriptPipeline, payload: JobPayload): void;
   /** Mark an attempt as started (`processing`), creating the record from the payload if it is missing. */
   begin(payload: JobPayload): Promise<BeginResult>;
   /** Record an attempt's outcome and move the status. */
-  finish(payload: JobPayload, outcome: AttemptOutcome): Promise<'ok' | 'missing' | 'sent'>;
+  finish(payload: JobPayload, outcome: AttemptOutcome): Promise<FinishResult>;
   /**
    * Move a message to `to` if its status is one of `from` (cancel, manual retry).
    * Returns 'ok', 'missing', or the status that did not allow it.
@@ -81,7 +86,7 @@ export type ScriptPipeline = ChainableCommander;
 interface ScriptCommands {
   courierCreate(...args: (string | number)[]): Promise<number>;
   courierBegin(...args: (string | number)[]): Promise<BeginResult>;
-  courierFinish(...args: (string | number)[]): Promise<'ok' | 'missing' | 'sent'>;
+  courierFinish(...args: (string | number)[]): Promise<FinishResult>;
   courierSetStatus(...args: (string | number)[]): Promise<string>;
 }
 
@@ -175,6 +180,11 @@ export function createMessageStore(connection: RedisConnection, prefix: string, 
     createIn(pipeline, payload) {
       (pipeline as unknown as ScriptCommands).courierCreate(...createArgs(payload, payload.created_at));
     },
+    removeIn(pipeline, payload) {
+      pipeline.del(keys.message(payload.id));
+      for (const index of [keys.allIndex, keys.statusIndex('queued'), keys.recipientIndex(payload.recipient)]) pipeline.zrem(index, payload.id);
+      if (payload.template_type !== undefined) pipeline.zrem(keys.templateIndex(payload.template_type), payload.id);
+    },
     async begin(payload) {
       return redis.courierBegin(...createArgs(payload, new Date().toISOString()));
     },
@@ -238,11 +248,13 @@ export function createMessageStore(connection: RedisConnection, prefix: string, 
         const pipeline = redis.pipeline();
         for (const id of ids) pipeline.hgetall(keys.message(id));
         const results = ids.length === 0 ? [] : ((await pipeline.exec()) ?? []);
+        const dangling: string[] = [];
         for (const [i, id] of ids.entries()) {
           scanned++;
           cursor = id;
           const h = results[i]?.[1] as Record<string, string> | undefined;
           const m = h === undefined ? undefined : parseMessage(id, h);
+          if (m === undefined) dangling.push(id);
           if (m !== undefined && matches(m)) {
             messages.push(m);
             if (messages.length === query.pageSize) {
@@ -251,6 +263,8 @@ export function createMessageStore(connection: RedisConnection, prefix: string, 
             }
           }
         }
+        // Records expire on their own; their ids are dropped from the index as they are met.
+        if (dangling.length > 0) void redis.zrem(index, ...dangling).catch(() => undefined);
         if (!pageFull && ids.length < batch) {
           exhausted = true;
         }

@@ -57,13 +57,15 @@ return 'ok'
 
 /**
  * Record an attempt's outcome. ARGV: id, now, new status, dispatch (JSON),
- * finishedTtlSeconds. Returns 'ok', 'missing', or 'sent' when the message was
- * already recorded as sent (the record is left alone).
+ * finishedTtlSeconds. Returns 'ok', 'missing', or the final status the record
+ * already has ('sent', 'abandoned', 'cancelled'), which is left alone: a final
+ * status is only ever left for 'sent' (a send that did go out is the truth).
  */
 export const FINISH = `${PRELUDE}
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st then return 'missing' end
 if st == 'sent' then return 'sent' end
+if FINAL[st] and ARGV[3] ~= 'sent' then return st end
 local d = redis.call('HGET', KEYS[1], 'dispatches')
 if (not d) or d == '' or d == '[]' then
   d = '[' .. ARGV[4] .. ']'

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { newMessageId, toJobPayload, type JobPayload } from '@courier/core';
 import { uniquePrefix } from '@courier/testkit';
-import { createMessageStore, type MessageStore } from '../src/index.js';
+import { createCourierQueue, createIndexPruner, createMessageStore, enqueueMessages, type MessageStore } from '../src/index.js';
+import { parseConfig } from '@courier/core';
 
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 let redis: Redis;
@@ -148,5 +149,72 @@ describe('listing', () => {
 
   it('rejects a page token it did not issue', async () => {
     await expect(store.list({ pageSize: 10, pageToken: 'not-a-token' })).rejects.toThrow(/page_token/);
+  });
+});
+
+describe('final statuses', () => {
+  it('never leaves abandoned or cancelled for error, but does for sent', async () => {
+    const p = payload();
+    await store.create(p);
+    await store.begin(p);
+    await store.finish(p, { status: 'abandoned', dispatch: { at: new Date().toISOString(), status: 'failed' } });
+    expect(await store.finish(p, { status: 'error', dispatch: { at: new Date().toISOString(), status: 'failed' } })).toBe('abandoned');
+    expect((await store.get(p.id))?.send_count).toBe(1);
+    expect(await store.finish(p, { status: 'sent', dispatch: { at: new Date().toISOString(), status: 'success' } })).toBe('ok');
+    expect((await store.get(p.id))?.status).toBe('sent');
+  });
+});
+
+describe('enqueue rollback', () => {
+  it('removes only the records it created when adding the jobs fails', async () => {
+    const prefix2 = `{${uniquePrefix('rollback')}}`;
+    const local = createMessageStore(redis, prefix2, { finishedTtlSeconds: 3600 });
+    const config = parseConfig({ courier: { smtp: { connection_uri: 'smtp://h/' } }, redis: { prefix: prefix2 } });
+    // The queue's own connection is down (fail-fast, like the producer's), so
+    // addBulk fails after the records were written on the healthy connection.
+    const down = new Redis('redis://127.0.0.1:9', { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
+    down.on('error', () => undefined);
+    const queue = createCourierQueue(down, config);
+    queue.on('error', () => undefined);
+    const existing = payload('keep@example.com');
+    await local.create(existing);
+    const fresh = payload('fresh@example.com');
+    await expect(enqueueMessages(redis, queue, local, [{ payload: existing }, { payload: fresh }])).rejects.toThrow();
+    down.disconnect();
+    expect((await local.get(existing.id))?.status).toBe('queued');
+    expect(await local.get(fresh.id)).toBeUndefined();
+    expect(await redis.zscore(local.keys.allIndex, fresh.id)).toBeNull();
+    expect(await redis.zscore(local.keys.statusIndex('queued'), fresh.id)).toBeNull();
+    expect(await redis.zscore(local.keys.recipientIndex('fresh@example.com'), fresh.id)).toBeNull();
+    expect(await redis.zscore(local.keys.allIndex, existing.id)).toBe('0');
+  });
+});
+
+describe('index retention', () => {
+  it('prunes the ids of expired records from every index, and list() skips and drops them too', async () => {
+    const prefix3 = `{${uniquePrefix('prune')}}`;
+    const local = createMessageStore(redis, prefix3, { finishedTtlSeconds: 3600 });
+    const kept: string[] = [];
+    const gone: string[] = [];
+    for (let i = 0; i < 2_500; i++) {
+      const p = payload(i % 2 === 0 ? 'prune@example.com' : 'other@example.com');
+      await local.create(p);
+      (i % 3 === 0 ? gone : kept).push(p.id);
+    }
+    // Expire a third of the records, as retention would.
+    const pipe = redis.pipeline();
+    for (const id of gone) pipe.del(local.keys.message(id));
+    await pipe.exec();
+    const removed = await createIndexPruner(redis, local.keys).runOnce(10_000);
+    // Each gone id sat in the all, queued and template indexes.
+    expect(removed).toBe(gone.length * 3);
+    expect(await redis.zcard(local.keys.allIndex)).toBe(kept.length);
+    expect(await redis.zcard(local.keys.statusIndex('queued'))).toBe(kept.length);
+    // Recipient indexes are cleaned as they are read.
+    const before = await redis.zcard(local.keys.recipientIndex('prune@example.com'));
+    const page = await local.list({ pageSize: 1000, recipient: 'prune@example.com' });
+    expect(page.messages.every((m) => !gone.includes(m.id))).toBe(true);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await redis.zcard(local.keys.recipientIndex('prune@example.com'))).toBeLessThan(before);
   });
 });

@@ -28,6 +28,13 @@ export function redactJobData(data: unknown): unknown {
   return copy;
 }
 
+/**
+ * Dashboard API calls that write job data. The dashboard only ever sees redacted
+ * data, so "Update data" or "Duplicate" would send "[redacted]" to a recipient:
+ * they are refused. Enqueue through the API instead.
+ */
+const DATA_WRITES = /^\/admin\/queues\/api\/queues\/[^/]+\/(?:[^/]+\/update-data|add)$/;
+
 /** Register the dashboard in its own encapsulated scope with `onRequest` auth. */
 export async function registerDashboard(
   app: FastifyInstance,
@@ -42,6 +49,13 @@ export async function registerDashboard(
   await app.register(
     async (scope) => {
       scope.addHook('onRequest', options.onRequest as never);
+      scope.addHook('onRequest', async (req, reply) => {
+        if (DATA_WRITES.test(req.url.split('?')[0] ?? '')) {
+          await reply.code(403).send({
+            error: { code: 'forbidden', message: 'the dashboard shows redacted job data, so editing or adding jobs there is disabled; use the API' },
+          });
+        }
+      });
       await scope.register(serverAdapter.registerPlugin(), { prefix: DASHBOARD_PATH });
     },
   );

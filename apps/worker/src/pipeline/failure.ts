@@ -12,3 +12,8 @@ export function errorForBullmq(err: unknown, summary: ErrorSummary): Error {
   }
   return err instanceof Error ? err : new Error(`${summary.code}: ${summary.message}`);
 }
+
+/** True when BullMQ will not run a job again after this failure. */
+export function isFinalFailure(err: Error, attemptsMade: number, attempts: number): boolean {
+  return err.name === 'UnrecoverableError' || err instanceof UnrecoverableError || attemptsMade >= attempts || /stalled/i.test(err.message);
+}

@@ -4,7 +4,6 @@
  * last attempt abandons the message.
  */
 import type { Job } from 'bullmq';
-import { UnrecoverableError } from 'bullmq';
 import {
   jobPayloadSchema,
   summarizeError,
@@ -16,6 +15,8 @@ import {
 import type { MessageStore } from '@courier/store';
 import type { WorkerMetrics } from '../ops/metrics.js';
 import { errorForBullmq } from './failure.js';
+
+const RECORD_SENT_RETRY_MS = 250;
 import { renderPayload } from './render.js';
 
 /** What the processor needs. */
@@ -25,6 +26,8 @@ export interface ProcessorDeps {
   readonly templates: TemplateRegistry;
   readonly metrics: WorkerMetrics;
   readonly logger: Logger;
+  /** How long to keep trying to record a successful send before giving up (the job's lock duration). */
+  readonly recordSentForMs: number;
 }
 
 /** What a job returns (kept in BullMQ until trimmed; no content, no secrets). */
@@ -38,16 +41,38 @@ export interface ProcessResult {
 export function createProcessor(deps: ProcessorDeps) {
   const { store, channels, templates, metrics, logger } = deps;
 
+  /**
+   * Record a send that went out. This is the already-sent guard, so it is
+   * retried in process (a throw here would re-run the job and send again); with
+   * the worker's connection a Redis outage makes the call wait, not fail.
+   */
+  async function recordSent(payload: JobPayload): Promise<void> {
+    const deadline = Date.now() + deps.recordSentForMs;
+    for (;;) {
+      try {
+        await store.finish(payload, { status: 'sent', dispatch: { at: new Date().toISOString(), status: 'success' } });
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        logger.warn({ message_id: payload.id, error: (err as Error).message }, 'could not record a sent message; retrying');
+        await new Promise((r) => setTimeout(r, RECORD_SENT_RETRY_MS));
+      }
+    }
+  }
+
   return async function processJob(job: Job<JobPayload>, _token?: string, signal?: AbortSignal): Promise<ProcessResult> {
     const parsed = jobPayloadSchema.safeParse(job.data);
     if (!parsed.success) {
       logger.error({ job_id: job.id, issues: parsed.error.issues.map((i) => i.path.join('.')) }, 'invalid job payload');
-      throw new UnrecoverableError('INVALID_PAYLOAD: job data is not a v1 courier payload');
+      const summary = { code: 'INVALID_PAYLOAD', message: 'job data is not a v1 courier payload', retryable: false };
+      throw errorForBullmq(undefined, summary);
     }
     const payload = parsed.data;
     const attempt = job.attemptsMade + 1;
     const maxAttempts = job.opts.attempts ?? 1;
     const log = logger.child({ message_id: payload.id, attempt, channel: payload.channel });
+    // Metric labels only take configured channel ids, so a bad payload cannot grow them.
+    const channelLabel = channels.has(payload.channel) ? payload.channel : 'unknown';
 
     const begun = await store.begin(payload);
     if (begun === 'sent' || begun === 'cancelled' || begun === 'abandoned') {
@@ -55,7 +80,7 @@ export function createProcessor(deps: ProcessorDeps) {
       log.info({ outcome: 'skipped', status: begun }, 'message already finished; not sending');
       return { outcome: 'skipped', reason: begun };
     }
-    metrics.recordStatus('processing', payload.channel, payload.template_type);
+    metrics.recordStatus('processing', channelLabel, payload.template_type);
 
     const started = performance.now();
     let providerMessageId: string | undefined;
@@ -68,12 +93,18 @@ export function createProcessor(deps: ProcessorDeps) {
       const summary = summarizeError(err);
       const final = !summary.retryable || attempt >= maxAttempts;
       const status = final ? 'abandoned' : 'error';
-      await store.finish(payload, {
-        status,
-        dispatch: { at: new Date().toISOString(), status: 'failed', error: summary },
-      });
-      metrics.observeAttempt(payload.channel, 'failed', seconds);
-      metrics.recordStatus(status, payload.channel, payload.template_type);
+      try {
+        await store.finish(payload, {
+          status,
+          dispatch: { at: new Date().toISOString(), status: 'failed', error: summary },
+        });
+      } catch (recordErr) {
+        // The delivery error decides what BullMQ does next; if this was the last
+        // attempt, the worker's `failed` handler records the final status.
+        log.error({ error: (recordErr as Error).message }, 'could not record the failed attempt');
+      }
+      metrics.observeAttempt(channelLabel, 'failed', seconds);
+      metrics.recordStatus(status, channelLabel, payload.template_type);
       log.warn(
         { outcome: 'failed', status, error_code: summary.code, error: summary.message, retryable: summary.retryable, duration_ms: Math.round(seconds * 1000) },
         final ? 'delivery failed; message abandoned' : 'delivery failed; will retry',
@@ -82,11 +113,9 @@ export function createProcessor(deps: ProcessorDeps) {
     }
 
     const seconds = (performance.now() - started) / 1000;
-    // With the worker's connection this waits out a Redis outage rather than
-    // failing, which keeps the window for a duplicate send as small as it can be.
-    await store.finish(payload, { status: 'sent', dispatch: { at: new Date().toISOString(), status: 'success' } });
-    metrics.observeAttempt(payload.channel, 'success', seconds);
-    metrics.recordStatus('sent', payload.channel, payload.template_type);
+    await recordSent(payload);
+    metrics.observeAttempt(channelLabel, 'success', seconds);
+    metrics.recordStatus('sent', channelLabel, payload.template_type);
     log.info({ outcome: 'sent', duration_ms: Math.round(seconds * 1000) }, 'message sent');
     return { outcome: 'sent', providerMessageId };
   };

@@ -181,9 +181,26 @@ const redisSchema = z
     url: z.string().default('redis://127.0.0.1:6379'),
     /** BullMQ key prefix; hash-tagged so every key of the queue lands in one Redis Cluster slot. */
     prefix: z.string().min(1).default('{courier}'),
-    queue_name: z.string().min(1).default('courier'),
+    queue_name: z
+      .string()
+      .min(1)
+      .regex(/^[^:]+$/, 'must not contain ":"')
+      .refine((n) => n !== 'tracking', '"tracking" is reserved for Courier\'s own keys')
+      .default('courier'),
     /** Use Redis Cluster with `url` as a seed node. */
     cluster: z.boolean().default(false),
+  })
+  .superRefine((r, ctx) => {
+    if (!/^rediss?:\/\//.test(r.url)) {
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'must be a redis:// or rediss:// URL' });
+    }
+    if (r.cluster && !/\{[^}]+\}/.test(r.prefix)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['prefix'],
+        message: 'must contain a hash tag such as {courier} when cluster is true, so all keys share one slot',
+      });
+    }
   })
   .prefault({});
 
@@ -198,7 +215,7 @@ const workerSchema = z
         max_ms: z.number().int().min(1).default(15 * 60_000),
       })
       .prefault({}),
-    shutdown_timeout_ms: z.number().int().min(0).default(30_000),
+    shutdown_timeout_ms: z.number().int().min(0).default(20_000),
     lock_duration_ms: z.number().int().min(1_000).default(30_000),
     stalled_interval_ms: z.number().int().min(1_000).default(30_000),
     host: z.string().default('0.0.0.0'),

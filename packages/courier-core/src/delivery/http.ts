@@ -116,10 +116,14 @@ export function createHttpStrategy(options: HttpStrategyOptions): DeliveryStrate
         const providerMessageId = providerIdOf(head, res.headers);
         return { response: `HTTP ${res.status}`, providerMessageId };
       }
-      const classified = classifyHttpResponse(res.status, res.headers, redact(bodySnippet(head), secrets));
+      // A provider may echo the request back: besides configured credentials, the
+      // message's own template data (one-time codes, links) must not reach the
+      // stored dispatch, the logs or the dashboard.
+      const allSecrets = [...secrets, ...messageSecrets(message)];
+      const classified = classifyHttpResponse(res.status, res.headers, bodySnippet(redact(head, allSecrets)));
       throw new DeliveryError(
         classified.code,
-        `${config.method} ${target}: ${redact(classified.message, secrets)}`,
+        `${config.method} ${target}: ${redact(classified.message, allSecrets)}`,
         classified.retryAfterMs === undefined
           ? { retryable: classified.retryable }
           : { retryable: classified.retryable, retryAfterMs: classified.retryAfterMs },
@@ -186,7 +190,8 @@ function secretsOf(config: RequestConfig, headers: Headers): string[] {
 
 function redact(text: string, secrets: readonly string[]): string {
   let result = text;
-  for (const secret of secrets) {
+  // Longest first: a link that contains a code is removed whole, not around it.
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
     if (result.includes(secret)) result = result.split(secret).join('[redacted]');
   }
   return result;
@@ -341,4 +346,26 @@ function providerIdOf(body: string, headers: Headers): string | undefined {
     // Not JSON (or cut off): no id to report.
   }
   return undefined;
+}
+
+/**
+ * String values of a message's template data (recursively) that are long enough
+ * to be worth redacting: one-time codes, links, and anything custom templates carry.
+ */
+export function messageSecrets(message: OutboundMessage): string[] {
+  const out: string[] = [];
+  const walk = (value: unknown): void => {
+    if (typeof value === 'string') {
+      if (value.length >= 4) out.push(value);
+    } else if (typeof value === 'number') {
+      if (String(value).length >= 4) out.push(String(value));
+    } else if (Array.isArray(value)) {
+      value.forEach(walk);
+    } else if (value !== null && typeof value === 'object') {
+      Object.values(value).forEach(walk);
+    }
+  };
+  const { to: _to, ...rest } = (message.template_data ?? {}) as Record<string, unknown>;
+  walk(rest);
+  return out;
 }

@@ -144,9 +144,13 @@ function isTransientTlsFailure(f: SmtpErrorFields): boolean {
   return /Connection closed unexpectedly|ECONNRESET|EPIPE|socket hang up/i.test(f.message);
 }
 
-/** One line, bounded length: a DeliveryError message ends up in dispatch records and logs. */
-function describe(f: SmtpErrorFields): string {
-  const detail = f.response ?? f.message;
+/**
+ * One line, bounded length: a DeliveryError message ends up in dispatch records
+ * and logs. Secrets are removed before the text is cut, so a cut cannot leave
+ * the start of a secret behind.
+ */
+function describe(f: SmtpErrorFields, secrets: readonly string[]): string {
+  const detail = redactSecrets(f.response ?? f.message, secrets);
   const oneLine = detail.replace(/\s*[\r\n]+\s*/g, ' ').trim();
   const bounded = oneLine.length > MAX_DETAIL_LENGTH ? `${oneLine.slice(0, MAX_DETAIL_LENGTH)}...` : oneLine;
   const where = f.command !== undefined && f.command !== 'CONN' && f.command !== 'API' ? ` at ${f.command}` : '';
@@ -189,7 +193,7 @@ export function classifySmtpError(err: unknown, options: ClassifySmtpErrorOption
   if (err instanceof DeliveryError) return err;
   const secrets = options.secrets ?? [];
   const f = fieldsOf(err);
-  const message = redactSecrets(describe(f), secrets);
+  const message = redactSecrets(describe(f, secrets), secrets);
   const cause = safeCause(err, f, secrets);
   const fail = (code: string, retryable: boolean): DeliveryError => new DeliveryError(code, message, { retryable, cause });
   const reply = f.responseCode;

@@ -32,8 +32,14 @@ export function computeBackoffMs(
   // 2^exponent overflows to Infinity past ~1024; min() keeps it finite.
   const step = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(exponent, 52));
   const delay = Math.round(step / 2 + random() * (step / 2));
-  return Math.max(delay, retryAfterMs ?? 0);
+  // A provider's Retry-After is honoured up to an hour (or the cap, if larger):
+  // a bogus "retry in a week" must not park a message for a week.
+  const retryAfter = Math.min(retryAfterMs ?? 0, Math.max(policy.maxMs, MAX_RETRY_AFTER_MS));
+  return Math.max(delay, retryAfter);
 }
+
+/** Longest Retry-After honoured when it exceeds the backoff cap. */
+export const MAX_RETRY_AFTER_MS = 3_600_000;
 
 /** Attempts allowed for a message: Kratos's `message_retries` plus the first try. */
 export function attemptsFor(messageRetries: number): number {

@@ -1,0 +1,17 @@
+/**
+ * `courier` CLI entry point: `pnpm courier <command>` from the repository root,
+ * or `node --import tsx packages/courier-client/src/cli/main.ts <command>`.
+ */
+import { runCli } from './run.js';
+
+// Under `pnpm courier`, the script runs in the repository root; relative paths
+// the user typed are meant from where they typed them.
+const cwd = process.env['npm_lifecycle_event'] === 'courier' && process.env['INIT_CWD'] ? process.env['INIT_CWD'] : process.cwd();
+
+const status = await runCli(process.argv.slice(2), {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  env: process.env,
+  cwd,
+});
+process.exitCode = status;

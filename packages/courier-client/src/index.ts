@@ -1,0 +1,26 @@
+/**
+ * Public API of @courier/client: a typed client of Courier's producer API.
+ */
+export { createCourierClient } from './client.js';
+export { CourierApiError, isRetryableStatus, type ClientErrorCode, type CourierApiErrorInit, type FieldError } from './errors.js';
+export type {
+  BatchMessage,
+  CourierClient,
+  CourierClientOptions,
+  Dispatch,
+  EnqueuedMessage,
+  ListFilter,
+  Message,
+  MessagePage,
+  MessageStatus,
+  MessageType,
+  NewMessage,
+  Schedule,
+  SendBatchOptions,
+  SendBatchResult,
+  SendOptions,
+  SendResult,
+  StatusChange,
+  TemplateData,
+  TemplateType,
+} from './types.js';

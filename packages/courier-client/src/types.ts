@@ -1,0 +1,111 @@
+/**
+ * The client's own types. Message shapes come from @courier/core as types only,
+ * so the client carries no runtime dependency on core (no zod, no templates).
+ */
+import type { Message, MessageStatus, NewMessage, TemplateType } from '@courier/core';
+
+export type { Dispatch, Message, MessageStatus, MessageType, NewMessage, TemplateData, TemplateType } from '@courier/core';
+
+/** Options of {@link createCourierClient}. */
+export interface CourierClientOptions {
+  /** Where the producer listens, e.g. `http://courier-producer:4000`. */
+  readonly baseUrl: string;
+  /** An API key of the producer (`producer.api_keys`), sent as `Authorization: Bearer`. */
+  readonly apiKey: string;
+  /** A `fetch` to use instead of the global one (proxies, instrumentation). */
+  readonly fetch?: typeof globalThis.fetch;
+  /** Per-request deadline in milliseconds, response body included; default 10,000. */
+  readonly timeoutMs?: number;
+}
+
+/** Scheduling of one message; give `sendAt` or `delayMs`, not both. */
+export interface Schedule {
+  /** Send no earlier than this instant (less than a year ahead). */
+  readonly sendAt?: Date | string;
+  /** Send after this many milliseconds. */
+  readonly delayMs?: number;
+  /** BullMQ priority, 1 (highest) to 1,000,000. */
+  readonly priority?: number;
+}
+
+/** Options of {@link CourierClient.send}. */
+export interface SendOptions extends Schedule {
+  /**
+   * Makes the request safe to retry: the same key with the same message returns
+   * the first answer and enqueues nothing; with a different message it is a 409.
+   */
+  readonly idempotencyKey?: string;
+}
+
+/** Options of {@link CourierClient.sendBatch}. */
+export interface SendBatchOptions {
+  /** As {@link SendOptions.idempotencyKey}, for the whole batch. */
+  readonly idempotencyKey?: string;
+}
+
+/** One message of a batch, with its own scheduling in the API's field names. */
+export type BatchMessage = NewMessage & {
+  readonly send_at?: string;
+  readonly delay_ms?: number;
+  readonly priority?: number;
+};
+
+/** A message the producer accepted. */
+export interface EnqueuedMessage {
+  readonly id: string;
+  readonly status: 'queued';
+}
+
+/** Answer to {@link CourierClient.send}. */
+export interface SendResult extends EnqueuedMessage {
+  /** True when an earlier request with the same idempotency key produced this answer. */
+  readonly replayed: boolean;
+}
+
+/** Answer to {@link CourierClient.sendBatch}: one entry per message, in request order. */
+export interface SendBatchResult {
+  readonly messages: readonly EnqueuedMessage[];
+  readonly replayed: boolean;
+}
+
+/** Filters and paging of {@link CourierClient.list}; every filter is optional. */
+export interface ListFilter {
+  readonly status?: MessageStatus;
+  readonly recipient?: string;
+  readonly templateType?: TemplateType;
+  /** Messages per page, 1 to 1,000; the server's default is 100. */
+  readonly pageSize?: number;
+  /** A `nextPageToken` from an earlier page. */
+  readonly pageToken?: string;
+}
+
+/** One page of messages, newest first. Bodies and one-time codes may be redacted in lists. */
+export interface MessagePage {
+  readonly messages: readonly Message[];
+  /** Present when there are more messages; pass it as `pageToken`. */
+  readonly nextPageToken?: string;
+}
+
+/** Answer to {@link CourierClient.retry} and {@link CourierClient.cancel}. */
+export interface StatusChange<S extends MessageStatus> {
+  readonly id: string;
+  readonly status: S;
+}
+
+/** A typed client of Courier's producer API. Every method throws `CourierApiError` on failure. */
+export interface CourierClient {
+  /** Enqueue one message (`POST /messages`). */
+  send(message: NewMessage, options?: SendOptions): Promise<SendResult>;
+  /** Enqueue up to 1,000 messages in one request, all or none (`POST /messages/batch`). */
+  sendBatch(messages: readonly BatchMessage[], options?: SendBatchOptions): Promise<SendBatchResult>;
+  /** One message with its dispatches (`GET /messages/{id}`). */
+  get(id: string): Promise<Message>;
+  /** One page of messages (`GET /messages`). */
+  list(filter?: ListFilter): Promise<MessagePage>;
+  /** Every message matching the filter, newest first, fetching pages as the loop asks for them. */
+  listAll(filter?: ListFilter): AsyncIterable<Message>;
+  /** Re-queue an abandoned message (`POST /messages/{id}/retry`). */
+  retry(id: string): Promise<StatusChange<'queued'>>;
+  /** Cancel a message not yet sent (`DELETE /messages/{id}`). */
+  cancel(id: string): Promise<StatusChange<'cancelled'>>;
+}
