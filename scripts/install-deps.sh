@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what Courier needs on a Debian machine, skipping what is there:
+# redis-server (local Redis and the tests' private ones), a C++ toolchain and
+# cmake (libjsonnet for @hanazuki/node-jsonnet is built from source), pnpm, and
+# with --with-browser Debian's chromium (the Bull Board browser test).
+set -euo pipefail
+
+log() { printf '[install] %s\n' "$*"; }
+
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v cmake >/dev/null 2>&1 || missing+=(cmake)
+command -v g++ >/dev/null 2>&1 || missing+=(g++)
+command -v make >/dev/null 2>&1 || missing+=(make)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+if [ "${1:-}" = "--with-browser" ]; then
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" != "0" ] || ! command -v apt-get >/dev/null 2>&1; then
+    log "please install: ${missing[*]} (needs root and apt-get to do it here)"
+    exit 1
+  fi
+  log "installing system packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v pnpm >/dev/null 2>&1; then
+  log "installing pnpm"
+  npm install -g pnpm@10 >/dev/null
+fi
+log "node $(node --version), pnpm $(pnpm --version), $(redis-server --version | cut -d' ' -f1-3)"
