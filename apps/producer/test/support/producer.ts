@@ -1,6 +1,9 @@
 /**
  * An in-process producer on a loopback port with its own Redis key prefix.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { createLogger, parseConfig, type CourierConfig } from '@courier/core';
@@ -15,6 +18,8 @@ export interface TestProducer {
   readonly redis: Redis;
   /** Every log line the producer wrote. */
   readonly logs: string[];
+  /** The same configuration as a file, for a worker child process. */
+  readonly configPath: string;
   close(): Promise<void>;
 }
 
@@ -33,12 +38,16 @@ export async function startProducer(raw: Record<string, Record<string, unknown>>
   const redisUrl = process.env['REDIS_URL'];
   if (redisUrl === undefined) throw new Error('REDIS_URL is not set (vitest global setup provides it)');
   const prefix = `{${uniquePrefix('p')}}`;
-  const config = parseConfig({
+  const rawConfig = {
     ...raw,
     courier: { smtp: { connection_uri: 'smtp://127.0.0.1:9/?disable_starttls=true' }, ...raw['courier'] },
     redis: { url: redisUrl, prefix, ...raw['redis'] },
     producer: { api_keys: ['test-key-0123456789abcdef'], ...raw['producer'] },
-  });
+  };
+  const config = parseConfig(rawConfig);
+  const dir = mkdtempSync(join(tmpdir(), 'courier-producer-test-'));
+  const configPath = join(dir, 'courier.json');
+  writeFileSync(configPath, JSON.stringify(rawConfig));
   const logs: string[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -57,10 +66,12 @@ export async function startProducer(raw: Record<string, Record<string, unknown>>
     producer,
     redis,
     logs,
+    configPath,
     async close() {
       await producer.close();
-      await deletePrefix(redis, prefix);
+      await deletePrefix(redis, config.redis.prefix);
       await redis.quit();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
