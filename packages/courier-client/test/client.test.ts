@@ -188,11 +188,16 @@ describe('cancel and retry', () => {
     expect(await apiError(client.cancel(sent.id))).toMatchObject({ status: 409, code: 'not_cancellable', retryable: false });
   });
 
+  it('refuses to retry a message that is not abandoned', async () => {
+    const sent = await client.send({ recipient: unique('not-abandoned'), subject: 's', body: 'b' }, { delayMs: 3_600_000 });
+    expect(await apiError(client.retry(sent.id))).toMatchObject({ status: 409, code: 'not_retryable', retryable: false });
+    expect((await client.get(sent.id)).status).toBe('queued');
+  });
+
   it('retries an abandoned message, which is then delivered', async () => {
     const to = unique('retry');
     refused.add(to);
     const sent = await client.send({ recipient: to, subject: 'Second time lucky', body: 'hello' });
-    expect(await apiError(client.retry(sent.id))).toMatchObject({ status: 409, code: 'not_retryable' });
     const abandoned = await eventually(() => statusOf(sent.id, 'abandoned'), 20_000, 'abandoned');
     expect(abandoned.send_count).toBe(1);
     expect(abandoned.dispatches[0]?.error).toMatchObject({ code: 'SMTP_PERMANENT', retryable: false });
