@@ -3,20 +3,11 @@
  * `COURIER_CONFIG`, `REDIS_URL`, `PORT` (and every other override) from the
  * environment, once, here.
  */
-import { ConfigError, createLogger, loadConfig } from '@courier/core';
+import { createLogger, loadConfigOrExit } from '@courier/core';
 import { buildProducer } from './app.js';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig({ env: process.env });
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`courier-producer: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit('courier-producer', process.env);
   const logger = createLogger({ level: config.log.level, app: 'courier-producer' });
   const producer = await buildProducer(config, logger);
   const address = await producer.app.listen({ host: config.producer.host, port: config.producer.port });

@@ -3,20 +3,11 @@
  * `COURIER_CONFIG` and `REDIS_URL` (and every other override) from the
  * environment, once, here.
  */
-import { ConfigError, createLogger, loadConfig, TemplateError } from '@courier/core';
+import { ConfigError, createLogger, loadConfigOrExit, TemplateError } from '@courier/core';
 import { startWorker } from './app.js';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig({ env: process.env });
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`courier-worker: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit('courier-worker', process.env);
   const logger = createLogger({ level: config.log.level, app: 'courier-worker' });
   let running;
   try {

@@ -4,7 +4,7 @@
 export * from './errors.js';
 export * from './message.js';
 export * from './config/schema.js';
-export { loadConfig, parseConfig, type LoadConfigOptions } from './config/load.js';
+export { loadConfig, loadConfigOrExit, parseConfig, type LoadConfigOptions } from './config/load.js';
 export { envKeys, type EnvKey } from './config/env.js';
 export { parseSmtpConnectionUri, type SmtpConnection, type SmtpTlsMode } from './config/smtp-uri.js';
 export type { DeliveryContext, DeliveryResult, DeliveryStrategy, OutboundMessage } from './delivery/strategy.js';

@@ -168,3 +168,19 @@ export async function provisionRedis(env: Readonly<Record<string, string | undef
 export function uniquePrefix(label = 'test'): string {
   return `${label}-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
+
+/** The subset of a Redis client {@link deleteKeysWithPrefix} needs. */
+export interface ScanningClient {
+  scan(cursor: string, match: 'MATCH', pattern: string, count: 'COUNT', n: number): Promise<[string, string[]]>;
+  del(...keys: string[]): Promise<number>;
+}
+
+/** Delete every key under a prefix (a test's cleanup), in SCAN batches. */
+export async function deleteKeysWithPrefix(redis: ScanningClient, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+}

@@ -5,12 +5,11 @@
 import { z } from 'zod';
 import {
   checkNewMessage,
-  dispatchSchema,
   messageIdSchema,
+  messageSchema,
   messageStatusSchema,
   messageTypeSchema,
   newMessageObject,
-  templateDataSchema,
   templateTypeSchema,
 } from '@courier/core';
 
@@ -58,23 +57,8 @@ export const idParams = z.strictObject({ id: messageIdSchema });
 export const enqueuedResponse = z.object({ id: z.uuid(), status: z.literal('queued') });
 export const batchResponse = z.object({ messages: z.array(enqueuedResponse) });
 
-/** A message as the API returns it. Bodies may be left out of lists (redaction). */
-export const apiMessage = z.object({
-  id: z.uuid(),
-  type: messageTypeSchema,
-  channel: z.string(),
-  recipient: z.string(),
-  subject: z.string().optional(),
-  body: z.string().optional(),
-  html_body: z.string().optional(),
-  template_type: templateTypeSchema.optional(),
-  template_data: templateDataSchema.optional(),
-  status: messageStatusSchema,
-  send_count: z.number().int(),
-  dispatches: z.array(dispatchSchema),
-  created_at: z.iso.datetime(),
-  updated_at: z.iso.datetime(),
-});
+/** A message as the API returns it (core's model; bodies may be left out of lists: redaction). */
+export const apiMessage = messageSchema.extend({ id: z.uuid() });
 export const listResponse = z.object({ messages: z.array(apiMessage), next_page_token: z.string().optional() });
 export const statusResponse = z.object({ id: z.uuid(), status: messageStatusSchema });
 

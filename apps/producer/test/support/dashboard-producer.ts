@@ -64,12 +64,4 @@ async function waitUntilReady(url: string, timeoutMs = 30_000): Promise<void> {
   throw new Error(`producer at ${url} not ready within ${timeoutMs} ms (last: ${last})`);
 }
 
-/** Delete every key under a prefix. */
-export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
-}
+export { deleteKeysWithPrefix } from '@courier/testkit';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { createLogger, parseConfig, type CourierConfig } from '@courier/core';
-import { uniquePrefix } from '@courier/testkit';
+import { deleteKeysWithPrefix, uniquePrefix } from '@courier/testkit';
 import { buildProducer, type ProducerApp } from '../../src/app.js';
 
 /** A running test producer. */
@@ -21,16 +21,6 @@ export interface TestProducer {
   /** The same configuration as a file, for a worker child process. */
   readonly configPath: string;
   close(): Promise<void>;
-}
-
-/** Remove every key of a prefix. */
-export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
 }
 
 /** Start a producer; `raw` is merged over test defaults (a shallow merge per section). */
@@ -69,7 +59,7 @@ export async function startProducer(raw: Record<string, Record<string, unknown>>
     configPath,
     async close() {
       await producer.close();
-      await deletePrefix(redis, config.redis.prefix);
+      await deleteKeysWithPrefix(redis, config.redis.prefix);
       await redis.quit();
       rmSync(dir, { recursive: true, force: true });
     },

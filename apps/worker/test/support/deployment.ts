@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import type { Queue } from 'bullmq';
 import { newMessageId, parseConfig, toJobPayload, type JobPayload, type NewMessage, newMessageSchema } from '@courier/core';
 import { createCourierQueue, createMessageStore, enqueueMessages, type MessageStore } from '@courier/store';
-import { uniquePrefix } from '@courier/testkit';
+import { deleteKeysWithPrefix, uniquePrefix } from '@courier/testkit';
 
 /** A test deployment. */
 export interface Deployment {
@@ -100,12 +100,7 @@ export async function createDeployment(overrides: Record<string, unknown>): Prom
     async cleanup() {
       await queue.obliterate({ force: true }).catch(() => undefined);
       await queue.close();
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== '0');
+      await deleteKeysWithPrefix(redis, prefix);
       await redis.quit();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { spawnCourier, startHttpSink, startSmtpSink, uniquePrefix, type CourierProcess, type HttpSink, type SmtpSink } from '@courier/testkit';
+import { deleteKeysWithPrefix, spawnCourier, startHttpSink, startSmtpSink, uniquePrefix, type CourierProcess, type HttpSink, type SmtpSink } from '@courier/testkit';
 
 /** The repository root, for running the CLI from it. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -44,12 +44,7 @@ async function stop(p: CourierProcess): Promise<void> {
 async function deletePrefix(redisUrl: string, prefix: string): Promise<void> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(redis, prefix);
   } finally {
     redis.disconnect();
   }

@@ -82,3 +82,19 @@ export function loadConfig(options: LoadConfigOptions = {}): CourierConfig {
   if (envIssues.length > 0) throw new ConfigError('environment overrides are invalid', envIssues);
   return parseConfig(raw, path === undefined || path === '' ? 'configuration' : `config file ${path}`);
 }
+
+/**
+ * For app entry points: load the configuration, or print why not (every bad key
+ * path, never a value) to stderr and exit with status 2.
+ */
+export function loadConfigOrExit(app: string, env: Readonly<Record<string, string | undefined>>): CourierConfig {
+  try {
+    return loadConfig({ env });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${app}: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
