@@ -10,6 +10,7 @@ import {
   createTemplateRegistry,
   DeliveryError,
   MESSAGE_STATUSES,
+  TemplateError,
   type CourierConfig,
   type JobPayload,
   type Logger,
@@ -41,6 +42,7 @@ export interface RunningWorker {
 
 const JANITOR_INTERVAL_MS = 60_000;
 const VERIFY_RETRY_MS = 5_000;
+const INITIAL_VERIFY_MS = 5_000;
 /** After the drain deadline, cancelled jobs get this long to record their outcome. */
 const CANCEL_GRACE_MS = 5_000;
 
@@ -93,12 +95,41 @@ export async function startWorker(config: CourierConfig, logger: Logger, options
       verified = true;
       logger.info({ channels: channels.ids }, 'delivery channels verified');
     } catch (err) {
-      verifyError = (err as Error).message;
-      logger.warn({ error: verifyError }, 'delivery channel verification failed; retrying');
-      verifyTimer = setTimeout(() => void verify(), VERIFY_RETRY_MS);
+      failedVerification(err);
     }
   };
-  void verify();
+  // The first verification decides whether start-up goes on: a body template
+  // that does not compile never will, so it stops the process (exit 2) instead
+  // of failing messages; an unreachable provider is retried in the background,
+  // and a slow one does not hold start-up longer than INITIAL_VERIFY_MS.
+  const failedVerification = (err: unknown): void => {
+    verifyError = (err as Error).message;
+    logger.warn({ error: verifyError }, 'delivery channel verification failed; retrying');
+    verifyTimer = setTimeout(() => void verify(), VERIFY_RETRY_MS);
+  };
+  const initial = channels.verifyAll().then(
+    () => 'ok' as const,
+    (err: unknown) => err,
+  );
+  const first = await Promise.race([initial, new Promise<'pending'>((r) => setTimeout(() => r('pending'), INITIAL_VERIFY_MS).unref())]);
+  if (first === 'ok') {
+    verified = true;
+    logger.info({ channels: channels.ids }, 'delivery channels verified');
+  } else if (first === 'pending') {
+    void initial.then((outcome) => {
+      if (outcome === 'ok') {
+        verified = true;
+        logger.info({ channels: channels.ids }, 'delivery channels verified');
+      } else failedVerification(outcome);
+    });
+  } else {
+    const cause = (first as Error).cause;
+    if (cause instanceof TemplateError && cause.code === 'TEMPLATE_COMPILE_FAILED') {
+      await channels.closeAll();
+      throw cause;
+    }
+    failedVerification(first);
+  }
 
   const policy = { baseMs: config.worker.backoff.base_ms, maxMs: config.worker.backoff.max_ms };
   const rate = config.worker.rate_limit_per_second;
