@@ -3,7 +3,7 @@
  * API, the Kratos bridge, Bull Board, OpenAPI and health, over a fail-fast
  * Redis connection (a request gets a 503 rather than hanging when Redis is down).
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { CourierConfig, Logger } from '@courier/core';
 import { closeRedisConnection, createCourierQueue, createMessageStore, createRedisConnection } from '@courier/store';
 import { createAuthenticator, requireApiKey } from './auth/api-keys.js';
@@ -43,6 +43,15 @@ export async function buildProducer(config: CourierConfig, logger: Logger): Prom
     bodyLimit: config.producer.body_limit_bytes,
     disableRequestLogging: false,
     trustProxy: false,
+    // Ids are UUIDs; anything much longer is refused by the router (as a 400 below).
+    routerOptions: { maxParamLength: 200 },
+    // Errors raised before routing (malformed percent-encoding, over-long path
+    // parameters) get the API's error shape too.
+    frameworkErrors: (error, _req, reply) => {
+      void (reply as unknown as FastifyReply).code(400).send({
+        error: { code: 'invalid_request', message: 'the request path is malformed', details: [{ path: 'path', message: error.message }] },
+      });
+    },
   });
   installErrorHandling(app);
   // JSON only: Fastify parses text/plain by default, which would turn a

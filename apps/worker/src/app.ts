@@ -54,13 +54,17 @@ export interface StartWorkerOptions {
 
 /** Start a worker process's components. Rejects when templates or config are bad. */
 export async function startWorker(config: CourierConfig, logger: Logger, options: StartWorkerOptions = {}): Promise<RunningWorker> {
+  // Kratos's clients.http.disallow_private_ip_ranges: refuse provider and template
+  // URLs that resolve to private, loopback or link-local addresses.
+  const outbound = { disallowPrivateIpRanges: config.clients.http.disallow_private_ip_ranges };
   const templates = createTemplateRegistry({
     templates: config.courier.templates,
     overridePath: config.courier.template_override_path,
+    ...outbound,
   });
   // Bad templates fail at start-up, not at send time.
   await templates.preload();
-  const channels = createDeliveryChannels(config.courier);
+  const channels = createDeliveryChannels(config.courier, outbound);
 
   const connection = createRedisConnection(config.redis, 'wait', 'courier-worker');
   const opsConnection = createRedisConnection(config.redis, 'fail-fast', 'courier-worker-ops');

@@ -234,6 +234,21 @@ describe('secrets on failure paths', () => {
   });
 });
 
+describe('private address guard', () => {
+  it('with clients.http.disallow_private_ip_ranges, refuses a loopback provider: abandoned, nothing sent', async () => {
+    const d = await deployment({ clients: { http: { disallow_private_ip_ranges: true } } });
+    await worker(d);
+    const phone = `+1555777${Date.now() % 10_000}`;
+    const before = http.requests.length;
+    const [p] = await d.enqueue([{ type: 'sms', recipient: phone, body: 'guarded' }]);
+    await d.waitForStatuses((c) => c['abandoned'] === 1);
+    const m = await d.store.get(p!.id);
+    expect(m?.send_count).toBe(1);
+    expect(m?.dispatches[0]?.error).toMatchObject({ code: 'HTTP_ADDRESS_DISALLOWED', retryable: false });
+    expect(http.requests.slice(before).some((r) => r.body.includes(phone))).toBe(false);
+  });
+});
+
 describe('rate limit and readiness', () => {
   it('limits deliveries per second across the queue', async () => {
     const d = await deployment({ worker: { rate_limit_per_second: 4 } });

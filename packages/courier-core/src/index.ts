@@ -25,3 +25,17 @@ export { classifySmtpError } from './delivery/smtp-errors.js';
 export { classifyHttpResponse, classifyFetchError, parseRetryAfter } from './delivery/http-errors.js';
 export { createJsonnetBatchRenderer, type JsonnetBatchRenderer } from './jsonnet/batch-renderer.js';
 export { buildJsonnetContext } from './jsonnet/context.js';
+export {
+  ADDRESS_DISALLOWED,
+  DISALLOW_PRIVATE_IP_RANGES_KEY,
+  DisallowedAddressError,
+  findDisallowedAddressError,
+  assertAddressAllowed,
+  resolveAllowedAddresses,
+  createGuardedLookup,
+  type AddressPolicy,
+} from './net/address-guard.js';
+export { disallowedRangeOf, isIpLiteral, type DisallowedRange } from './net/address-ranges.js';
+export { outboundFetch, createGuardedFetch, type FetchFunction, type OutboundHttpOptions } from './net/guarded-fetch.js';
+export type { DeliveryChannelsOptions } from './delivery/registry.js';
+export { messageSecrets } from './delivery/message-secrets.js';

@@ -50,9 +50,30 @@ export const smsRecipientSchema = z
   .max(64)
   .regex(/^[^\s\p{Cc}]+$/u, 'must not contain whitespace or control characters');
 
+/** Deepest nesting accepted in template data (objects and arrays). */
+export const MAX_TEMPLATE_DATA_DEPTH = 32;
+
+/** Nesting depth of a JSON value, computed without recursion (hostile input may be thousands deep). */
+export function jsonDepth(value: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (v !== null && typeof v === 'object') {
+      const depth = d + 1;
+      if (depth > max) max = depth;
+      if (max > MAX_TEMPLATE_DATA_DEPTH) return max;
+      for (const child of Object.values(v)) stack.push([child, depth]);
+    }
+  }
+  return max;
+}
+
 /**
  * Template data, with the field names Kratos uses in its JSON (`to`, `recovery_url`,
- * ...). Unknown fields are kept: custom templates may use them.
+ * ...). Unknown fields are kept: custom templates may use them. Nesting is capped:
+ * nothing legitimate is 32 levels deep, and deeper input would exhaust the stack
+ * of every JSON.stringify on its way.
  */
 export const templateDataSchema = z.looseObject({
   to: z.string().optional(),
@@ -66,6 +87,8 @@ export const templateDataSchema = z.looseObject({
   request_url: z.string().optional(),
   transient_payload: z.record(z.string(), z.unknown()).optional(),
   expires_in_minutes: z.number().int().nonnegative().optional(),
+}).refine((data) => jsonDepth(data) <= MAX_TEMPLATE_DATA_DEPTH, {
+  message: `must not be nested more than ${MAX_TEMPLATE_DATA_DEPTH} levels deep`,
 });
 export type TemplateData = z.infer<typeof templateDataSchema>;
 

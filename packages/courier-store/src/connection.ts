@@ -45,9 +45,15 @@ export function createRedisConnection(
   const options = baseOptions(role, name);
   if (redis.cluster) {
     const seed = new URL(redis.url);
+    // ioredis builds node clients with lodash `defaults(own, node, redisOptions,
+    // { lazyConnect: true })`, so a lazyConnect here would beat its `true`. Eager node
+    // clients are still connecting when the cluster's ready check runs; with the
+    // offline queue off that check fails and the client reconnects, again and again
+    // (seen for over 30 s against a healthy cluster). Node clients must stay lazy.
+    const { lazyConnect: _eager, ...nodeOptions } = options;
     const clusterOptions: ClusterOptions = {
       redisOptions: {
-        ...options,
+        ...nodeOptions,
         ...(seed.password !== '' ? { password: decodeURIComponent(seed.password) } : {}),
         ...(seed.username !== '' ? { username: decodeURIComponent(seed.username) } : {}),
         ...(seed.protocol === 'rediss:' ? { tls: {} } : {}),

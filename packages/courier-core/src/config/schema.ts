@@ -250,8 +250,37 @@ const logSchema = z
   .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
   .prefault({});
 
+/**
+ * Kratos's `clients` section (outgoing network settings). Only `http` is read; other
+ * Kratos keys (`web_hook`, ...) are ignored so a Kratos config loads as it is.
+ * `disallow_private_ip_ranges` refuses HTTP delivery and template URLs whose host is
+ * or resolves to a private, loopback, link-local or other non-public address; off by
+ * default, as in Kratos, so development setups on loopback work.
+ */
+const clientsSchema = z
+  .looseObject({
+    http: z
+      .strictObject({
+        disallow_private_ip_ranges: z.boolean().default(false),
+        /** Kratos's exceptions to the guard; Courier's guard has none, so a list is refused while it is on. */
+        private_ip_exception_urls: z.array(z.string()).default([]),
+      })
+      .superRefine((http, ctx) => {
+        if (http.disallow_private_ip_ranges && http.private_ip_exception_urls.length > 0) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['private_ip_exception_urls'],
+            message: 'is not supported by Courier: its private IP guard has no exceptions; remove the list or turn the guard off',
+          });
+        }
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
 /** The whole configuration file. */
 export const configSchema = z.looseObject({
+  clients: clientsSchema,
   courier: courierSectionSchema,
   redis: redisSchema,
   worker: workerSchema,

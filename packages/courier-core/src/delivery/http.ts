@@ -16,6 +16,9 @@ import { DeliveryError, TemplateError } from '../errors.js';
 import { buildJsonnetContext } from '../jsonnet/context.js';
 import { createJsonnetBatchRenderer } from '../jsonnet/batch-renderer.js';
 import { bodySnippet, classifyFetchError, classifyHttpResponse } from './http-errors.js';
+import { messageSecrets } from './message-secrets.js';
+import { findDisallowedAddressError, resolveAllowedAddresses, type DisallowedAddressError } from '../net/address-guard.js';
+import { outboundFetch, type OutboundHttpOptions } from '../net/guarded-fetch.js';
 import type { DeliveryContext, DeliveryResult, DeliveryStrategy, OutboundMessage } from './strategy.js';
 
 /**
@@ -37,7 +40,7 @@ export const KRATOS_DEFAULT_BODY_TEMPLATE = `function(ctx) {
 `;
 
 /** Options of {@link createHttpStrategy}. */
-export interface HttpStrategyOptions {
+export interface HttpStrategyOptions extends OutboundHttpOptions {
   /** The parsed `request_config`. */
   readonly requestConfig: RequestConfig;
   /** Strategy name (default `http`), e.g. `http:sms` for a channel. */
@@ -78,9 +81,11 @@ export function createHttpStrategy(options: HttpStrategyOptions): DeliveryStrate
   const secrets = secretsOf(config, baseHeaders);
   // fetch refuses a body on GET (Kratos would send one); such providers take their data from the URL anyway.
   const sendsBody = config.method !== 'GET';
+  const guarded = options.disallowPrivateIpRanges === true;
+  const doFetch = outboundFetch(options);
 
   const renderer = createJsonnetBatchRenderer({
-    source: config.body === undefined ? async () => ({ text: KRATOS_DEFAULT_BODY_TEMPLATE, version: 'default' }) : cachedSource(config.body),
+    source: config.body === undefined ? async () => ({ text: KRATOS_DEFAULT_BODY_TEMPLATE, version: 'default' }) : cachedSource(config.body, options),
     filename: config.body === undefined ? 'default-body.jsonnet' : templateLabel(config.body),
   });
 
@@ -106,9 +111,9 @@ export function createHttpStrategy(options: HttpStrategyOptions): DeliveryStrate
       const signal = ctx?.signal === undefined ? timeout : AbortSignal.any([ctx.signal, timeout]);
       let res: Response;
       try {
-        res = await fetch(url, { method: config.method, headers, body: body ?? null, signal, redirect: 'follow' });
+        res = await doFetch(url, { method: config.method, headers, body: body ?? null, signal, redirect: 'follow' });
       } catch (err) {
-        throw fetchFailure(err, ctx?.signal, timeout);
+        throw fetchFailure(err, ctx?.signal, timeout, `${config.method} ${target}`);
       }
 
       const head = await readHead(res, RESPONSE_READ_LIMIT).catch(() => '');
@@ -131,6 +136,12 @@ export function createHttpStrategy(options: HttpStrategyOptions): DeliveryStrate
     },
 
     async verify(): Promise<void> {
+      if (guarded) {
+        // The connect-time check is what protects; this one only reports a refused host at start-up
+        // (a name that does not resolve yet is left to the sends).
+        const refused = await resolveAllowedAddresses(url.hostname).then(() => undefined, findDisallowedAddressError);
+        if (refused !== undefined) throw addressRefused(`${config.method} ${target}`, refused);
+      }
       await renderer.check();
     },
 
@@ -235,7 +246,7 @@ function goQueryEscape(s: string): string {
  * A loader for a template URI that reloads a changed `file://` (looked at no more
  * than once a second) and refetches an `http(s)://` template hourly.
  */
-function cachedSource(uri: string): () => Promise<LoadedSource> {
+function cachedSource(uri: string, outbound: OutboundHttpOptions): () => Promise<LoadedSource> {
   let cached: LoadedSource | undefined;
   let loadedAt = 0;
   let checkedAt = 0;
@@ -250,7 +261,7 @@ function cachedSource(uri: string): () => Promise<LoadedSource> {
         return cached;
       }
     }
-    const fresh = await loadUri(uri);
+    const fresh = await loadUri(uri, undefined, outbound);
     cached = fresh;
     loadedAt = checkedAt = Date.now();
     return fresh;
@@ -295,8 +306,15 @@ function templateFailure(err: unknown): DeliveryError {
   });
 }
 
+/** A host refused by `clients.http.disallow_private_ip_ranges`: permanent, naming the host, never credentials. */
+function addressRefused(request: string, refused: DisallowedAddressError): DeliveryError {
+  return new DeliveryError('HTTP_ADDRESS_DISALLOWED', `${request}: ${refused.message}`, { retryable: false, cause: refused });
+}
+
 /** A fetch rejection as a delivery error, telling our own timeout from the caller's abort. */
-function fetchFailure(err: unknown, callerSignal: AbortSignal | undefined, timeout: AbortSignal): DeliveryError {
+function fetchFailure(err: unknown, callerSignal: AbortSignal | undefined, timeout: AbortSignal, request: string): DeliveryError {
+  const refused = findDisallowedAddressError(err);
+  if (refused !== undefined) return addressRefused(request, refused);
   if (callerSignal?.aborted === true) {
     return new DeliveryError('HTTP_ABORTED', 'request to provider was aborted', { retryable: true, cause: err });
   }
@@ -346,26 +364,4 @@ function providerIdOf(body: string, headers: Headers): string | undefined {
     // Not JSON (or cut off): no id to report.
   }
   return undefined;
-}
-
-/**
- * String values of a message's template data (recursively) that are long enough
- * to be worth redacting: one-time codes, links, and anything custom templates carry.
- */
-export function messageSecrets(message: OutboundMessage): string[] {
-  const out: string[] = [];
-  const walk = (value: unknown): void => {
-    if (typeof value === 'string') {
-      if (value.length >= 4) out.push(value);
-    } else if (typeof value === 'number') {
-      if (String(value).length >= 4) out.push(String(value));
-    } else if (Array.isArray(value)) {
-      value.forEach(walk);
-    } else if (value !== null && typeof value === 'object') {
-      Object.values(value).forEach(walk);
-    }
-  };
-  const { to: _to, ...rest } = (message.template_data ?? {}) as Record<string, unknown>;
-  walk(rest);
-  return out;
 }

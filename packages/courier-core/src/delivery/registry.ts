@@ -4,23 +4,27 @@
  * strategy for its channel id (Kratos's SMS channel is `id: sms`).
  */
 import type { CourierSection } from '../config/schema.js';
-import { ConfigError, DeliveryError } from '../errors.js';
+import { ConfigError, DeliveryError, TemplateError } from '../errors.js';
 import type { DeliveryStrategy } from './strategy.js';
 import { createHttpStrategy } from './http.js';
 import { createSmtpStrategy } from './smtp.js';
+import type { OutboundHttpOptions } from '../net/guarded-fetch.js';
 
-type StrategyFactory = (courier: CourierSection) => DeliveryStrategy;
+/** Options of {@link createDeliveryChannels} and {@link createStrategyByName}. */
+export type DeliveryChannelsOptions = OutboundHttpOptions;
+
+type StrategyFactory = (courier: CourierSection, options: DeliveryChannelsOptions) => DeliveryStrategy;
 
 const EMAIL_STRATEGIES: Readonly<Record<string, StrategyFactory>> = {
   smtp: (courier) => createSmtpStrategy({ smtp: courier.smtp }),
-  http: (courier) => {
+  http: (courier, options) => {
     const requestConfig = courier.http.request_config;
     if (requestConfig === undefined) {
       throw new ConfigError('configuration is invalid', [
         { path: 'courier.http.request_config', message: 'is required when delivery_strategy is "http"' },
       ]);
     }
-    return createHttpStrategy({ requestConfig, name: 'http' });
+    return createHttpStrategy({ ...options, requestConfig, name: 'http' });
   },
 };
 
@@ -32,7 +36,7 @@ export const DELIVERY_STRATEGY_NAMES: readonly string[] = Object.keys(EMAIL_STRA
  *
  * @throws ConfigError listing the valid names when `name` is unknown.
  */
-export function createStrategyByName(name: string, courier: CourierSection): DeliveryStrategy {
+export function createStrategyByName(name: string, courier: CourierSection, options: DeliveryChannelsOptions = {}): DeliveryStrategy {
   const factory = EMAIL_STRATEGIES[name];
   if (factory === undefined) {
     throw new ConfigError('configuration is invalid', [
@@ -42,7 +46,7 @@ export function createStrategyByName(name: string, courier: CourierSection): Del
       },
     ]);
   }
-  return factory(courier);
+  return factory(courier, options);
 }
 
 /** Every strategy of a configuration, addressed by channel id (`email`, `sms`, ...). */
@@ -53,17 +57,20 @@ export interface DeliveryChannels {
   has(channel: string): boolean;
   /** Channel ids, `email` first. */
   readonly ids: readonly string[];
-  /** Verify every strategy; rejects with the first failure, labelled by channel. */
+  /**
+   * Verify every strategy (concurrently); rejects labelled by channel, with a template
+   * failure (`cause` a TemplateError) ahead of any other.
+   */
   verifyAll(): Promise<void>;
   closeAll(): Promise<void>;
 }
 
 /** Build the channel map of a configuration: `email` plus one entry per `courier.channels[]`. */
-export function createDeliveryChannels(courier: CourierSection): DeliveryChannels {
+export function createDeliveryChannels(courier: CourierSection, options: DeliveryChannelsOptions = {}): DeliveryChannels {
   const map = new Map<string, DeliveryStrategy>();
-  map.set('email', createStrategyByName(courier.delivery_strategy, courier));
+  map.set('email', createStrategyByName(courier.delivery_strategy, courier, options));
   for (const channel of courier.channels) {
-    map.set(channel.id, createHttpStrategy({ requestConfig: channel.request_config, name: `http:${channel.id}` }));
+    map.set(channel.id, createHttpStrategy({ ...options, requestConfig: channel.request_config, name: `http:${channel.id}` }));
   }
   return {
     ids: [...map.keys()],
@@ -78,15 +85,25 @@ export function createDeliveryChannels(courier: CourierSection): DeliveryChannel
       return strategy;
     },
     async verifyAll() {
-      for (const [id, strategy] of map) {
-        try {
-          await strategy.verify?.();
-        } catch (err) {
-          throw new DeliveryError('VERIFY_FAILED', `channel "${id}" failed verification: ${(err as Error).message}`, {
-            retryable: true,
-            cause: err,
-          });
-        }
+      const outcomes = await Promise.all(
+        [...map].map(async ([id, strategy]) => {
+          try {
+            await strategy.verify?.();
+            return undefined;
+          } catch (err) {
+            return { id, err };
+          }
+        }),
+      );
+      const failures = outcomes.filter((o) => o !== undefined);
+      // A template that does not compile never fixes itself, so it is reported ahead of
+      // an unreachable peer: callers stop start-up on it whatever else is down.
+      const failure = failures.find((f) => f.err instanceof TemplateError) ?? failures[0];
+      if (failure !== undefined) {
+        throw new DeliveryError('VERIFY_FAILED', `channel "${failure.id}" failed verification: ${(failure.err as Error).message}`, {
+          retryable: true,
+          cause: failure.err,
+        });
       }
     },
     async closeAll() {

@@ -9,6 +9,7 @@ import type { SMTPPoolOptions, SendMailOptions } from 'nodemailer';
 import type { CourierSection } from '../config/schema.js';
 import { parseSmtpConnectionUri, type SmtpConnection } from '../config/smtp-uri.js';
 import { ConfigError, DeliveryError } from '../errors.js';
+import { messageSecrets } from './message-secrets.js';
 import { classifySmtpError, smtpSecretVariants } from './smtp-errors.js';
 import type { DeliveryContext, DeliveryResult, DeliveryStrategy, OutboundMessage } from './strategy.js';
 
@@ -146,7 +147,9 @@ export function createSmtpStrategy(options: SmtpStrategyOptions): DeliveryStrate
         const info = await transporter.sendMail(mail);
         return { providerMessageId: info.messageId, response: info.response };
       } catch (err) {
-        throw classifySmtpError(err, { secrets });
+        // A server's rejection may quote the message (content filters do): its
+        // one-time codes are scrubbed along with the credentials.
+        throw classifySmtpError(err, { secrets: [...secrets, ...messageSecrets(message)] });
       }
     },
 

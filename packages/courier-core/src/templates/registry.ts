@@ -61,6 +61,8 @@ export interface TemplateRegistryOptions {
   httpTimeoutMs?: number;
   /** Minimum time between two change checks of one file-backed part. Default 1 000 ms; 0 checks on every render. */
   reloadCheckIntervalMs?: number;
+  /** `clients.http.disallow_private_ip_ranges`: refuse `http(s)://` templates on non-public addresses. */
+  disallowPrivateIpRanges?: boolean | undefined;
 }
 
 /** A compiled part and what it was compiled from. */
@@ -181,10 +183,11 @@ export function createTemplateRegistry(options: TemplateRegistryOptions): Templa
     }
     let loaded: LoadedSource;
     try {
-      loaded = await loadUri(uri, httpTimeoutMs);
+      loaded = await loadUri(uri, httpTimeoutMs, { disallowPrivateIpRanges: options.disallowPrivateIpRanges });
     } catch (err) {
       const reason = err instanceof TemplateError ? err.message : 'unexpected error';
-      throw new TemplateError('TEMPLATE_LOAD_FAILED', `${label(type, part, source)} could not be loaded: ${reason}`, {
+      const code = err instanceof TemplateError ? err.code : 'TEMPLATE_LOAD_FAILED';
+      throw new TemplateError(code, `${label(type, part, source)} could not be loaded: ${reason}`, {
         cause: err,
       });
     }

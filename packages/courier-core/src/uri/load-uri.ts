@@ -5,6 +5,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { TemplateError } from '../errors.js';
+import { findDisallowedAddressError } from '../net/address-guard.js';
+import { outboundFetch, type OutboundHttpOptions } from '../net/guarded-fetch.js';
 
 /** The text behind a URI, with a version stamp that changes when the source does. */
 export interface LoadedSource {
@@ -37,9 +39,11 @@ export async function currentVersion(uri: string): Promise<string | undefined> {
  * Load the text behind a template URI.
  *
  * @param timeoutMs - Timeout for http(s) fetches.
- * @throws TemplateError `TEMPLATE_LOAD_FAILED` naming the scheme and reason (never the URI's userinfo).
+ * @param outbound - `disallowPrivateIpRanges` refuses http(s) hosts that resolve to non-public addresses.
+ * @throws TemplateError `TEMPLATE_LOAD_FAILED` naming the scheme and reason (never the URI's userinfo), or
+ *   `TEMPLATE_URL_DISALLOWED` (permanent) when the guard refused the host.
  */
-export async function loadUri(uri: string, timeoutMs = 10_000): Promise<LoadedSource> {
+export async function loadUri(uri: string, timeoutMs = 10_000, outbound: OutboundHttpOptions = {}): Promise<LoadedSource> {
   if (uri.startsWith('file://')) {
     const path = filePathOf(uri);
     try {
@@ -62,8 +66,12 @@ export async function loadUri(uri: string, timeoutMs = 10_000): Promise<LoadedSo
     const safe = `${url.protocol}//${url.host}${url.pathname}`;
     let res: Response;
     try {
-      res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+      res = await outboundFetch(outbound)(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
     } catch (err) {
+      const refused = findDisallowedAddressError(err);
+      if (refused !== undefined) {
+        throw new TemplateError('TEMPLATE_URL_DISALLOWED', `cannot fetch template ${safe}: ${refused.message}`, { cause: refused });
+      }
       throw new TemplateError('TEMPLATE_LOAD_FAILED', `cannot fetch template ${safe}: ${(err as Error).name}`, {
         cause: err,
       });
