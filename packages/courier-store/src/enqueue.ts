@@ -1,12 +1,13 @@
 /**
- * Enqueueing: the status record is written before the job, so a worker never
- * runs a job whose message the API cannot show. If adding the jobs fails, the
- * records just written are deleted again, so nothing is left half-written.
+ * Enqueueing: each message's status record and its BullMQ job are written in one
+ * Redis transaction (MULTI/EXEC), so they land together or not at all. A crash of
+ * Redis mid-request can therefore never leave a `queued` record without a job
+ * (which nothing would ever send) nor a job without a record.
  */
-import type { Queue } from 'bullmq';
+import { createIORedisClient, Job, type Queue } from 'bullmq';
 import type { JobPayload } from '@courier/core';
 import type { RedisConnection } from './connection.js';
-import type { MessageStore } from './message-store.js';
+import type { MessageStore, ScriptPipeline } from './message-store.js';
 import { jobNameFor, jobOptionsFor } from './queue.js';
 
 /** One message to enqueue, with its scheduling. */
@@ -17,9 +18,11 @@ export interface EnqueueItem {
 }
 
 /**
- * Record and enqueue messages: one pipeline for the records, one `addBulk` for the jobs.
+ * Record and enqueue messages in one transaction (one round trip).
  *
- * @throws whatever Redis threw; the records of this call are then removed (best effort).
+ * @param redis - The connection both the store and the queue use.
+ * @throws whatever Redis threw; then nothing of this call was written, or (when
+ *   only the reply was lost) all of it was.
  */
 export async function enqueueMessages(
   redis: RedisConnection,
@@ -28,32 +31,37 @@ export async function enqueueMessages(
   items: readonly EnqueueItem[],
 ): Promise<void> {
   if (items.length === 0) return;
-  const records = redis.pipeline();
-  for (const item of items) store.createIn(records, item.payload);
-  const results = (await records.exec()) ?? [];
-  // Only records this call made may be rolled back (an existing id is left alone).
-  const created = items.filter((_, i) => results[i]?.[0] === null && results[i]?.[1] === 1);
-  const rollback = async (): Promise<void> => {
-    if (created.length === 0) return;
-    const cleanup = redis.pipeline();
-    for (const item of created) store.removeIn(cleanup, item.payload);
-    await cleanup.exec().catch(() => undefined);
-  };
+  // BullMQ's adapter over the same connection: its transactions can run BullMQ's
+  // scripts (by name) and still carry the store's (defined on `redis`).
+  await queue.waitUntilReady();
+  const multi = createIORedisClient(redis).multi();
+  const commandCount = (): number => (multi as unknown as { length: number }).length;
+  const before = commandCount();
+  if (typeof (multi as unknown as Record<string, unknown>)['courierCreate'] !== 'function') {
+    throw new Error('enqueueMessages: the queue and the store must share one Redis connection');
+  }
+  for (const item of items) {
+    store.createIn(multi, item.payload);
+    const opts = {
+      ...queue.defaultJobOptions,
+      ...jobOptionsFor(item.payload, { delayMs: item.delayMs, priority: item.priority }),
+    };
+    const job = new Job<JobPayload>(queue, jobNameFor(item.payload), item.payload, opts, opts.jobId);
+    // Queues BullMQ's add script on the transaction synchronously; its own
+    // promise settles with the transaction's outcome, which is checked below.
+    job.addJob(multi as unknown as Parameters<typeof job.addJob>[0]).catch(() => undefined);
+  }
+  // Each item must have queued exactly two commands (record, job); if BullMQ could
+  // not queue its part, nothing is sent rather than records without jobs.
+  const queued = commandCount() - before;
+  if (queued !== items.length * 2) {
+    multi.discard();
+    throw new Error(`enqueue transaction has ${queued} commands, expected ${items.length * 2}`);
+  }
+  const results = (await multi.exec()) ?? [];
   const failed = results.find(([err]) => err !== null);
-  if (failed !== undefined) {
-    await rollback();
-    throw failed[0] as Error;
-  }
-  try {
-    await queue.addBulk(
-      items.map((item) => ({
-        name: jobNameFor(item.payload),
-        data: item.payload,
-        opts: jobOptionsFor(item.payload, { delayMs: item.delayMs, priority: item.priority }),
-      })),
-    );
-  } catch (err) {
-    await rollback();
-    throw err;
-  }
+  if (failed !== undefined) throw failed[0] as Error;
+  if (results.length === 0) throw new Error('enqueue transaction was discarded');
 }
+
+export type { ScriptPipeline };

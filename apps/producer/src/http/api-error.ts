@@ -54,7 +54,7 @@ export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, what:
 export function isRedisUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const text = `${err.name} ${err.message}`;
-  return /Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Stream isn't writeable|enableOfflineQueue|MaxRetriesPerRequest|connect ETIMEDOUT|CLUSTERDOWN|LOADING|Reached the max retries/i.test(text);
+  return /Connection is closed|aborted due to connection close|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Stream isn't writeable|enableOfflineQueue|MaxRetriesPerRequest|connect ETIMEDOUT|CLUSTERDOWN|LOADING|Reached the max retries/i.test(text);
 }
 
 /** Install the error handler and the 404 handler on an app. */
