@@ -65,8 +65,6 @@ export interface MessageStore {
   create(payload: JobPayload): Promise<boolean>;
   /** Queue `create` for many messages on a pipeline/multi the caller executes. */
   createIn(pipeline: ScriptPipeline, payload: JobPayload): void;
-  /** Queue the removal of a record `createIn` made, with its index entries (enqueue rollback). */
-  removeIn(pipeline: ScriptPipeline, payload: JobPayload): void;
   /** Mark an attempt as started (`processing`), creating the record from the payload if it is missing. */
   begin(payload: JobPayload): Promise<BeginResult>;
   /** Record an attempt's outcome and move the status. */
@@ -179,11 +177,6 @@ export function createMessageStore(connection: RedisConnection, prefix: string, 
     },
     createIn(pipeline, payload) {
       (pipeline as unknown as ScriptCommands).courierCreate(...createArgs(payload, payload.created_at));
-    },
-    removeIn(pipeline, payload) {
-      pipeline.del(keys.message(payload.id));
-      for (const index of [keys.allIndex, keys.statusIndex('queued'), keys.recipientIndex(payload.recipient)]) pipeline.zrem(index, payload.id);
-      if (payload.template_type !== undefined) pipeline.zrem(keys.templateIndex(payload.template_type), payload.id);
     },
     async begin(payload) {
       return redis.courierBegin(...createArgs(payload, new Date().toISOString()));

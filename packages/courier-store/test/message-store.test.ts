@@ -165,13 +165,13 @@ describe('final statuses', () => {
   });
 });
 
-describe('enqueue rollback', () => {
-  it('removes only the records it created when adding the jobs fails', async () => {
+describe('enqueue atomicity', () => {
+  it('writes nothing when the jobs cannot go in the same transaction as the records', async () => {
     const prefix2 = `{${uniquePrefix('rollback')}}`;
     const local = createMessageStore(redis, prefix2, { finishedTtlSeconds: 3600 });
     const config = parseConfig({ courier: { smtp: { connection_uri: 'smtp://h/' } }, redis: { prefix: prefix2 } });
-    // The queue's own connection is down (fail-fast, like the producer's), so
-    // addBulk fails after the records were written on the healthy connection.
+    // A queue on another (dead) connection cannot share the records' transaction:
+    // the enqueue is refused before anything is written.
     const down = new Redis('redis://127.0.0.1:9', { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
     down.on('error', () => undefined);
     const queue = createCourierQueue(down, config);
