@@ -33,6 +33,11 @@ export async function enqueueMessages(
   if (items.length === 0) return;
   // BullMQ's adapter over the same connection: its transactions can run BullMQ's
   // scripts (by name) and still carry the store's (defined on `redis`).
+  // BullMQ loads its scripts once the queue is ready. A fail-fast connection
+  // (the producer's) must not wait for that: no Redis means an immediate error
+  // (the API's 503), not a request hanging until Redis returns.
+  const failFast = (redis.options as { enableOfflineQueue?: boolean }).enableOfflineQueue === false;
+  if (failFast && redis.status !== 'ready') throw new Error(`Connection is closed (Redis is ${redis.status})`);
   await queue.waitUntilReady();
   const multi = createIORedisClient(redis).multi();
   const commandCount = (): number => (multi as unknown as { length: number }).length;
