@@ -1,0 +1,92 @@
+/**
+ * What every scenario gets: the run's sizes, its Redis and sinks, where to put
+ * profiles, and how to report progress.
+ */
+import type { BenchRedis } from './env/redis.js';
+import type { SinkHandle } from './env/sinks.js';
+
+/** Sizes of one run; `--quick` shrinks them to fit in under two minutes. */
+export interface BenchSizes {
+  readonly mode: 'full' | 'quick';
+  /** Repetitions of the throughput runs (medians are quoted). */
+  readonly reps: number;
+  readonly emailCount: number;
+  readonly httpCount: number;
+  readonly concurrency: number;
+  readonly enqueueSeconds: number;
+  readonly enqueueConnections: number;
+  readonly batchSizes: readonly number[];
+  readonly batchConnections: number;
+  readonly latencyRate: number;
+  readonly latencySeconds: number;
+  /** Seconds sent at the same rate before the measured ones, not counted. */
+  readonly latencyWarmupSeconds: number;
+  /** Which ways into the system the latency scenario measures. */
+  readonly latencyPaths: readonly ('courier-api' | 'courier-direct' | 'baseline-direct')[];
+  readonly backlog: number;
+  /** Backlog of the baseline's memory run (it only serves as a comparison). */
+  readonly baselineBacklog: number;
+  readonly scalingCount: number;
+  readonly scalingReps: number;
+  /** Also measure Courier at the default log level (`info`). */
+  readonly infoLogRuns: boolean;
+}
+
+/** The sizes of `pnpm bench` and `pnpm bench --quick`. */
+export const SIZES: Readonly<Record<'full' | 'quick', BenchSizes>> = {
+  full: {
+    mode: 'full',
+    reps: 3,
+    emailCount: 10_000,
+    httpCount: 5_000,
+    concurrency: 50,
+    enqueueSeconds: 8,
+    enqueueConnections: 64,
+    batchSizes: [100, 1_000],
+    batchConnections: 4,
+    latencyRate: 200,
+    latencySeconds: 15,
+    latencyWarmupSeconds: 5,
+    latencyPaths: ['courier-api', 'courier-direct', 'baseline-direct'],
+    backlog: 100_000,
+    baselineBacklog: 20_000,
+    scalingCount: 10_000,
+    scalingReps: 2,
+    infoLogRuns: true,
+  },
+  quick: {
+    mode: 'quick',
+    reps: 1,
+    emailCount: 1_500,
+    httpCount: 1_000,
+    concurrency: 50,
+    enqueueSeconds: 3,
+    enqueueConnections: 64,
+    batchSizes: [100],
+    batchConnections: 4,
+    latencyRate: 200,
+    latencySeconds: 3,
+    latencyWarmupSeconds: 2,
+    latencyPaths: ['courier-api', 'baseline-direct'],
+    backlog: 3_000,
+    baselineBacklog: 3_000,
+    scalingCount: 1_500,
+    scalingReps: 1,
+    infoLogRuns: false,
+  },
+};
+
+/** Shared state of a run. */
+export interface BenchContext {
+  readonly sizes: BenchSizes;
+  readonly redis: BenchRedis;
+  readonly smtp: SinkHandle;
+  readonly http: SinkHandle;
+  /** Directory for `--cpu-prof` output of Courier's and the baseline's processes; none when not profiling. */
+  readonly cpuProfileDir: string | undefined;
+  /** Progress line on stderr (the table goes to stdout). */
+  log(message: string): void;
+}
+
+/** A figure's value per repetition, and what it is summarised as. */
+export type Samples = number[];

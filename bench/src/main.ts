@@ -1,0 +1,322 @@
+/**
+ * `pnpm bench` / `pnpm bench --quick`: Courier side by side with a plain BullMQ
+ * worker, on a private Redis and loopback sinks started for this run alone.
+ *
+ * Options:
+ *   --quick              smaller sizes, one repetition (under two minutes)
+ *   --only=a,b           run only these scenarios: email, http, scaling, enqueue, latency, memory
+ *   --reps=N             repetitions of the throughput runs
+ *   --concurrency=N      worker concurrency of Courier and the baseline (default 50)
+ *   --backlog=N          backlog of the memory scenario (default 100000, quick 3000)
+ *   --node-options=...   NODE_OPTIONS for the processes under test (e.g. V8 heap flags), for experiments
+ *   --markdown           also print the table as Markdown (for BENCHMARKS.md)
+ *   --profile            run Courier's and the baseline's processes with --cpu-prof and summarise
+ *                        the profiles (figures of such a run are slowed by the profiler: do not quote them)
+ *
+ * Writes bench/results/latest.json (and <mode>.json) and prints the table.
+ */
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SIZES, type BenchContext, type BenchSizes } from './context.js';
+import { describeMachine } from './env/machine.js';
+import { killAllUnderTest, scrubConfigEnvironment } from './env/processes.js';
+import { startBenchRedis, type BenchRedis } from './env/redis.js';
+import { startSink, type SinkHandle } from './env/sinks.js';
+import { buildFigures, type RawResults } from './report/figures.js';
+import { round } from './report/stats.js';
+import { markdownTable, textTable } from './report/table.js';
+import { baselineEmailRun, courierEmailRun } from './scenarios/email.js';
+import { enqueueRun } from './scenarios/enqueue.js';
+import { baselineHttpRun, courierHttpRun } from './scenarios/http.js';
+import { latencyRun } from './scenarios/latency.js';
+import { baselineMemoryRun, courierMemoryRun } from './scenarios/memory.js';
+import { formatSummary, summarizeProfiles, type ProfileSummary } from './tools/profile-summary.js';
+
+const SCENARIOS = ['email', 'http', 'scaling', 'enqueue', 'latency', 'memory'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+/** Hard limit of a whole run: everything stops by itself even if something hangs. */
+const RUN_LIMIT_MS: Record<BenchSizes['mode'], number> = { full: 20 * 60_000, quick: 4 * 60_000 };
+
+const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
+
+interface CliOptions {
+  readonly sizes: BenchSizes;
+  readonly only: ReadonlySet<Scenario>;
+  readonly profile: boolean;
+  readonly markdown: boolean;
+  readonly argv: readonly string[];
+}
+
+function parseArgs(argv: readonly string[]): CliOptions {
+  const args = argv.filter((a) => a !== '--');
+  let sizes: BenchSizes = SIZES.full;
+  let only = new Set<Scenario>(SCENARIOS);
+  let profile = false;
+  let markdown = false;
+  let reps: number | undefined;
+  let concurrency: number | undefined;
+  let backlog: number | undefined;
+  let nodeOptions: string | undefined;
+  for (const arg of args) {
+    if (arg === '--quick') sizes = SIZES.quick;
+    else if (arg === '--profile') profile = true;
+    else if (arg === '--markdown') markdown = true;
+    else if (arg.startsWith('--only=')) {
+      const names = arg.slice('--only='.length).split(',').filter((s) => s !== '');
+      const unknown = names.filter((n) => !(SCENARIOS as readonly string[]).includes(n));
+      if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; valid: ${SCENARIOS.join(', ')}`);
+      only = new Set(names as Scenario[]);
+    } else if (arg.startsWith('--reps=')) {
+      reps = Number(arg.slice('--reps='.length));
+      if (!Number.isInteger(reps) || reps < 1 || reps > 10) throw new Error('--reps must be an integer from 1 to 10');
+    } else if (arg.startsWith('--backlog=')) {
+      backlog = Number(arg.slice('--backlog='.length));
+      if (!Number.isInteger(backlog) || backlog < 100 || backlog > 1_000_000) throw new Error('--backlog must be an integer from 100 to 1000000');
+    } else if (arg.startsWith('--node-options=')) {
+      nodeOptions = arg.slice('--node-options='.length);
+    } else if (arg.startsWith('--concurrency=')) {
+      concurrency = Number(arg.slice('--concurrency='.length));
+      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 2_000) throw new Error('--concurrency must be an integer from 1 to 2000');
+    } else if (arg === '--help' || arg === '-h') {
+      process.stdout.write('usage: pnpm bench [--quick] [--only=email,http,scaling,enqueue,latency,memory] [--reps=N] [--concurrency=N] [--backlog=N] [--node-options=...] [--profile] [--markdown]\n');
+      process.exit(0);
+    } else throw new Error(`unknown argument ${arg} (see --help)`);
+  }
+  if (reps !== undefined) sizes = { ...sizes, reps };
+  if (concurrency !== undefined) sizes = { ...sizes, concurrency };
+  if (backlog !== undefined) sizes = { ...sizes, backlog, baselineBacklog: Math.min(sizes.baselineBacklog, backlog) };
+  // Courier's processes inherit the environment: this is how V8 flags reach them (experiments only).
+  if (nodeOptions !== undefined) process.env['NODE_OPTIONS'] = nodeOptions;
+  return { sizes, only, profile, markdown, argv: args };
+}
+
+const log = (message: string): void => {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+};
+
+const fmtRate = (r: number): string => `${Math.round(r).toLocaleString('en-US')} msgs/s`;
+const perMsg = (r: { cpuMsPerMessage: number; redisCpuMsPerMessage: number; loadAvg: number }): string =>
+  `${r.cpuMsPerMessage.toFixed(2)} CPU ms/msg (+ Redis ${r.redisCpuMsPerMessage.toFixed(2)}), load ${r.loadAvg.toFixed(1)}`;
+
+async function runScenarios(ctx: BenchContext, only: ReadonlySet<Scenario>, raw: RawResults): Promise<void> {
+  const { sizes } = ctx;
+  const attempt = async (scenario: string, fn: () => Promise<void>): Promise<void> => {
+    try {
+      await fn();
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      log(`${scenario} FAILED: ${message}`);
+      raw.errors.push({ scenario, error: message.slice(0, 2_000) });
+    }
+  };
+
+  if (only.has('email')) {
+    for (let rep = 0; rep < sizes.reps; rep++) {
+      await attempt(`email rep ${rep + 1}`, async () => {
+        const c = await courierEmailRun(ctx, { count: sizes.emailCount, workers: 1, tag: `ce${rep}` });
+        raw.email.push(c);
+        log(`email rep ${rep + 1}/${sizes.reps}: Courier ${fmtRate(c.rate)}, ${perMsg(c)} (${c.sentRecorded} recorded sent, ${Math.round(c.messageBytes)} B/msg)`);
+        const b = await baselineEmailRun(ctx, { count: sizes.emailCount, workers: 1, tag: `be${rep}` });
+        raw.email.push(b);
+        log(`email rep ${rep + 1}/${sizes.reps}: baseline ${fmtRate(b.rate)}, ${perMsg(b)} (${Math.round(b.messageBytes)} B/msg)`);
+      });
+    }
+    if (sizes.infoLogRuns) {
+      await attempt('email at log level info', async () => {
+        const c = await courierEmailRun(ctx, { count: sizes.emailCount, workers: 1, logLevel: 'info', tag: 'cei' });
+        raw.emailInfo.push(c);
+        log(`email, worker at log level info: Courier ${fmtRate(c.rate)}, ${c.cpuMsPerMessage.toFixed(2)} CPU ms/msg`);
+      });
+    }
+  }
+
+  if (only.has('http')) {
+    for (let rep = 0; rep < sizes.reps; rep++) {
+      await attempt(`http rep ${rep + 1}`, async () => {
+        const c = await courierHttpRun(ctx, sizes.httpCount, rep);
+        raw.http.push(c);
+        log(`http rep ${rep + 1}/${sizes.reps}: Courier ${fmtRate(c.rate)}, ${perMsg(c)} (${c.sentRecorded} recorded sent)`);
+        const b = await baselineHttpRun(ctx, sizes.httpCount, rep);
+        raw.http.push(b);
+        log(`http rep ${rep + 1}/${sizes.reps}: baseline ${fmtRate(b.rate)}, ${perMsg(b)}`);
+      });
+    }
+  }
+
+  if (only.has('scaling')) {
+    // One-worker figures come from the e-mail scenario; run them here when it was skipped.
+    const needOne = !only.has('email');
+    const reps = Math.min(sizes.reps, sizes.scalingReps);
+    for (let rep = 0; rep < reps; rep++) {
+      await attempt(`scaling rep ${rep + 1}`, async () => {
+        if (needOne) {
+          raw.email.push(await courierEmailRun(ctx, { count: sizes.scalingCount, workers: 1, tag: `s1c${rep}` }));
+          raw.email.push(await baselineEmailRun(ctx, { count: sizes.scalingCount, workers: 1, tag: `s1b${rep}` }));
+        }
+        const c = await courierEmailRun(ctx, { count: sizes.scalingCount, workers: 2, tag: `s2c${rep}` });
+        raw.scaling.push(c);
+        const b = await baselineEmailRun(ctx, { count: sizes.scalingCount, workers: 2, tag: `s2b${rep}` });
+        raw.scaling.push(b);
+        log(`scaling rep ${rep + 1}/${reps}: 2 workers: Courier ${fmtRate(c.rate)} (${perMsg(c)}), baseline ${fmtRate(b.rate)} (${perMsg(b)})`);
+      });
+    }
+  }
+
+  if (only.has('enqueue')) {
+    const runs = [
+      { batchSize: 1, connections: sizes.enqueueConnections, logLevel: 'warn' as const },
+      ...(sizes.infoLogRuns ? [{ batchSize: 1, connections: sizes.enqueueConnections, logLevel: 'info' as const }] : []),
+      ...sizes.batchSizes.map((b) => ({ batchSize: b, connections: sizes.batchConnections, logLevel: 'warn' as const })),
+    ];
+    for (const r of runs) {
+      await attempt(`enqueue batch=${r.batchSize} log=${r.logLevel}`, async () => {
+        const run = await enqueueRun(ctx, { ...r, seconds: sizes.enqueueSeconds, tag: `enq${r.batchSize}${r.logLevel}` });
+        raw.enqueue.push(run);
+        log(
+          `enqueue ${run.route} batch=${run.batchSize} conns=${run.connections} log=${run.logLevel}: ${fmtRate(run.messagesPerSecond)} ` +
+            `(${Math.round(run.requestsPerSecond)} req/s, p99 ${run.latencyP99Ms} ms, non-2xx ${run.non2xx}, errors ${run.errors}, ${run.queuedRecorded} recorded; ` +
+            `producer ${run.producerCpuMsPerMessage.toFixed(3)} CPU ms/msg, Redis ${run.redisCpuMsPerMessage.toFixed(3)} CPU ms/msg at ${Math.round(run.redisCpuPercent)}% of a core)`,
+        );
+      });
+    }
+  }
+
+  if (only.has('latency')) {
+    for (const path of sizes.latencyPaths) {
+      await attempt(`latency ${path}`, async () => {
+        const run = await latencyRun(ctx, path);
+        raw.latency.push(run);
+        log(
+          `latency ${path} @ ${run.rate}/s (achieved ${run.achievedRate.toFixed(1)}/s): p50 ${run.p50Ms} ms, p90 ${run.p90Ms} ms, ` +
+            `p99 ${run.p99Ms} ms, max ${run.maxMs} ms over ${run.measured} msgs, ${run.failedSends} failed sends; ` +
+            `enqueue answered p50 ${run.enqueueP50Ms} ms, p99 ${run.enqueueP99Ms} ms; CPU ms/msg ${JSON.stringify(run.cpuMsPerMessage)}`,
+        );
+      });
+    }
+  }
+
+  if (only.has('memory')) {
+    await attempt('memory courier', async () => {
+      const run = await courierMemoryRun(ctx);
+      raw.memory.push(run);
+      log(
+        `memory Courier, ${run.backlog} backlog: peak RSS ${round(run.rssPeak / 1024 ** 2, 1)} MB, Redis ${Math.round(run.queuedBytesPerMessage)} B/msg queued, ` +
+          `${Math.round(run.retainedBytesPerMessage)} B/msg retained (BullMQ jobs ${Math.round(run.retainedQueueBytesPerMessage)} B/msg; ` +
+          `Courier keys by MEMORY USAGE: ${JSON.stringify(run.trackingBreakdown)}), ${fmtRate(run.rate)}`,
+      );
+    });
+    await attempt('memory baseline', async () => {
+      const run = await baselineMemoryRun(ctx);
+      raw.memory.push(run);
+      log(
+        `memory baseline, ${run.backlog} backlog: peak RSS ${round(run.rssPeak / 1024 ** 2, 1)} MB, Redis ${Math.round(run.queuedBytesPerMessage)} B/msg queued, ` +
+          `${Math.round(run.retainedBytesPerMessage)} B/msg retained, ${fmtRate(run.rate)}`,
+      );
+    });
+  }
+}
+
+/** Profiles written under `dir`, grouped by process kind (one sub-directory each). */
+function profileGroups(dir: string): { label: string; files: string[] }[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => ({
+      label: d.name,
+      files: readdirSync(join(dir, d.name))
+        // Main threads only (thread id 0): tsx's loader thread is idle once the app has started.
+        .filter((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f))
+        .map((f) => join(dir, d.name, f)),
+    }))
+    .filter((g) => g.files.length > 0);
+}
+
+async function main(): Promise<void> {
+  const cli = parseArgs(process.argv.slice(2));
+  const started = Date.now();
+  const removed = scrubConfigEnvironment();
+  if (removed.length > 0) log(`ignoring config overrides from the environment: ${removed.join(', ')}`);
+  const machine = describeMachine();
+  log(`mode ${cli.sizes.mode}; ${machine.nproc} cores, ${machine.memoryGiB} GiB, node ${machine.node}`);
+
+  let redis: BenchRedis | undefined;
+  const sinks: SinkHandle[] = [];
+  const cleanup = async (): Promise<void> => {
+    killAllUnderTest();
+    await Promise.allSettled(sinks.map((s) => s.close()));
+    await redis?.stop().catch(() => undefined);
+  };
+  const limit = setTimeout(() => {
+    log(`run exceeded ${RUN_LIMIT_MS[cli.sizes.mode] / 60_000} minutes; stopping everything`);
+    void cleanup().finally(() => process.exit(1));
+  }, RUN_LIMIT_MS[cli.sizes.mode]);
+  limit.unref();
+  process.once('SIGINT', () => {
+    log('interrupted; stopping everything');
+    void cleanup().finally(() => process.exit(130));
+  });
+
+  const raw: RawResults = { email: [], emailInfo: [], http: [], enqueue: [], latency: [], memory: [], scaling: [], errors: [] };
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  // Profiles are large and not results to keep: they go to the temp dir (the path is printed).
+  const cpuProfileDir = cli.profile ? join(tmpdir(), 'courier-bench-profiles', stamp) : undefined;
+  try {
+    redis = await startBenchRedis();
+    const [smtp, http] = await Promise.all([startSink('smtp'), startSink('http')]);
+    sinks.push(smtp, http);
+    log(`redis ${redis.version} at ${redis.url}; smtp sink :${smtp.port} (${smtp.impl}); http sink :${http.port} (${http.impl})`);
+    const ctx: BenchContext = { sizes: cli.sizes, redis, smtp, http, cpuProfileDir, log };
+    await runScenarios(ctx, cli.only, raw);
+  } finally {
+    await cleanup();
+    clearTimeout(limit);
+  }
+
+  const figures = buildFigures(raw);
+  let profiles: ProfileSummary[] = [];
+  if (cpuProfileDir !== undefined) {
+    profiles = profileGroups(cpuProfileDir).map((g) => summarizeProfiles(g.label, g.files));
+    for (const p of profiles) process.stdout.write(`${formatSummary(p)}\n\n`);
+    process.stdout.write(`CPU profiles: ${cpuProfileDir}\n`);
+  }
+  const result = {
+    meta: {
+      date: new Date().toISOString(),
+      mode: cli.sizes.mode,
+      command: `pnpm bench${cli.argv.length > 0 ? ` ${cli.argv.join(' ')}` : ''}`,
+      durationSeconds: Math.round((Date.now() - started) / 1_000),
+      machine,
+      redis: redis?.version,
+      sinks: sinks.map((s) => ({ kind: s.kind, impl: s.impl })),
+      sizes: cli.sizes,
+      profiled: cli.profile,
+      nodeOptions: process.env['NODE_OPTIONS'] ?? '',
+    },
+    figures,
+    runs: raw,
+    errors: raw.errors,
+    profiles,
+  };
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const json = `${JSON.stringify(result, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`;
+  writeFileSync(join(RESULTS_DIR, 'latest.json'), json);
+  writeFileSync(join(RESULTS_DIR, `${cli.sizes.mode}${cli.profile ? '-profiled' : ''}.json`), json);
+
+  process.stdout.write(`\nCourier benchmark, ${cli.sizes.mode} run, ${machine.nproc} cores, node ${machine.node}${cli.profile ? ' (PROFILED: figures slowed)' : ''}\n\n`);
+  process.stdout.write(`${textTable(figures)}\n\n`);
+  if (cli.markdown) process.stdout.write(`${markdownTable(figures)}\n\n`);
+  process.stdout.write(`results: ${join(RESULTS_DIR, 'latest.json')} (${result.meta.durationSeconds} s)\n`);
+  if (raw.errors.length > 0) {
+    process.stdout.write(`${raw.errors.length} scenario(s) failed:\n${raw.errors.map((e) => `  ${e.scenario}: ${e.error}`).join('\n')}\n`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  killAllUnderTest();
+  process.exit(1);
+});

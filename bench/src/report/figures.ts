@@ -1,0 +1,264 @@
+/**
+ * Turning raw runs into the figures the report quotes: medians of repeated runs,
+ * Courier/baseline ratios, and whether each goal of the benchmark issue is met.
+ */
+import type { EmailRun } from '../scenarios/email.js';
+import type { EnqueueRun } from '../scenarios/enqueue.js';
+import type { HttpRun } from '../scenarios/http.js';
+import type { LatencyRun } from '../scenarios/latency.js';
+import type { MemoryRun } from '../scenarios/memory.js';
+import { median, round } from './stats.js';
+
+/** One row of the table and one key of `latest.json`. */
+export interface Figure {
+  readonly label: string;
+  readonly unit: string;
+  readonly courier: number | null;
+  readonly baseline: number | null;
+  /** Courier / baseline (or the figure's own ratio, e.g. 2 workers / 1). */
+  readonly ratio: number | null;
+  /** The goal, as text, and whether it is met; null when the figure has no goal. */
+  readonly goal: string | null;
+  readonly met: boolean | null;
+  /** Samples the medians were taken over. */
+  readonly samples?: { readonly courier: readonly number[]; readonly baseline: readonly number[] };
+  readonly note?: string;
+}
+
+/** Everything the scenarios measured. */
+export interface RawResults {
+  email: EmailRun[];
+  emailInfo: EmailRun[];
+  http: HttpRun[];
+  enqueue: EnqueueRun[];
+  latency: LatencyRun[];
+  memory: MemoryRun[];
+  scaling: EmailRun[];
+  errors: { scenario: string; error: string }[];
+}
+
+const rates = (runs: readonly { rate: number }[]): number[] => runs.map((r) => round(r.rate));
+const med = (values: readonly number[]): number | null => (values.length === 0 ? null : median(values));
+const ratio = (a: number | null, b: number | null, digits = 2): number | null =>
+  a === null || b === null || b === 0 || !Number.isFinite(a / b) ? null : round(a / b, digits);
+const r0 = (v: number | null): number | null => (v === null ? null : round(v));
+const mb = (bytes: number | undefined): number | null => (bytes === undefined ? null : round(bytes / 1024 ** 2, 1));
+
+function atLeast(value: number | null, goal: number): boolean | null {
+  return value === null ? null : value >= goal;
+}
+
+/** Build the figures from raw results. */
+export function buildFigures(raw: RawResults): Record<string, Figure> {
+  const figures: Record<string, Figure> = {};
+  const courierEmail = rates(raw.email.filter((r) => r.system === 'courier' && r.workers === 1));
+  const baselineEmail = rates(raw.email.filter((r) => r.system === 'baseline' && r.workers === 1));
+  const ce = med(courierEmail);
+  const be = med(baselineEmail);
+  const emailRatio = ratio(ce, be);
+  figures['email_smtp_throughput'] = {
+    label: 'E-mail, templated, SMTP (status tracking on)',
+    unit: 'msgs/s',
+    courier: r0(ce),
+    baseline: r0(be),
+    ratio: emailRatio,
+    goal: 'ratio >= 1.0',
+    met: atLeast(emailRatio, 1.0),
+    samples: { courier: courierEmail, baseline: baselineEmail },
+  };
+
+  const cpu = (runs: readonly { cpuMsPerMessage: number }[]): number[] => runs.map((r) => round(r.cpuMsPerMessage, 3));
+  const courierEmailCpu = med(cpu(raw.email.filter((r) => r.system === 'courier' && r.workers === 1)));
+  const baselineEmailCpu = med(cpu(raw.email.filter((r) => r.system === 'baseline' && r.workers === 1)));
+  figures['email_smtp_cpu_ms_per_message'] = {
+    label: 'E-mail, worker CPU per message (all threads)',
+    unit: 'ms',
+    courier: courierEmailCpu === null ? null : round(courierEmailCpu, 2),
+    baseline: baselineEmailCpu === null ? null : round(baselineEmailCpu, 2),
+    ratio: ratio(courierEmailCpu, baselineEmailCpu),
+    goal: null,
+    met: null,
+    note: 'less sensitive to other load on the machine than msgs/s',
+  };
+
+  const info = med(rates(raw.emailInfo));
+  if (raw.emailInfo.length > 0) {
+    figures['email_smtp_throughput_info_log'] = {
+      label: 'E-mail, same, worker at log level info',
+      unit: 'msgs/s',
+      courier: r0(info),
+      baseline: r0(be),
+      ratio: ratio(info, be),
+      goal: null,
+      met: null,
+      note: 'default log level: one JSON line per message',
+    };
+  }
+
+  const courierHttp = rates(raw.http.filter((r) => r.system === 'courier'));
+  const baselineHttp = rates(raw.http.filter((r) => r.system === 'baseline'));
+  const ch = med(courierHttp);
+  const bh = med(baselineHttp);
+  const httpRatio = ratio(ch, bh);
+  figures['http_jsonnet_throughput'] = {
+    label: 'HTTP, Jsonnet body (baseline: plain JS JSON)',
+    unit: 'msgs/s',
+    courier: r0(ch),
+    baseline: r0(bh),
+    ratio: httpRatio,
+    goal: 'ratio >= 0.8',
+    met: atLeast(httpRatio, 0.8),
+    samples: { courier: courierHttp, baseline: baselineHttp },
+  };
+
+  const courierHttpCpu = med(cpu(raw.http.filter((r) => r.system === 'courier')));
+  const baselineHttpCpu = med(cpu(raw.http.filter((r) => r.system === 'baseline')));
+  figures['http_cpu_ms_per_message'] = {
+    label: 'HTTP, worker CPU per message (all threads)',
+    unit: 'ms',
+    courier: courierHttpCpu === null ? null : round(courierHttpCpu, 2),
+    baseline: baselineHttpCpu === null ? null : round(baselineHttpCpu, 2),
+    ratio: ratio(courierHttpCpu, baselineHttpCpu),
+    goal: null,
+    met: null,
+  };
+
+  const rssMax = (runs: readonly { rssPeak: number }[]): number | null => (runs.length === 0 ? null : Math.max(...runs.map((r) => r.rssPeak)));
+  const httpRss = mb(rssMax(raw.http.filter((r) => r.system === 'courier')) ?? undefined);
+  const httpBaseRss = mb(rssMax(raw.http.filter((r) => r.system === 'baseline')) ?? undefined);
+  figures['http_worker_rss_peak_mb'] = {
+    label: 'HTTP, worker peak RSS',
+    unit: 'MB',
+    courier: httpRss,
+    baseline: httpBaseRss,
+    ratio: ratio(httpRss, httpBaseRss),
+    goal: null,
+    met: null,
+  };
+  const emailRss = mb(rssMax(raw.email.filter((r) => r.system === 'courier' && r.workers === 1)) ?? undefined);
+  const emailBaseRss = mb(rssMax(raw.email.filter((r) => r.system === 'baseline' && r.workers === 1)) ?? undefined);
+  figures['email_worker_rss_peak_mb'] = {
+    label: 'E-mail, worker peak RSS',
+    unit: 'MB',
+    courier: emailRss,
+    baseline: emailBaseRss,
+    ratio: ratio(emailRss, emailBaseRss),
+    goal: null,
+    met: null,
+  };
+
+  for (const run of raw.enqueue) {
+    const key =
+      run.batchSize === 1 ? (run.logLevel === 'info' ? 'enqueue_single_info_log' : 'enqueue_single') : `enqueue_batch_${run.batchSize}`;
+    const goalValue = run.batchSize === 1 ? 5_000 : 20_000;
+    const isGoal = !(run.batchSize === 1 && run.logLevel === 'info');
+    figures[key] = {
+      label:
+        run.batchSize === 1
+          ? `Enqueue POST /messages, ${run.connections} conns${run.logLevel === 'info' ? ', log level info' : ''}`
+          : `Enqueue POST /messages/batch (${run.batchSize}/req), ${run.connections} conns`,
+      unit: 'msgs/s',
+      courier: round(run.messagesPerSecond),
+      baseline: null,
+      ratio: null,
+      goal: isGoal ? `>= ${goalValue.toLocaleString('en-US')}` : null,
+      met: isGoal ? run.messagesPerSecond >= goalValue && run.non2xx === 0 && run.errors === 0 : null,
+      note: `req p50 ${run.latencyP50Ms} ms, p99 ${run.latencyP99Ms} ms; non-2xx ${run.non2xx}, errors ${run.errors}`,
+    };
+  }
+
+  const api = raw.latency.find((r) => r.path === 'courier-api');
+  const direct = raw.latency.find((r) => r.path === 'courier-direct');
+  const base = raw.latency.find((r) => r.path === 'baseline-direct');
+  if (api !== undefined || base !== undefined) {
+    const rate = api?.rate ?? base?.rate ?? 0;
+    figures['latency_p50_ms'] = {
+      label: `Enqueue->sink latency p50 @ ${rate}/s (Courier via API)`,
+      unit: 'ms',
+      courier: api?.p50Ms ?? null,
+      baseline: base?.p50Ms ?? null,
+      ratio: null,
+      goal: null,
+      met: null,
+      note: direct === undefined ? undefined : `Courier enqueued directly through the store: p50 ${direct.p50Ms} ms`,
+    };
+    figures['latency_p99_ms'] = {
+      label: `Enqueue->sink latency p99 @ ${rate}/s (Courier via API)`,
+      unit: 'ms',
+      courier: api?.p99Ms ?? null,
+      baseline: base?.p99Ms ?? null,
+      ratio: null,
+      goal: '< 50 ms',
+      met: api === undefined ? null : api.p99Ms < 50,
+      note: direct === undefined ? undefined : `Courier enqueued directly through the store: p99 ${direct.p99Ms} ms`,
+    };
+  }
+
+  const cm = raw.memory.find((r) => r.system === 'courier');
+  const bm = raw.memory.find((r) => r.system === 'baseline');
+  if (cm !== undefined || bm !== undefined) {
+    const backlog = (cm ?? bm)!.backlog.toLocaleString('en-US');
+    const baseNote = bm !== undefined && cm !== undefined && bm.backlog !== cm.backlog ? `baseline on a ${bm.backlog.toLocaleString('en-US')}-message backlog` : undefined;
+    const rss = mb(cm?.rssPeak);
+    figures['worker_rss_peak_mb'] = {
+      label: `Worker peak RSS, ${backlog}-message backlog`,
+      unit: 'MB',
+      courier: rss,
+      baseline: mb(bm?.rssPeak),
+      ratio: ratio(rss, mb(bm?.rssPeak)),
+      goal: '< 200 MB',
+      met: rss === null ? null : rss < 200,
+      note: baseNote,
+    };
+    const retained = cm === undefined ? null : round(cm.retainedBytesPerMessage);
+    figures['redis_bytes_per_message_retained'] = {
+      label: 'Redis bytes per message retained (after sent)',
+      unit: 'B',
+      courier: retained,
+      baseline: bm === undefined ? null : round(bm.retainedBytesPerMessage),
+      ratio: null,
+      goal: '< 2 KB',
+      met: retained === null ? null : retained < 2_048,
+      note:
+        cm === undefined
+          ? undefined
+          : `of which BullMQ's kept jobs ${round(cm.retainedQueueBytesPerMessage)} B/msg (${cm.jobsKept.toLocaleString('en-US')} jobs kept by retention)`,
+    };
+    figures['redis_bytes_per_message_queued'] = {
+      label: 'Redis bytes per message while queued',
+      unit: 'B',
+      courier: cm === undefined ? null : round(cm.queuedBytesPerMessage),
+      baseline: bm === undefined ? null : round(bm.queuedBytesPerMessage),
+      ratio: null,
+      goal: null,
+      met: null,
+    };
+  }
+
+  const c2 = rates(raw.scaling.filter((r) => r.system === 'courier' && r.workers === 2));
+  const b2 = rates(raw.scaling.filter((r) => r.system === 'baseline' && r.workers === 2));
+  if (c2.length > 0 || b2.length > 0) {
+    const c2m = med(c2);
+    const b2m = med(b2);
+    figures['scaling_2_workers'] = {
+      label: 'E-mail with 2 worker processes',
+      unit: 'msgs/s',
+      courier: r0(c2m),
+      baseline: r0(b2m),
+      ratio: ratio(c2m, b2m),
+      goal: null,
+      met: null,
+      samples: { courier: c2, baseline: b2 },
+    };
+    figures['scaling_factor_2_vs_1'] = {
+      label: 'Scaling, 2 workers / 1 worker',
+      unit: 'x',
+      courier: ratio(c2m, ce),
+      baseline: ratio(b2m, be),
+      ratio: null,
+      goal: null,
+      met: null,
+    };
+  }
+  return figures;
+}
