@@ -31,7 +31,7 @@ export interface Deployment {
   readonly config: CourierConfig;
   readonly queue: Queue<JobPayload>;
   readonly store: MessageStore;
-  /** Record and enqueue payloads in chunks (one records pipeline + one addBulk per chunk). */
+  /** Record and enqueue payloads in chunks (`enqueueMessages`: one transaction per chunk). */
   enqueue(payloads: readonly JobPayload[], chunk?: number): Promise<void>;
   /** How many messages have status `sent`. */
   sentCount(): Promise<number>;

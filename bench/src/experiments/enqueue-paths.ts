@@ -1,9 +1,13 @@
 /**
- * Experiment behind BENCHMARKS.md's enqueue analysis: the CPU cost of one
- * message through `enqueueMessages` (a records pipeline plus `addBulk`, i.e. two
- * ioredis Pipeline objects per call) against the same two writes without
- * pipelines (`store.create` + `queue.add`), on a connection that carries
- * BullMQ's Lua scripts, as the producer's does. No HTTP: only the store side.
+ * Experiment behind BENCHMARKS.md's enqueue analysis, store side only (no HTTP).
+ *
+ * 1. The CPU cost of one message through `enqueueMessages` (record and job in one
+ *    MULTI, built through BullMQ's client adapter) against the same two writes
+ *    without a transaction (`store.create` + `queue.add`), a non-atomic reference
+ *    that shows what the transaction object costs.
+ * 2. What creating a MULTI costs by itself: ioredis's Pipeline constructor copies
+ *    every Lua script defined on the connection onto the new object, and the
+ *    producer's connection carries BullMQ's scripts as well as Courier's.
  *
  * Run: `cd bench && node --import tsx src/experiments/enqueue-paths.ts`
  */
@@ -15,26 +19,37 @@ import { emailMessage, payloadsFor } from '../workload.js';
 
 const COUNT = 6_000;
 const IN_FLIGHT = 64;
+const CONSTRUCTIONS = 20_000;
+
+const scriptCount = (r: Redis): number => Object.keys((r as unknown as { scriptsSet: Record<string, unknown> }).scriptsSet).length;
+
+/** Microseconds per `multi()` on a connection (the object is dropped unsent). */
+function multiCostUs(r: Redis): number {
+  const t0 = performance.now();
+  for (let i = 0; i < CONSTRUCTIONS; i++) r.multi();
+  return ((performance.now() - t0) * 1_000) / CONSTRUCTIONS;
+}
 
 const server = await startRedisServer();
 try {
-  const config = parseConfig({ redis: { url: server.url, prefix: '{exp}' }, courier: { smtp: { connection_uri: 'smtp://127.0.0.1:1/?disable_starttls=true' } } });
+  const config = parseConfig({
+    redis: { url: server.url, prefix: '{exp}' },
+    courier: { smtp: { connection_uri: 'smtp://127.0.0.1:1/?disable_starttls=true' } },
+  });
   const redis = new Redis(server.url, { maxRetriesPerRequest: null });
   const queue = createCourierQueue(redis, config);
   const store = createMessageStore(redis, '{exp}', { finishedTtlSeconds: 3_600 });
   await queue.waitUntilReady();
-  // BullMQ loads its scripts onto the connection lazily; one add makes them present, as in a running producer.
-  await queue.add('warm', payloadsFor(1, (i) => emailMessage(`warm-${i}@bench.test`, i))[0]!);
-  const scripts = Object.keys((redis as unknown as { scriptsSet: Record<string, unknown> }).scriptsSet).length;
+  // A first add makes the connection carry BullMQ's scripts, as in a running producer.
+  await enqueueMessages(redis, queue, store, payloadsFor(1, (i) => emailMessage(`warm-${i}@bench.test`, i)).map((payload) => ({ payload })));
 
   const paths: Record<string, (p: JobPayload) => Promise<unknown>> = {
-    'enqueueMessages (pipeline + addBulk)': (p) => enqueueMessages(redis, queue, store, [{ payload: p }]),
-    'store.create + queue.add (no pipelines)': async (p) => {
+    'enqueueMessages (one MULTI: record + job)': (p) => enqueueMessages(redis, queue, store, [{ payload: p }]),
+    'store.create + queue.add (no MULTI, not atomic)': async (p) => {
       await store.create(p);
       await queue.add(jobNameFor(p), p, jobOptionsFor(p));
     },
   };
-  console.log(`connection carries ${scripts} Lua scripts (each copied onto every Pipeline/multi it creates)`);
   for (let round = 0; round < 2; round++) {
     for (const [label, enqueue] of Object.entries(paths)) {
       const payloads = payloadsFor(COUNT, (i) => emailMessage(`exp-${round}-${label.length}-${i}@bench.test`, i));
@@ -54,8 +69,19 @@ try {
       );
     }
   }
+
+  const lean = new Redis(server.url, { maxRetriesPerRequest: null });
+  createMessageStore(lean, '{exp}', { finishedTtlSeconds: 3_600 });
+  for (const [label, r] of [
+    ['producer-like connection', redis],
+    ['connection with Courier scripts only', lean],
+  ] as const) {
+    multiCostUs(r);
+    console.log(`multi() on a ${label} (${scriptCount(r)} scripts): ${multiCostUs(r).toFixed(1)} us each`);
+  }
   await queue.close();
   redis.disconnect();
+  lean.disconnect();
 } finally {
   await server.stop();
 }
