@@ -617,3 +617,18 @@ describe('classifySmtpError', () => {
     expect(err.message).toContain('boom');
   });
 });
+
+describe('classifySmtpError redaction order', () => {
+  it('removes a quoted link whole even when its code is also a secret (longest first)', () => {
+    const link = 'https://id.example.com/recovery?flow=f1&token=T0K3N-9876';
+    const err = Object.assign(new Error('Message rejected'), {
+      code: 'EMESSAGE',
+      responseCode: 554,
+      response: `554 5.7.1 content rejected: "${link}"`,
+    });
+    const classified = classifySmtpError(err, { secrets: ['T0K3N-9876', link] });
+    expect(classified.message).toContain('[redacted]');
+    expect(classified.message).not.toContain('flow=f1');
+    expect(classified.message).not.toContain('T0K3N');
+  });
+});

@@ -17,6 +17,7 @@ import { buildJsonnetContext } from '../jsonnet/context.js';
 import { createJsonnetBatchRenderer } from '../jsonnet/batch-renderer.js';
 import { bodySnippet, classifyFetchError, classifyHttpResponse } from './http-errors.js';
 import { messageSecrets } from './message-secrets.js';
+import { redactSecrets } from './redact.js';
 import { findDisallowedAddressError, resolveAllowedAddresses, type DisallowedAddressError } from '../net/address-guard.js';
 import { outboundFetch, type OutboundHttpOptions } from '../net/guarded-fetch.js';
 import type { DeliveryContext, DeliveryResult, DeliveryStrategy, OutboundMessage } from './strategy.js';
@@ -125,10 +126,10 @@ export function createHttpStrategy(options: HttpStrategyOptions): DeliveryStrate
       // message's own template data (one-time codes, links) must not reach the
       // stored dispatch, the logs or the dashboard.
       const allSecrets = [...secrets, ...messageSecrets(message)];
-      const classified = classifyHttpResponse(res.status, res.headers, bodySnippet(redact(head, allSecrets)));
+      const classified = classifyHttpResponse(res.status, res.headers, bodySnippet(redactSecrets(head, allSecrets)));
       throw new DeliveryError(
         classified.code,
-        `${config.method} ${target}: ${redact(classified.message, allSecrets)}`,
+        `${config.method} ${target}: ${redactSecrets(classified.message, allSecrets)}`,
         classified.retryAfterMs === undefined
           ? { retryable: classified.retryable }
           : { retryable: classified.retryable, retryAfterMs: classified.retryAfterMs },
@@ -199,14 +200,6 @@ function secretsOf(config: RequestConfig, headers: Headers): string[] {
   return secrets.filter((s) => s.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
 }
 
-function redact(text: string, secrets: readonly string[]): string {
-  let result = text;
-  // Longest first: a link that contains a code is removed whole, not around it.
-  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
-    if (result.includes(secret)) result = result.split(secret).join('[redacted]');
-  }
-  return result;
-}
 
 /**
  * Form-encode a rendered body. Kratos decodes the Jsonnet result into a Go

@@ -20,6 +20,7 @@
  *   throws) -> retryable `SMTP_CONNECTION`.
  */
 import { DeliveryError } from '../errors.js';
+import { redactSecrets } from './redact.js';
 
 /** The fields nodemailer attaches to its errors that classification reads. */
 interface SmtpErrorFields {
@@ -69,7 +70,6 @@ const CERTIFICATE_ERROR_TEXT =
   /self[- ]signed certificate|unable to (?:verify|get) (?:the first|local issuer|issuer)|certificate has expired|certificate is not yet valid|Hostname\/IP does not match|altnames|certificate signature failure|invalid CA/i;
 
 const MAX_DETAIL_LENGTH = 300;
-const REDACTED = '[redacted]';
 
 /**
  * Every form in which SMTP credentials could show up in a nodemailer error or log:
@@ -91,14 +91,6 @@ export function smtpSecretVariants(user: string | undefined, password: string | 
   return [...new Set(variants)].sort((a, b) => b.length - a.length);
 }
 
-/** Replace every occurrence of every secret in `text`. */
-export function redactSecrets(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret !== '') out = out.split(secret).join(REDACTED);
-  }
-  return out;
-}
 
 function fieldsOf(err: unknown): SmtpErrorFields {
   if (typeof err !== 'object' || err === null) {
