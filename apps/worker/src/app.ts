@@ -93,46 +93,34 @@ export async function startWorker(config: CourierConfig, logger: Logger, options
   let verified = false;
   let verifyError = 'not verified yet';
   let verifyTimer: NodeJS.Timeout | undefined;
-  const verify = async (): Promise<void> => {
-    try {
-      await channels.verifyAll();
+  /** One verification of every channel: 'ok', or the error. */
+  const attempt = (): Promise<unknown> => channels.verifyAll().then(() => 'ok' as const, (err: unknown) => err);
+  /** Record an outcome: verified, or retried after VERIFY_RETRY_MS (readiness says which). */
+  const settle = (outcome: unknown): void => {
+    if (outcome === 'ok') {
       verified = true;
       logger.info({ channels: channels.ids }, 'delivery channels verified');
-    } catch (err) {
-      failedVerification(err);
+      return;
     }
+    verifyError = (outcome as Error).message;
+    logger.warn({ error: verifyError }, 'delivery channel verification failed; retrying');
+    verifyTimer = setTimeout(() => void attempt().then(settle), VERIFY_RETRY_MS);
   };
   // The first verification decides whether start-up goes on: a body template
   // that does not compile never will, so it stops the process (exit 2) instead
   // of failing messages; an unreachable provider is retried in the background,
   // and a slow one does not hold start-up longer than INITIAL_VERIFY_MS.
-  const failedVerification = (err: unknown): void => {
-    verifyError = (err as Error).message;
-    logger.warn({ error: verifyError }, 'delivery channel verification failed; retrying');
-    verifyTimer = setTimeout(() => void verify(), VERIFY_RETRY_MS);
-  };
-  const initial = channels.verifyAll().then(
-    () => 'ok' as const,
-    (err: unknown) => err,
-  );
+  const initial = attempt();
   const first = await Promise.race([initial, new Promise<'pending'>((r) => setTimeout(() => r('pending'), INITIAL_VERIFY_MS).unref())]);
-  if (first === 'ok') {
-    verified = true;
-    logger.info({ channels: channels.ids }, 'delivery channels verified');
-  } else if (first === 'pending') {
-    void initial.then((outcome) => {
-      if (outcome === 'ok') {
-        verified = true;
-        logger.info({ channels: channels.ids }, 'delivery channels verified');
-      } else failedVerification(outcome);
-    });
+  if (first === 'pending') {
+    void initial.then(settle);
   } else {
-    const cause = (first as Error).cause;
+    const cause = first === 'ok' ? undefined : (first as Error).cause;
     if (cause instanceof TemplateError && cause.code === 'TEMPLATE_COMPILE_FAILED') {
       await channels.closeAll();
       throw cause;
     }
-    failedVerification(first);
+    settle(first);
   }
 
   const policy = { baseMs: config.worker.backoff.base_ms, maxMs: config.worker.backoff.max_ms };
