@@ -3,14 +3,35 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TemplateError } from '../src/errors.js';
 import type { OutboundMessage } from '../src/delivery/strategy.js';
 import { buildJsonnetContext, legacyFieldName } from '../src/jsonnet/context.js';
-import { createJsonnetBatchRenderer, type JsonnetBatchRenderer } from '../src/jsonnet/batch-renderer.js';
+import {
+  createJsonnetBatchRenderer,
+  type JsonnetBatchRenderer,
+  type JsonnetBatchRendererOptions,
+} from '../src/jsonnet/batch-renderer.js';
+import { sessionSlotsInUse } from '../src/jsonnet/session-slots.js';
 
-function rendererFor(text: string, options: { maxBatch?: number; timeoutMs?: number } = {}): JsonnetBatchRenderer {
-  return createJsonnetBatchRenderer({ source: async () => ({ text, version: '1' }), ...options });
+type RendererOptions = Omit<JsonnetBatchRendererOptions, 'source'>;
+
+/** Renderers made by a test; closed after it, so no session outlives its test. */
+const made: JsonnetBatchRenderer[] = [];
+afterEach(() => {
+  for (const r of made.splice(0)) r.close();
+});
+// A closed session gives its slot back once libjsonnet has finished (a session given
+// up on, in the timeout test, only after its slow render): each test starts with all free.
+beforeEach(() => waitFor(() => sessionSlotsInUse() === 0, 10_000));
+
+/** The mode the current `describe.each` block runs in. */
+let defaultOptions: RendererOptions = {};
+
+function rendererFor(text: string, options: RendererOptions = {}): JsonnetBatchRenderer {
+  const renderer = createJsonnetBatchRenderer({ source: async () => ({ text, version: '1' }), ...defaultOptions, ...options });
+  made.push(renderer);
+  return renderer;
 }
 
 function fixture(name: string): Promise<string> {
@@ -111,7 +132,14 @@ describe('buildJsonnetContext', () => {
   });
 });
 
-describe('createJsonnetBatchRenderer', () => {
+describe.each([
+  { mode: 'batch evaluations', sessions: false },
+  { mode: 'sessions', sessions: true },
+])('createJsonnetBatchRenderer with $mode', ({ sessions }) => {
+  beforeAll(() => {
+    defaultOptions = { sessions };
+  });
+
   it('renders 50 concurrent contexts in very few evaluations, each with its own result', async () => {
     const renderer = rendererFor('function(ctx) { to: ctx.recipient, n: ctx.n * 2 }');
     const results = await Promise.all(
@@ -130,14 +158,15 @@ describe('createJsonnetBatchRenderer', () => {
     await new Promise((resolve) => setTimeout(resolve, 5));
     const second = Array.from({ length: 10 }, (_, n) => renderer.render({ n: n + 10 }));
     expect(await Promise.all([...first, ...second])).toEqual(Array.from({ length: 20 }, (_, n) => n));
-    expect(renderer.stats().evaluations).toBe(2);
+    // A session takes the second wave as its next batch, in the same evaluation.
+    expect(renderer.stats().evaluations).toBe(sessions ? 1 : 2);
   });
 
   it('caps the batch size', async () => {
     const renderer = rendererFor('function(ctx) ctx.n', { maxBatch: 10 });
     const results = await Promise.all(Array.from({ length: 25 }, (_, n) => renderer.render({ n })));
     expect(results).toEqual(Array.from({ length: 25 }, (_, n) => n));
-    expect(renderer.stats().evaluations).toBe(3);
+    expect(renderer.stats().evaluations).toBe(sessions ? 1 : 3);
   });
 
   it('fails only the context the template throws for', async () => {
@@ -214,10 +243,15 @@ describe('createJsonnetBatchRenderer', () => {
     expect(err.code).toBe('TEMPLATE_LOAD_FAILED');
   });
 
-  it('gives up on an evaluation that exceeds the timeout', async () => {
-    const renderer = rendererFor('function(ctx) ctx', { timeoutMs: 1 });
-    const err = await rejection(renderer.render({ a: 1 }));
+  it('gives up on an evaluation that exceeds the timeout, and renders again afterwards', async () => {
+    // Slow only for the context that asks for it: libjsonnet takes about 2 s for this fold.
+    const renderer = rendererFor(
+      'function(ctx) if ctx.slow then std.foldl(function(a, b) a + b, std.range(0, 300000), 0) else ctx.n',
+      { timeoutMs: 300 },
+    );
+    const err = await rejection(renderer.render({ slow: true }));
     expect(err.code).toBe('TEMPLATE_RENDER_TIMEOUT');
+    await expect(renderer.render({ slow: false, n: 7 })).resolves.toBe(7);
   });
 
   it('renders the Kratos templates verbatim with the Kratos-shaped ctx', async () => {
@@ -250,3 +284,90 @@ describe('createJsonnetBatchRenderer', () => {
     });
   });
 });
+
+describe('createJsonnetBatchRenderer sessions', () => {
+  beforeAll(() => {
+    defaultOptions = { sessions: true };
+  });
+
+  it('renders waves arriving within the idle time in one session, and starts another after it idles out', async () => {
+    const renderer = rendererFor('function(ctx) ctx.n * 10', { sessionIdleMs: 150 });
+    for (let wave = 0; wave < 5; wave++) {
+      const results = await Promise.all(Array.from({ length: 7 }, (_, n) => renderer.render({ n: wave * 7 + n })));
+      expect(results).toEqual(Array.from({ length: 7 }, (_, n) => (wave * 7 + n) * 10));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(renderer.stats()).toEqual({ evaluations: 1, sessions: 1, items: 35 });
+
+    await waitFor(() => sessionSlotsInUse() === 0, 2_000);
+    await expect(renderer.render({ n: 1 })).resolves.toBe(10);
+    expect(renderer.stats().sessions).toBe(2);
+  });
+
+  it('fails only the failing context, then goes on in a new session', async () => {
+    const renderer = rendererFor("function(ctx) if ctx.n == 3 then error 'three is bad' else ctx.n");
+    const outcomes = await Promise.allSettled(Array.from({ length: 8 }, (_, n) => renderer.render({ n })));
+    expect(outcomes.map((o) => o.status)).toEqual(Array.from({ length: 8 }, (_, n) => (n === 3 ? 'rejected' : 'fulfilled')));
+    expect(((outcomes[3] as PromiseRejectedResult).reason as TemplateError).message).toContain('three is bad');
+    // The batch right after a failed session is evaluated on its own; sessions resume after it.
+    await expect(Promise.all([renderer.render({ n: 10 }), renderer.render({ n: 11 })])).resolves.toEqual([10, 11]);
+    await expect(Promise.all([renderer.render({ n: 12 }), renderer.render({ n: 13 })])).resolves.toEqual([12, 13]);
+    expect(renderer.stats().sessions).toBe(2);
+  });
+
+  it('keeps templates away from the session and the whole batch', async () => {
+    const native = await rejection(rendererFor("function(ctx) std.native('__courier_next')(0)").render({}));
+    expect(native.message).toContain('std.native is not available');
+    const hidden = await rejection(rendererFor("function(ctx) __std.extVar('__courier_ctxs')").render({}));
+    expect(hidden.code).toBe('TEMPLATE_RENDER_FAILED');
+  });
+
+  it('starts a new session when the template changes', async () => {
+    let version = 1;
+    const renderer = createJsonnetBatchRenderer({
+      source: async () => ({ text: `function(ctx) ctx.n + ${version * 100}`, version: String(version) }),
+      sessions: true,
+    });
+    made.push(renderer);
+    await expect(renderer.render({ n: 1 })).resolves.toBe(101);
+    version = 2;
+    await expect(renderer.render({ n: 1 })).resolves.toBe(201);
+    expect(renderer.stats().sessions).toBe(2);
+  });
+
+  it('runs at most half of libuv\'s pool as sessions; other renderers evaluate batch by batch', async () => {
+    const renderers = Array.from({ length: 3 }, (_, k) => rendererFor(`function(ctx) ctx.n + ${k}`, { sessionIdleMs: 5_000 }));
+    const results = await Promise.all(renderers.map((r) => Promise.all([r.render({ n: 1 }), r.render({ n: 2 })])));
+    expect(results).toEqual([
+      [1, 2],
+      [2, 3],
+      [3, 4],
+    ]);
+    expect(sessionSlotsInUse()).toBe(2);
+    expect(renderers.map((r) => r.stats().sessions).sort()).toEqual([0, 1, 1]);
+  });
+
+  it('close() ends an idle session at once', async () => {
+    const renderer = rendererFor('function(ctx) ctx.n', { sessionIdleMs: 60_000 });
+    await renderer.render({ n: 1 });
+    expect(sessionSlotsInUse()).toBe(1);
+    renderer.close();
+    await waitFor(() => sessionSlotsInUse() === 0, 1_000);
+    await expect(renderer.render({ n: 2 })).resolves.toBe(2);
+  });
+
+  it('ends a session after sessionMaxItems renders', async () => {
+    const renderer = rendererFor('function(ctx) ctx.n', { sessionMaxItems: 10, maxBatch: 5 });
+    const results = await Promise.all(Array.from({ length: 30 }, (_, n) => renderer.render({ n })));
+    expect(results).toEqual(Array.from({ length: 30 }, (_, n) => n));
+    expect(renderer.stats().sessions).toBe(3);
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

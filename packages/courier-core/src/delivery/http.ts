@@ -69,8 +69,8 @@ const MIN_SECRET_LENGTH = 4;
  * `send` renders the body (batched with concurrent sends, see
  * `jsonnet/batch-renderer.ts`), then sends one request with `timeout_ms` and the
  * caller's abort signal. `verify` loads and compile-checks the body template
- * without contacting the provider. `close` has nothing to release: fetch's
- * connection pool is shared and idles out on its own.
+ * without contacting the provider. `close` ends the renderer's Jsonnet session;
+ * fetch's connection pool is shared and idles out on its own.
  */
 export function createHttpStrategy(options: HttpStrategyOptions): DeliveryStrategy {
   const config = options.requestConfig;
@@ -146,7 +146,9 @@ export function createHttpStrategy(options: HttpStrategyOptions): DeliveryStrate
       await renderer.check();
     },
 
-    async close(): Promise<void> {},
+    async close(): Promise<void> {
+      renderer.close();
+    },
   };
 }
 

@@ -3,27 +3,33 @@
  *
  * libjsonnet pays tens of milliseconds per evaluation for setting up its standard
  * library, whatever the template, while rendering one more context inside the same
- * evaluation costs microseconds. So renders requested while an evaluation is
- * running (or within the same tick) are gathered into the next batch and evaluated
- * together as one array. A template that fails for one context would fail the
- * whole array, so a failed batch is split in halves and re-evaluated until the
- * failing contexts are isolated: only they reject.
+ * evaluation costs microseconds. Two ways around that fixed cost:
+ *
+ * - **Sessions** (the default, while a slot is free, see `session-slots.ts`): one
+ *   long-running evaluation loops, asking the renderer for the next batch through a
+ *   native function and handing back the results through another, so the set-up is
+ *   paid once per session instead of once per batch. A session ends when no render
+ *   has been requested for `sessionIdleMs`, after `sessionMaxItems` renders, or when
+ *   the template changes.
+ * - **Batch evaluations**: renders requested while an evaluation is running (or
+ *   within the same tick) are gathered into the next batch and evaluated together
+ *   as one array.
+ *
+ * A template that fails for one context fails the whole array (and the session),
+ * so a failed batch is split in halves and re-evaluated until the failing contexts
+ * are isolated: only they reject.
  */
-import { createRequire } from 'node:module';
 import { TemplateError } from '../errors.js';
-
-/**
- * The part of node-jsonnet's `Jsonnet` class used here. Declared locally because the
- * package's `exports` map hides its typings from NodeNext resolution, and because
- * those typings name the stack setter `maxStack` while the addon registers `setMaxStack`.
- */
-interface JsonnetVm {
-  extCode(name: string, code: string): JsonnetVm;
-  evaluateSnippet(snippet: string, filename?: string): Promise<string>;
-  setMaxStack(value: number): JsonnetVm;
-}
-
-const { Jsonnet } = createRequire(import.meta.url)('@hanazuki/node-jsonnet') as { Jsonnet: new () => JsonnetVm };
+import { acquireSessionSlot } from './session-slots.js';
+import {
+  BATCH_SUFFIX,
+  CONTEXTS_VAR,
+  EMIT_NATIVE,
+  NEXT_NATIVE,
+  SESSION_SUFFIX,
+  TEMPLATE_PREFIX,
+  newJsonnetVm,
+} from './vm.js';
 
 /** A template's text and a stamp that changes when the text does. */
 export interface JsonnetTemplateSource {
@@ -44,6 +50,12 @@ export interface JsonnetBatchRendererOptions {
    * cannot be interrupted, so the evaluation's thread finishes in the background.
    */
   readonly timeoutMs?: number;
+  /** Render in long-running sessions when a slot is free (default true); false: batch evaluations only. */
+  readonly sessions?: boolean;
+  /** End a session after this long without a render (default 1 s); it holds a libuv thread meanwhile. */
+  readonly sessionIdleMs?: number;
+  /** End a session after this many renders, so libjsonnet's heap starts afresh (default 100,000). */
+  readonly sessionMaxItems?: number;
 }
 
 /** Counters that let callers (and tests) see how well renders were batched. */
@@ -52,6 +64,8 @@ export interface JsonnetRenderStats {
   readonly evaluations: number;
   /** Renders finished, successfully or not. */
   readonly items: number;
+  /** Of the evaluations, the long-running sessions started. */
+  readonly sessions: number;
 }
 
 /** A batching Jsonnet renderer for one template. */
@@ -75,32 +89,20 @@ export interface JsonnetBatchRenderer {
    */
   check(): Promise<void>;
   stats(): JsonnetRenderStats;
+  /**
+   * End a running session now instead of after `sessionIdleMs` (it holds a libuv
+   * thread and keeps the process alive until it ends). Renders requested later
+   * still work, by batch evaluations.
+   */
+  close(): void;
 }
 
-const CONTEXTS_VAR = '__courier_ctxs';
 const DEFAULT_MAX_BATCH = 500;
 const DEFAULT_TIMEOUT_MS = 10_000;
-/** libjsonnet's own default; set explicitly so a deep template fails fast rather than overflowing. */
-const MAX_STACK = 500;
+const DEFAULT_SESSION_IDLE_MS = 1_000;
+const DEFAULT_SESSION_MAX_ITEMS = 100_000;
 /** Context strings shorter than this are too common to be worth redacting from error text. */
 const MIN_REDACTED_LENGTH = 4;
-
-/**
- * The wrapper put around a template. The template text starts on line 1, so the
- * line numbers in Jsonnet's errors are the template's own (only line-1 columns are
- * shifted, by {@link PREFIX}'s length, and corrected in messages).
- *
- * `std` is shadowed so that `std.extVar('ctx')` yields this item's context and every
- * other external variable is undefined: a template can never read the whole batch.
- * The parameter is not called `ctx`, so a non-function template that names a free
- * `ctx` is a static error, as it is in Kratos.
- */
-const PREFIX =
-  'local __std = std; local __render(__courier_ctx) = (local std = __std + { extVar(name):: ' +
-  "if name == 'ctx' then __courier_ctx else error ('Undefined external variable: ' + name) }; local __courier_t = (";
-const SUFFIX =
-  '\n); if std.isFunction(__courier_t) then __courier_t(__courier_ctx) else __courier_t); ' +
-  `[__render(c) for c in __std.extVar('${CONTEXTS_VAR}')]\n`;
 
 interface Pending {
   readonly json: string;
@@ -111,38 +113,48 @@ interface Pending {
 
 class EvaluationTimeout extends Error {}
 
+/** Why a session ended; after `failed` the next batch is evaluated on its own (which reports the error). */
+type SessionEnd = 'ended' | 'failed' | 'timeout';
+
 /**
  * Create a batching renderer for one template.
  *
- * Evaluations run one at a time, off the main thread (node-jsonnet runs libjsonnet
- * on libuv's pool), each on a fresh `Jsonnet` instance so no settings leak between
- * batches.
+ * Evaluations run off the main thread (node-jsonnet runs libjsonnet on libuv's
+ * pool), each on a fresh VM so no settings leak between them; one session or one
+ * batch evaluation at a time per renderer.
  */
 export function createJsonnetBatchRenderer(options: JsonnetBatchRendererOptions): JsonnetBatchRenderer {
   const maxBatch = Math.max(1, options.maxBatch ?? DEFAULT_MAX_BATCH);
   const filename = options.filename ?? 'template.jsonnet';
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const sessionsEnabled = options.sessions ?? true;
+  const sessionIdleMs = options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS;
+  const sessionMaxItems = options.sessionMaxItems ?? DEFAULT_SESSION_MAX_ITEMS;
   const queue: Pending[] = [];
   let draining = false;
   let evaluations = 0;
+  let sessions = 0;
   let items = 0;
+  let closed = false;
+  /** Wakes a session waiting for work, if one is. */
+  let wakeSession: (() => void) | undefined;
 
   async function evaluate(text: string, contexts: readonly string[]): Promise<unknown[]> {
     evaluations++;
-    const vm = new Jsonnet().setMaxStack(MAX_STACK);
+    const vm = newJsonnetVm();
     vm.extCode(CONTEXTS_VAR, `[${contexts.join(',')}]`);
-    const out = await withTimeout(vm.evaluateSnippet(PREFIX + text + SUFFIX, filename), timeoutMs);
-    const parsed: unknown = JSON.parse(out);
-    if (!Array.isArray(parsed) || parsed.length !== contexts.length) {
-      throw new Error('Jsonnet batch returned an unexpected shape');
-    }
-    return parsed;
+    const out = await withTimeout(vm.evaluateSnippet(TEMPLATE_PREFIX + text + BATCH_SUFFIX, filename), timeoutMs);
+    return parseResults(out, contexts.length);
   }
 
   function settle(p: Pending, outcome: { value: unknown } | { error: unknown }): void {
     items++;
     if ('error' in outcome) p.reject(outcome.error);
     else p.resolve(outcome.value);
+  }
+
+  function timeoutError(): TemplateError {
+    return new TemplateError('TEMPLATE_RENDER_TIMEOUT', `Jsonnet template ${filename} took longer than ${timeoutMs} ms to render`);
   }
 
   async function renderBatch(source: JsonnetTemplateSource, batch: readonly Pending[]): Promise<void> {
@@ -154,10 +166,7 @@ export function createJsonnetBatchRenderer(options: JsonnetBatchRendererOptions)
       );
     } catch (err) {
       if (err instanceof EvaluationTimeout) {
-        const error = new TemplateError(
-          'TEMPLATE_RENDER_TIMEOUT',
-          `Jsonnet template ${filename} took longer than ${timeoutMs} ms to render`,
-        );
+        const error = timeoutError();
         for (const p of batch) settle(p, { error });
         return;
       }
@@ -183,22 +192,128 @@ export function createJsonnetBatchRenderer(options: JsonnetBatchRendererOptions)
     batch.forEach((p, i) => settle(p, { value: results[i] }));
   }
 
+  /** Take the next batch off the queue and evaluate it on its own. */
+  async function evaluateNextBatch(): Promise<void> {
+    const batch = queue.splice(0, maxBatch);
+    let source: JsonnetTemplateSource;
+    try {
+      source = await options.source();
+    } catch (err) {
+      for (const p of batch) settle(p, { error: err });
+      return;
+    }
+    await renderBatch(source, batch);
+  }
+
+  /** Resolves when a render is queued, or after `ms`. */
+  function workOrIdle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        wakeSession = undefined;
+        resolve();
+      }
+      wakeSession = done;
+    });
+  }
+
+  /**
+   * Run one session until it ends. Resolves when it has ended or was given up on
+   * (a batch that timed out); the slot is released only when libjsonnet's
+   * evaluation has really finished, since until then it keeps its thread.
+   */
+  async function runSession(release: () => void): Promise<SessionEnd> {
+    let source: JsonnetTemplateSource;
+    try {
+      source = await options.source();
+    } catch {
+      release();
+      return 'failed';
+    }
+    evaluations++;
+    sessions++;
+    let inflight: Pending[] | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let abandoned = false;
+    let handled = 0;
+
+    return new Promise<SessionEnd>((resolve) => {
+      const vm = newJsonnetVm();
+      vm.nativeCallback(NEXT_NATIVE, async (): Promise<string | null> => {
+        if (queue.length === 0 && !abandoned && !closed) await workOrIdle(sessionIdleMs);
+        if (abandoned || closed || queue.length === 0 || handled >= sessionMaxItems) return null;
+        let current: JsonnetTemplateSource;
+        try {
+          current = await options.source();
+        } catch {
+          return null; // the next batch evaluation reports the source's error
+        }
+        if (current.version !== source.version || queue.length === 0) return null;
+        const batch = queue.splice(0, maxBatch);
+        inflight = batch;
+        timer = setTimeout(() => {
+          abandoned = true;
+          inflight = undefined;
+          const error = timeoutError();
+          for (const p of batch) settle(p, { error });
+          resolve('timeout');
+        }, timeoutMs);
+        return `[${batch.map((p) => p.json).join(',')}]`;
+      }, 'n');
+      vm.nativeCallback(EMIT_NATIVE, (n: number, out: string): number => {
+        clearTimeout(timer);
+        const batch = inflight;
+        inflight = undefined;
+        if (batch !== undefined) {
+          handled += batch.length;
+          try {
+            const results = parseResults(out, batch.length);
+            batch.forEach((p, i) => settle(p, { value: results[i] }));
+          } catch (err) {
+            for (const p of batch) settle(p, { error: err });
+          }
+        }
+        return n + 1;
+      }, 'n', 'out');
+
+      const evaluation = vm.evaluateSnippet(TEMPLATE_PREFIX + source.text + SESSION_SUFFIX, filename);
+      evaluation.then(
+        () => resolve('ended'),
+        () => {
+          clearTimeout(timer);
+          if (abandoned) return;
+          const batch = inflight;
+          inflight = undefined;
+          // The batch the session failed on goes through batch evaluations, which
+          // find the contexts that fail (or report a compile error to all).
+          if (batch === undefined) resolve('failed');
+          else void renderBatch(source, batch).finally(() => resolve('failed'));
+        },
+      );
+      evaluation.catch(() => undefined).finally(release);
+    });
+  }
+
   async function drain(): Promise<void> {
+    let sessionAllowed = sessionsEnabled && !closed;
     while (queue.length > 0) {
-      const batch = queue.splice(0, maxBatch);
-      let source: JsonnetTemplateSource;
-      try {
-        source = await options.source();
-      } catch (err) {
-        for (const p of batch) settle(p, { error: err });
+      const release = sessionAllowed ? acquireSessionSlot() : undefined;
+      if (release !== undefined) {
+        const end = await runSession(release);
+        if (end === 'failed') sessionAllowed = false;
         continue;
       }
-      await renderBatch(source, batch);
+      await evaluateNextBatch();
+      sessionAllowed = sessionsEnabled && !closed;
     }
   }
 
   function schedule(): void {
-    if (draining) return;
+    if (draining) {
+      wakeSession?.();
+      return;
+    }
     draining = true;
     // setImmediate lets every render requested in the current tick join the first batch.
     setImmediate(() => {
@@ -247,8 +362,22 @@ export function createJsonnetBatchRenderer(options: JsonnetBatchRendererOptions)
       }
     },
 
-    stats: () => ({ evaluations, items }),
+    stats: () => ({ evaluations, items, sessions }),
+
+    close(): void {
+      closed = true;
+      wakeSession?.();
+    },
   };
+}
+
+/** Parse an evaluation's output: a JSON array with one result per context. */
+function parseResults(out: string, count: number): unknown[] {
+  const parsed: unknown = JSON.parse(out);
+  if (!Array.isArray(parsed) || parsed.length !== count) {
+    throw new Error('Jsonnet batch returned an unexpected shape');
+  }
+  return parsed;
 }
 
 function compileError(filename: string, message: string, text: string, cause: unknown): TemplateError {
@@ -281,7 +410,7 @@ export function describeJsonnetError(message: string, filename: string, template
     const line = Number(l);
     if (line > templateLines) return `${filename}:end of template`;
     if (line !== 1) return whole;
-    const shift = (c: string) => Math.max(1, Number(c) - PREFIX.length);
+    const shift = (c: string) => Math.max(1, Number(c) - TEMPLATE_PREFIX.length);
     return `${filename}:1:${shift(c1)}${c2 === undefined ? '' : `-${shift(c2)}`}`;
   });
   return text.length > 300 ? `${text.slice(0, 297)}...` : text;
