@@ -30,8 +30,20 @@ export interface CourierProcess {
   waitForLine(predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
+/** A Courier child process that may still be starting. */
+export interface LaunchedCourier extends Omit<CourierProcess, 'ready'> {
+  /** Resolves with the ready log line; rejects if the process exits first or takes longer than 30 s. */
+  readonly ready: Promise<Record<string, unknown>>;
+}
+
 /** Start an app with `COURIER_CONFIG=configPath`; resolves when it logs that it is ready. */
 export async function spawnCourier(app: CourierApp, configPath: string, env: Record<string, string> = {}): Promise<CourierProcess> {
+  const launched = launchCourier(app, configPath, env);
+  return { ...launched, ready: await launched.ready };
+}
+
+/** Start an app with `COURIER_CONFIG=configPath` and return at once (see {@link spawnCourier}). */
+export function launchCourier(app: CourierApp, configPath: string, env: Record<string, string> = {}): LaunchedCourier {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: `${REPO_ROOT}apps/${app}`,
     env: { ...process.env, COURIER_CONFIG: configPath, ...env },
@@ -77,7 +89,9 @@ export async function spawnCourier(app: CourierApp, configPath: string, env: Rec
       });
     });
   };
-  const ready = await waitForLine((l) => l['msg'] === READY_MESSAGE[app], 30_000);
+  const ready = waitForLine((l) => l['msg'] === READY_MESSAGE[app], 30_000);
+  // A process killed while starting rejects `ready`; callers that never await it must not see that as unhandled.
+  ready.catch(() => undefined);
   return {
     child,
     ready,

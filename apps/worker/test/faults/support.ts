@@ -55,7 +55,7 @@ export async function spawnProducer(configPath: string, env: Record<string, stri
 }
 
 /** SIGKILL a child unless it already exited, and wait for it. */
-export async function killChild(p: CourierProcess | undefined): Promise<void> {
+export async function killChild(p: Pick<CourierProcess, 'child' | 'kill' | 'exited'> | undefined): Promise<void> {
   if (p === undefined) return;
   if (p.child.exitCode === null && p.child.signalCode === null) p.kill('SIGKILL');
   await p.exited;
