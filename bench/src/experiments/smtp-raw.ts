@@ -6,13 +6,18 @@
  * buffer and handed over as `raw`, so a connection is held only for the SMTP
  * dialogue; or, as a ceiling, assembled directly as a string (the shape of
  * Courier's messages is fixed: headers, a text part and an HTML part, base64
- * bodies) and handed over as `raw`. Sink: the benchmark's SMTP sink in its own
- * process.
+ * bodies) and handed over as `raw`; or built by Courier's MIME writer
+ * (`createMimeWriter` in packages/courier-core/src/delivery/mime.ts, what the SMTP
+ * strategy sends) and handed over as `raw`; or through `createSmtpStrategy` itself (its
+ * own pooled transport, 5 connections). Sink: the benchmark's SMTP sink in its own
+ * process. Before the SMTP rounds, the cost of building alone (no sending) is measured
+ * for the three builders.
  *
  * Run: `cd bench && node --import tsx src/experiments/smtp-raw.ts`
  */
 import { createTransport, type SendMailOptions, type Transporter } from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import { createMimeWriter, createSmtpStrategy, type DeliveryStrategy } from '@courier/core';
 import { startSink } from '../env/sinks.js';
 
 const COUNT = 4_000;
@@ -52,6 +57,33 @@ function handBuilt(m: { from: string; to: string; subject: string; text: string;
   );
 }
 
+const courierWriter = createMimeWriter({ from: { address: 'no-reply@courier.localhost' } });
+const courierMessage = (k: number) =>
+  courierWriter.build({ to: `x${k}@bench.test`, subject: 'Please verify your email address', text, html, courierMessageId: `id-${k}` });
+
+/** CPU time of building alone, per message, for each builder. */
+async function buildOnly(): Promise<void> {
+  const builders: Record<string, (k: number) => unknown> = {
+    'MailComposer build': async (k) =>
+      new MailComposer({ from: 'no-reply@courier.localhost', to: `x${k}@bench.test`, subject: 'Please verify your email address', text, html, headers: { 'X-Courier-Message-Id': `id-${k}` } })
+        .compile()
+        .build(),
+    'hand-built string': (k) => handBuilt({ from: 'no-reply@courier.localhost', to: `x${k}@bench.test`, subject: 'Please verify your email address', text, html, id: `id-${k}` }),
+    'Courier createMimeWriter().build': courierMessage,
+  };
+  const n = 20_000;
+  for (const [label, buildOne] of Object.entries(builders)) {
+    for (let k = 0; k < 2_000; k++) await buildOne(k); // warm-up
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let k = 0; k < n; k++) await buildOne(k);
+    const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    console.log(`build only, ${label}: ${((ms * 1_000) / n).toFixed(1)} µs/msg wall, ${((cpu.user + cpu.system) / n).toFixed(1)} µs/msg CPU`);
+  }
+}
+await buildOnly();
+
 const sink = await startSink('smtp');
 try {
   const mail = (k: number): SendMailOptions & { from: string; to: string } => ({
@@ -62,6 +94,8 @@ try {
     html,
     headers: { 'X-Courier-Message-Id': `id-${k}` },
   });
+  // The strategy brings its own pooled transport (5 connections, like the others); one per round.
+  let strategy: DeliveryStrategy | undefined;
   const ways: Record<string, (t: Transporter, k: number) => Promise<unknown>> = {
     'sendMail (streamed MIME)': (t, k) => t.sendMail(mail(k)),
     'MailComposer -> raw buffer': async (t, k) => {
@@ -73,6 +107,16 @@ try {
       const m = mail(k);
       const raw = handBuilt({ from: m.from, to: m.to, subject: 'Please verify your email address', text, html, id: `id-${k}` });
       return t.sendMail({ envelope: { from: m.from, to: [m.to] }, raw });
+    },
+    'Courier buildMimeMessage -> raw': (t, k) => {
+      const m = courierMessage(k);
+      return t.sendMail({ envelope: m.envelope, raw: m.raw, messageId: m.messageId });
+    },
+    'Courier createSmtpStrategy().send': (_t, k) => {
+      strategy ??= createSmtpStrategy({
+        smtp: { connection_uri: `smtp://127.0.0.1:${sink.port}/?disable_starttls=true`, from_address: 'no-reply@courier.localhost', headers: {} },
+      });
+      return strategy.send({ id: `id-${k}`, type: 'email', channel: 'email', recipient: `x${k}@bench.test`, subject: 'Please verify your email address', body: text, html_body: html });
     },
   };
   for (let round = 0; round < 3; round++) {
@@ -91,6 +135,8 @@ try {
       const cpu = process.cpuUsage(cpu0);
       const stats = await sink.stats();
       transport.close();
+      await strategy?.close?.();
+      strategy = undefined;
       console.log(
         `round ${round + 1}, ${label}: ${Math.round((COUNT * 1_000) / ms)} msgs/s, ` +
           `${((cpu.user + cpu.system) / 1_000 / COUNT).toFixed(3)} CPU ms/msg, ${Math.round(stats.bytes / stats.count)} B/msg at the sink`,

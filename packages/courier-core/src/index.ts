@@ -20,6 +20,17 @@ export {
 } from './templates/registry.js';
 export { TEMPLATE_CATALOG } from './templates/catalog.js';
 export { createSmtpStrategy, type SmtpStrategyOptions } from './delivery/smtp.js';
+export {
+  buildMimeMessage,
+  createMimeWriter,
+  headerNameProblem,
+  MimeInputError,
+  type MimeAddress,
+  type MimeMessage,
+  type MimeMessageContent,
+  type MimeWriter,
+  type MimeWriterOptions,
+} from './delivery/mime.js';
 export { createHttpStrategy, type HttpStrategyOptions } from './delivery/http.js';
 export { classifySmtpError } from './delivery/smtp-errors.js';
 export { classifyHttpResponse, classifyFetchError, parseRetryAfter } from './delivery/http-errors.js';

@@ -352,6 +352,53 @@ describe('SMTP strategy: message shape', () => {
     expect(parsed.text?.trim()).toBe('just text');
   });
 
+  it('delivers lines that are "." or start with "." intact (the transport dot-stuffs the raw message)', async () => {
+    const s = await sink({ tls: 'none' });
+    const body = 'Your code:\n.\n..123456\n.\nend';
+    await strategy(plainUri(s)).send(email({ body, html_body: '<p>code</p>\n.\n' }));
+
+    const parsed = parsedOf(s.received[0]);
+    expect(parsed.text).toBe(body);
+    expect(parsed.html).toBe('<p>code</p>\n.\n');
+  });
+
+  it('keeps configured Cc and Bcc as extra envelope recipients, writing Cc and Reply-To but not Bcc', async () => {
+    const s = await sink({ tls: 'none' });
+    await strategy(plainUri(s), {
+      headers: { Cc: 'copy@example.test', Bcc: 'archive@example.test', 'Reply-To': 'Support <support@example.test>' },
+    }).send(email());
+
+    const mail = s.received[0];
+    expect(mail?.envelope.to).toEqual(['alice@example.test', 'copy@example.test', 'archive@example.test']);
+    expect(parsedOf(mail).cc).toMatchObject({ value: [{ address: 'copy@example.test' }] });
+    expect(parsedOf(mail).replyTo?.value).toEqual([{ name: 'Support', address: 'support@example.test' }]);
+    expect(mail?.raw).not.toContain('archive@example.test');
+  });
+
+  it('refuses a recipient that would inject headers permanently (SMTP_ENVELOPE), sending nothing', async () => {
+    const s = await sink({ tls: 'none' });
+    const err = await deliveryError(strategy(plainUri(s)).send(email({ recipient: 'alice@example.test\r\nBcc: evil@example.test' })));
+
+    expect(err.code).toBe('SMTP_ENVELOPE');
+    expect(err.retryable).toBe(false);
+    expect(s.count()).toBe(0);
+  });
+
+  it('keeps CR/LF in the subject and configured headers from starting header lines', async () => {
+    const s = await sink({ tls: 'none' });
+    await strategy(plainUri(s), { from_name: 'Bot\r\nX-Evil: 1', headers: { 'X-Tenant': 'acme\r\nX-Evil: 2' } }).send(
+      email({ subject: 'Hello\r\nBcc: evil@example.test' }),
+    );
+
+    const mail = s.received[0];
+    const parsed = parsedOf(mail);
+    expect(mail?.envelope.to).toEqual(['alice@example.test']);
+    expect(parsed.headers.has('x-evil')).toBe(false);
+    expect(parsed.headers.has('bcc')).toBe(false);
+    expect(parsed.subject).toBe('Hello Bcc: evil@example.test');
+    expect(parsed.headers.get('x-tenant')).toBe('acme X-Evil: 2');
+  });
+
   it('refuses an SMS permanently (UNSUPPORTED_MESSAGE_TYPE) without contacting the server', async () => {
     const s = await sink({ tls: 'none' });
     const err = await deliveryError(
@@ -505,6 +552,17 @@ describe('SMTP strategy: client certificates', () => {
 describe('SMTP strategy: configuration errors', () => {
   it('requires a connection URI', () => {
     expect(() => createSmtpStrategy({ smtp: { from_address: 'a@example.test', headers: {} } })).toThrow(ConfigError);
+  });
+
+  it('rejects an invalid configured header name at creation, naming it', () => {
+    let caught: unknown;
+    try {
+      createSmtpStrategy({ smtp: smtpConfig('smtp://127.0.0.1:25/', { headers: { 'X-Ok': 'a', 'X Bad': 'b' } }) });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as ConfigError).issues[0]?.path).toBe('courier.smtp.headers.X Bad');
   });
 
   it('rejects a bad URI without quoting it (it may hold a password)', () => {

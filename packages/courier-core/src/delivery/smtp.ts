@@ -1,7 +1,8 @@
 /**
  * The SMTP delivery strategy: Kratos's `courier.smtp` section on a pooled nodemailer
- * transport. The connection URI is read by `parseSmtpConnectionUri`; failures are
- * classified by `classifySmtpError`.
+ * transport. The connection URI is read by `parseSmtpConnectionUri`; messages are
+ * written by Courier's own MIME writer (`mime.ts`) and handed to nodemailer as `raw`
+ * with an explicit envelope; failures are classified by `classifySmtpError`.
  */
 import { readFileSync } from 'node:fs';
 import { createTransport } from 'nodemailer';
@@ -10,6 +11,7 @@ import type { CourierSection } from '../config/schema.js';
 import { parseSmtpConnectionUri, type SmtpConnection } from '../config/smtp-uri.js';
 import { ConfigError, DeliveryError } from '../errors.js';
 import { messageSecrets } from './message-secrets.js';
+import { COURIER_MESSAGE_ID_HEADER, createMimeWriter, headerNameProblem, MimeInputError, type MimeMessage, type MimeWriter } from './mime.js';
 import { classifySmtpError, smtpSecretVariants } from './smtp-errors.js';
 import type { DeliveryContext, DeliveryResult, DeliveryStrategy, OutboundMessage } from './strategy.js';
 
@@ -25,8 +27,7 @@ export interface SmtpStrategyOptions {
   readonly timeouts?: { readonly connectionMs?: number; readonly greetingMs?: number; readonly socketMs?: number };
 }
 
-/** Header carrying Courier's message id, independent of the generated `Message-ID`. */
-export const COURIER_MESSAGE_ID_HEADER = 'X-Courier-Message-Id';
+export { COURIER_MESSAGE_ID_HEADER };
 
 const DEFAULT_MAX_CONNECTIONS = 5;
 const DEFAULT_MAX_MESSAGES = 100;
@@ -56,6 +57,22 @@ function readPem(key: 'client_cert_path' | 'client_key_path', file: string): str
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     throw configError(`courier.smtp.${key}`, `cannot read "${file}" (${reason})`, err);
+  }
+}
+
+/** The MIME writer for the section; header names and the from address fail here, at start-up. */
+function mimeWriterOf(smtp: SmtpConfig): MimeWriter {
+  for (const name of Object.keys(smtp.headers)) {
+    const problem = headerNameProblem(name);
+    if (problem !== undefined) throw configError(`courier.smtp.headers.${name}`, problem);
+  }
+  try {
+    const name = smtp.from_name !== undefined && smtp.from_name !== '' ? smtp.from_name : undefined;
+    return createMimeWriter({ from: { name, address: smtp.from_address }, headers: smtp.headers });
+  } catch (err) {
+    if (!(err instanceof MimeInputError)) throw err;
+    const path = err.field === 'from' ? 'courier.smtp.from_address' : `courier.smtp.headers.${err.field.replace(/^header:/, '')}`;
+    throw configError(path, err.message, err);
   }
 }
 
@@ -110,16 +127,19 @@ function transportOptions(options: SmtpStrategyOptions, conn: SmtpConnection): S
  * STARTTLS, `disable_starttls=true` stays plain, `smtps://` is implicit TLS).
  * `from_name`/`from_address`, `headers` and `local_name` apply to every message; each
  * message also carries `X-Courier-Message-Id`. An HTML body makes a
- * multipart/alternative message with the plain-text body.
+ * multipart/alternative message with the plain-text body. The message is built by
+ * {@link createMimeWriter} and sent as `raw`; the reported `providerMessageId` is the
+ * `Message-ID` it generated.
  *
- * @throws ConfigError when the URI is missing or invalid, or a client certificate or key file cannot be read.
+ * @throws ConfigError when the URI is missing or invalid, a client certificate or key file cannot be read,
+ *   or a configured header name is invalid.
  */
 export function createSmtpStrategy(options: SmtpStrategyOptions): DeliveryStrategy {
   const { smtp } = options;
   const conn = connectionOf(smtp);
+  const writer = mimeWriterOf(smtp);
   const transporter = createTransport(transportOptions(options, conn));
   const secrets = smtpSecretVariants(conn.user, conn.password);
-  const from = smtp.from_name !== undefined && smtp.from_name !== '' ? { name: smtp.from_name, address: smtp.from_address } : smtp.from_address;
 
   return {
     name: 'smtp',
@@ -132,20 +152,27 @@ export function createSmtpStrategy(options: SmtpStrategyOptions): DeliveryStrate
           { retryable: false },
         );
       }
-      const mail: SendMailOptions = {
-        from,
-        to: message.recipient,
-        subject: message.subject ?? '',
-        text: message.body,
-        // Courier's header goes last so a configured header cannot shadow it.
-        headers: { ...smtp.headers, [COURIER_MESSAGE_ID_HEADER]: message.id },
-      };
-      if (message.html_body !== undefined) mail.html = message.html_body;
+      let built: MimeMessage;
+      try {
+        built = writer.build({
+          to: message.recipient,
+          subject: message.subject,
+          text: message.body,
+          html: message.html_body,
+          courierMessageId: message.id,
+        });
+      } catch (err) {
+        if (!(err instanceof MimeInputError)) throw err;
+        throw new DeliveryError('SMTP_ENVELOPE', err.message, { retryable: false });
+      }
+      // `messageId` only names the message for nodemailer (info.messageId, logs): with
+      // `raw` nothing of the message is generated, and no random id is drawn.
+      const mail: SendMailOptions = { envelope: built.envelope, raw: built.raw, messageId: built.messageId };
       // The pooled transport gives up on a queued or in-flight send when this fires.
       if (ctx?.signal !== undefined) mail.signal = ctx.signal;
       try {
         const info = await transporter.sendMail(mail);
-        return { providerMessageId: info.messageId, response: info.response };
+        return { providerMessageId: built.messageId, response: info.response };
       } catch (err) {
         // A server's rejection may quote the message (content filters do): its
         // one-time codes are scrubbed along with the credentials.
