@@ -18,7 +18,7 @@ import {
 import type { ChainableCommander } from 'ioredis';
 import { courierKeys, normalizeRecipient, type CourierKeys } from './keys.js';
 import type { RedisConnection } from './connection.js';
-import { BEGIN, CREATE, FINISH, SCRIPT_KEY_COUNT, SET_STATUS } from './scripts.js';
+import { BEGIN, CREATE, CREATE_SCRIPT_KEY_COUNT, FINISH, SET_STATUS, STATUS_SCRIPT_KEY_COUNT } from './scripts.js';
 
 /** Immutable content of a message, as stored in the `m` field. */
 type StoredContent = Omit<JobPayload, 'v' | 'id'>;
@@ -83,21 +83,23 @@ export type ScriptPipeline = ChainableCommander;
 
 interface ScriptCommands {
   courierCreate(...args: (string | number)[]): Promise<number>;
-  courierBegin(...args: (string | number)[]): Promise<BeginResult>;
+  /** Variable key count: the first argument is the number of keys (7, or 10 to re-create). */
+  courierBegin(...args: (string | number)[]): Promise<BeginResult | 'missing'>;
   courierFinish(...args: (string | number)[]): Promise<FinishResult>;
   courierSetStatus(...args: (string | number)[]): Promise<string>;
 }
 
-const SCRIPTS = {
-  courierCreate: CREATE,
-  courierBegin: BEGIN,
-  courierFinish: FINISH,
-  courierSetStatus: SET_STATUS,
-} as const;
+/** Each script with its key count (undefined: the caller passes it first). */
+const SCRIPTS: Record<keyof ScriptCommands, { lua: string; numberOfKeys?: number }> = {
+  courierCreate: { lua: CREATE, numberOfKeys: CREATE_SCRIPT_KEY_COUNT },
+  courierBegin: { lua: BEGIN },
+  courierFinish: { lua: FINISH, numberOfKeys: STATUS_SCRIPT_KEY_COUNT },
+  courierSetStatus: { lua: SET_STATUS, numberOfKeys: STATUS_SCRIPT_KEY_COUNT },
+};
 
 function defineScripts(connection: RedisConnection): RedisConnection & ScriptCommands {
-  for (const [name, lua] of Object.entries(SCRIPTS)) {
-    if (!(name in connection)) connection.defineCommand(name, { numberOfKeys: SCRIPT_KEY_COUNT, lua });
+  for (const [name, definition] of Object.entries(SCRIPTS)) {
+    if (!(name in connection)) connection.defineCommand(name, definition);
   }
   return connection as RedisConnection & ScriptCommands;
 }
@@ -154,15 +156,18 @@ export function createMessageStore(connection: RedisConnection, prefix: string, 
   // Recipient indexes expire a day after their last message would have.
   const recipientTtl = retention.finishedTtlSeconds + 86_400;
 
-  const scriptKeys = (p: { recipient: string; template_type?: string | undefined }, id: string): string[] => [
-    keys.message(id),
-    ...keys.statusIndexes,
+  const statusIndexes = keys.statusIndexes;
+  // Keys of the scripts, by position (scripts.ts): the 7 every attempt uses, and
+  // the 3 indexes only a script that creates a record needs.
+  const createKeys = (payload: JobPayload): string[] => [
+    keys.message(payload.id),
+    ...statusIndexes,
     keys.allIndex,
-    keys.recipientIndex(p.recipient),
-    p.template_type === undefined ? keys.noIndex : keys.templateIndex(p.template_type),
+    keys.recipientIndex(payload.recipient),
+    payload.template_type === undefined ? keys.noIndex : keys.templateIndex(payload.template_type),
   ];
   const createArgs = (payload: JobPayload, now: string): (string | number)[] => [
-    ...scriptKeys(payload, payload.id),
+    ...createKeys(payload),
     payload.id,
     JSON.stringify(contentOf(payload)),
     now,
@@ -179,11 +184,26 @@ export function createMessageStore(connection: RedisConnection, prefix: string, 
       (pipeline as unknown as ScriptCommands).courierCreate(...createArgs(payload, payload.created_at));
     },
     async begin(payload) {
-      return redis.courierBegin(...createArgs(payload, new Date().toISOString()));
+      const now = new Date().toISOString();
+      const begun = await redis.courierBegin(STATUS_SCRIPT_KEY_COUNT, keys.message(payload.id), ...statusIndexes, payload.id, now);
+      if (begun !== 'missing') return begun;
+      // Rare: the record expired or was lost. Only now send the content to re-create it.
+      const recreated = await redis.courierBegin(
+        CREATE_SCRIPT_KEY_COUNT,
+        ...createKeys(payload),
+        payload.id,
+        now,
+        JSON.stringify(contentOf(payload)),
+        recipientTtl,
+        payload.template_type === undefined ? '0' : '1',
+      );
+      if (recreated === 'missing') throw new Error('unreachable: BEGIN with content answered missing');
+      return recreated;
     },
     async finish(payload, outcome) {
       return redis.courierFinish(
-        ...scriptKeys(payload, payload.id),
+        keys.message(payload.id),
+        ...statusIndexes,
         payload.id,
         outcome.dispatch.at,
         outcome.status,
@@ -192,10 +212,9 @@ export function createMessageStore(connection: RedisConnection, prefix: string, 
       );
     },
     async transition(id, from, to) {
-      const current = await this.get(id);
-      if (current === undefined) return 'missing';
       return redis.courierSetStatus(
-        ...scriptKeys(current, id),
+        keys.message(id),
+        ...statusIndexes,
         id,
         new Date().toISOString(),
         to,

@@ -15,9 +15,9 @@ import {
 import type { MessageStore } from '@courier/store';
 import type { WorkerMetrics } from '../ops/metrics.js';
 import { errorForBullmq } from './failure.js';
+import { renderPayload } from './render.js';
 
 const RECORD_SENT_RETRY_MS = 250;
-import { renderPayload } from './render.js';
 
 /** What the processor needs. */
 export interface ProcessorDeps {
@@ -60,24 +60,30 @@ export function createProcessor(deps: ProcessorDeps) {
     }
   }
 
-  return async function processJob(job: Job<JobPayload>, _token?: string, signal?: AbortSignal): Promise<ProcessResult> {
+  /** The job's payload, checked against the v1 schema (a job may have been added by hand). */
+  function payloadOf(job: Job<JobPayload>): JobPayload {
     const parsed = jobPayloadSchema.safeParse(job.data);
-    if (!parsed.success) {
-      logger.error({ job_id: job.id, issues: parsed.error.issues.map((i) => i.path.join('.')) }, 'invalid job payload');
-      const summary = { code: 'INVALID_PAYLOAD', message: 'job data is not a v1 courier payload', retryable: false };
-      throw errorForBullmq(undefined, summary);
-    }
-    const payload = parsed.data;
+    if (parsed.success) return parsed.data;
+    logger.error({ job_id: job.id, issues: parsed.error.issues.map((i) => i.path.join('.')) }, 'invalid job payload');
+    const summary = { code: 'INVALID_PAYLOAD', message: 'job data is not a v1 courier payload', retryable: false };
+    throw errorForBullmq(undefined, summary);
+  }
+
+  return async function processJob(job: Job<JobPayload>, _token?: string, signal?: AbortSignal): Promise<ProcessResult> {
+    const payload = payloadOf(job);
     const attempt = job.attemptsMade + 1;
     const maxAttempts = job.opts.attempts ?? 1;
-    const log = logger.child({ message_id: payload.id, attempt, channel: payload.channel });
+    // The job's child logger costs more than the rest of the bookkeeping, so it
+    // is made only for a line that is written (callers check the level first).
+    let jobLogger: Logger | undefined;
+    const log = (): Logger => (jobLogger ??= logger.child({ message_id: payload.id, attempt, channel: payload.channel }));
     // Metric labels only take configured channel ids, so a bad payload cannot grow them.
     const channelLabel = channels.has(payload.channel) ? payload.channel : 'unknown';
 
     const begun = await store.begin(payload);
     if (begun === 'sent' || begun === 'cancelled' || begun === 'abandoned') {
       // The already-sent guard: a re-run of a finished send does not send again.
-      log.info({ outcome: 'skipped', status: begun }, 'message already finished; not sending');
+      if (logger.isLevelEnabled('info')) log().info({ outcome: 'skipped', status: begun }, 'message already finished; not sending');
       return { outcome: 'skipped', reason: begun };
     }
     metrics.recordStatus('processing', channelLabel, payload.template_type);
@@ -86,7 +92,7 @@ export function createProcessor(deps: ProcessorDeps) {
     let providerMessageId: string | undefined;
     try {
       const outbound = await renderPayload(payload, templates);
-      const result = await channels.get(payload.channel).send(outbound, { attempt, ...(signal ? { signal } : {}) });
+      const result = await channels.get(payload.channel).send(outbound, signal ? { attempt, signal } : { attempt });
       providerMessageId = result.providerMessageId;
     } catch (err) {
       const seconds = (performance.now() - started) / 1000;
@@ -101,14 +107,16 @@ export function createProcessor(deps: ProcessorDeps) {
       } catch (recordErr) {
         // The delivery error decides what BullMQ does next; if this was the last
         // attempt, the worker's `failed` handler records the final status.
-        log.error({ error: (recordErr as Error).message }, 'could not record the failed attempt');
+        log().error({ error: (recordErr as Error).message }, 'could not record the failed attempt');
       }
       metrics.observeAttempt(channelLabel, 'failed', seconds);
       metrics.recordStatus(status, channelLabel, payload.template_type);
-      log.warn(
-        { outcome: 'failed', status, error_code: summary.code, error: summary.message, retryable: summary.retryable, duration_ms: Math.round(seconds * 1000) },
-        final ? 'delivery failed; message abandoned' : 'delivery failed; will retry',
-      );
+      if (logger.isLevelEnabled('warn')) {
+        log().warn(
+          { outcome: 'failed', status, error_code: summary.code, error: summary.message, retryable: summary.retryable, duration_ms: Math.round(seconds * 1000) },
+          final ? 'delivery failed; message abandoned' : 'delivery failed; will retry',
+        );
+      }
       throw errorForBullmq(err, summary);
     }
 
@@ -116,7 +124,7 @@ export function createProcessor(deps: ProcessorDeps) {
     await recordSent(payload);
     metrics.observeAttempt(channelLabel, 'success', seconds);
     metrics.recordStatus('sent', channelLabel, payload.template_type);
-    log.info({ outcome: 'sent', duration_ms: Math.round(seconds * 1000) }, 'message sent');
+    if (logger.isLevelEnabled('info')) log().info({ outcome: 'sent', duration_ms: Math.round(seconds * 1000) }, 'message sent');
     return { outcome: 'sent', providerMessageId };
   };
 }

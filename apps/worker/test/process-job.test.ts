@@ -1,0 +1,87 @@
+/**
+ * The processor with stand-ins for its peers: payload validation (a malformed
+ * job is refused before anything is recorded or sent) and the job logger, which
+ * is only made when a line is written.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import { Writable } from 'node:stream';
+import type { Job } from 'bullmq';
+import { createLogger, newMessageId, toJobPayload, type DeliveryChannels, type JobPayload, type TemplateRegistry } from '@courier/core';
+import type { MessageStore } from '@courier/store';
+import { createProcessor } from '../src/pipeline/process-job.js';
+import type { WorkerMetrics } from '../src/ops/metrics.js';
+
+function setup(level: 'info' | 'warn') {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+      callback();
+    },
+  });
+  const logger = createLogger({ level, app: 'test', destination });
+  const child = vi.spyOn(logger, 'child');
+  const store = { begin: vi.fn(async () => 'ok'), finish: vi.fn(async () => 'ok') };
+  const send = vi.fn(async () => ({ providerMessageId: 'provider-1' }));
+  const channels = { has: () => true, get: () => ({ send }) } as unknown as DeliveryChannels;
+  const metrics = { recordStatus: vi.fn(), observeAttempt: vi.fn() } as unknown as WorkerMetrics;
+  const processJob = createProcessor({
+    store: store as unknown as MessageStore,
+    channels,
+    templates: {} as TemplateRegistry,
+    metrics,
+    logger,
+    recordSentForMs: 1_000,
+  });
+  const run = (data: unknown) =>
+    processJob({ id: 'job-1', data, attemptsMade: 0, opts: { attempts: 3 } } as unknown as Job<JobPayload>);
+  return { lines, child, store, send, run };
+}
+
+const rawEmail = (): JobPayload =>
+  toJobPayload({ type: 'email', recipient: 'user@example.com', subject: 'Hi', body: 'secret body' }, newMessageId());
+
+describe('processJob', () => {
+  it.each([
+    ['a newer version', { v: 2 }],
+    ['an unknown field', { extra: true }],
+    ['a bad created_at', { created_at: '2024-13-01T00:00:00Z' }],
+    ['no recipient', { recipient: undefined }],
+    ['an unknown template type', { template_type: 'nope', subject: undefined, body: undefined }],
+  ])('refuses a job with %s for good (INVALID_PAYLOAD) before recording or sending', async (_name, change) => {
+    const { lines, store, send, run } = setup('warn');
+    const data = JSON.parse(JSON.stringify({ ...rawEmail(), ...change })) as unknown;
+    const err = await run(data).then(() => undefined, (e: unknown) => e as Error);
+    expect(err?.name).toBe('UnrecoverableError');
+    expect(err?.message).toBe('INVALID_PAYLOAD: job data is not a v1 courier payload');
+    expect(store.begin).not.toHaveBeenCalled();
+    expect(send).not.toHaveBeenCalled();
+    expect(lines).toEqual([expect.objectContaining({ level: 'error', msg: 'invalid job payload', job_id: 'job-1', issues: expect.any(Array) })]);
+  });
+
+  it('makes no job logger when nothing is logged at the level', async () => {
+    const { lines, child, store, run } = setup('warn');
+    expect(await run(JSON.parse(JSON.stringify(rawEmail())))).toMatchObject({ outcome: 'sent' });
+    expect(store.finish).toHaveBeenCalledWith(expect.objectContaining({ recipient: 'user@example.com' }), expect.objectContaining({ status: 'sent' }));
+    expect(child).not.toHaveBeenCalled();
+    expect(lines).toEqual([]);
+  });
+
+  it('logs the outcome with the message id, attempt and channel when the level allows', async () => {
+    const { lines, child, run } = setup('info');
+    const p = rawEmail();
+    await run(JSON.parse(JSON.stringify(p)));
+    expect(child).toHaveBeenCalledTimes(1);
+    expect(lines).toEqual([expect.objectContaining({ msg: 'message sent', outcome: 'sent', message_id: p.id, attempt: 1, channel: 'email' })]);
+    expect(JSON.stringify(lines)).not.toContain('secret body');
+  });
+
+  it('logs a failed attempt at warn', async () => {
+    const { lines, child, send, run } = setup('warn');
+    send.mockRejectedValueOnce(Object.assign(new Error('451 try later'), { responseCode: 451 }));
+    const p = rawEmail();
+    await expect(run(JSON.parse(JSON.stringify(p)))).rejects.toThrow();
+    expect(child).toHaveBeenCalledTimes(1);
+    expect(lines).toEqual([expect.objectContaining({ level: 'warn', outcome: 'failed', message_id: p.id, attempt: 1 })]);
+  });
+});
