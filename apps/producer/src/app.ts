@@ -10,6 +10,7 @@ import { createAuthenticator, requireApiKey } from './auth/api-keys.js';
 import { createIdempotency } from './enqueue/idempotency.js';
 import { createEnqueueService } from './enqueue/service.js';
 import { installErrorHandling } from './http/api-error.js';
+import { lazyChildLoggerFactory } from './http/request-logger.js';
 import { buildOpenApiDocument } from './openapi/document.js';
 import { DASHBOARD_PATH, registerDashboard } from './routes/dashboard.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -41,7 +42,8 @@ export async function buildProducer(config: CourierConfig, logger: Logger): Prom
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.producer.body_limit_bytes,
-    disableRequestLogging: false,
+    // Request loggers are made when a request first logs (at level warn, rarely).
+    childLoggerFactory: lazyChildLoggerFactory,
     trustProxy: false,
     // Ids are UUIDs; anything much longer is refused by the router (as a 400 below).
     routerOptions: { maxParamLength: 200 },

@@ -2,18 +2,28 @@
  * Experiment behind BENCHMARKS.md's enqueue analysis, store side only (no HTTP).
  *
  * 1. The CPU cost of one message through `enqueueMessages` (record and job in one
- *    MULTI, built through BullMQ's client adapter) against the same two writes
- *    without a transaction (`store.create` + `queue.add`), a non-atomic reference
- *    that shows what the transaction object costs.
+ *    MULTI per call) and through `createEnqueuer` (the producer's path: the calls
+ *    of one event-loop turn share a MULTI), against the same two writes without a
+ *    transaction (`store.create` + `queue.add`), a non-atomic reference that shows
+ *    what the transaction costs.
  * 2. What creating a MULTI costs by itself: ioredis's Pipeline constructor copies
  *    every Lua script defined on the connection onto the new object, and the
- *    producer's connection carries BullMQ's scripts as well as Courier's.
+ *    producer's connection carries BullMQ's scripts as well as Courier's;
+ *    `createEnqueueMulti` builds one that carries only the scripts it runs.
  *
  * Run: `cd bench && node --import tsx src/experiments/enqueue-paths.ts`
  */
 import { Redis } from 'ioredis';
 import { parseConfig, type JobPayload } from '@courier/core';
-import { createCourierQueue, createMessageStore, enqueueMessages, jobNameFor, jobOptionsFor } from '@courier/store';
+import {
+  createCourierQueue,
+  createEnqueueMulti,
+  createEnqueuer,
+  createMessageStore,
+  enqueueMessages,
+  jobNameFor,
+  jobOptionsFor,
+} from '@courier/store';
 import { startRedisServer } from '@courier/testkit';
 import { emailMessage, payloadsFor } from '../workload.js';
 
@@ -23,10 +33,10 @@ const CONSTRUCTIONS = 20_000;
 
 const scriptCount = (r: Redis): number => Object.keys((r as unknown as { scriptsSet: Record<string, unknown> }).scriptsSet).length;
 
-/** Microseconds per `multi()` on a connection (the object is dropped unsent). */
-function multiCostUs(r: Redis): number {
+/** Microseconds per MULTI built by `make` (the object is dropped unsent). */
+function multiCostUs(make: () => unknown): number {
   const t0 = performance.now();
-  for (let i = 0; i < CONSTRUCTIONS; i++) r.multi();
+  for (let i = 0; i < CONSTRUCTIONS; i++) make();
   return ((performance.now() - t0) * 1_000) / CONSTRUCTIONS;
 }
 
@@ -43,8 +53,10 @@ try {
   // A first add makes the connection carry BullMQ's scripts, as in a running producer.
   await enqueueMessages(redis, queue, store, payloadsFor(1, (i) => emailMessage(`warm-${i}@bench.test`, i)).map((payload) => ({ payload })));
 
+  const enqueuer = createEnqueuer(redis, queue, store);
   const paths: Record<string, (p: JobPayload) => Promise<unknown>> = {
-    'enqueueMessages (one MULTI: record + job)': (p) => enqueueMessages(redis, queue, store, [{ payload: p }]),
+    'enqueueMessages (one MULTI per call: record + job)': (p) => enqueueMessages(redis, queue, store, [{ payload: p }]),
+    'createEnqueuer (calls of one turn share a MULTI)': (p) => enqueuer.enqueue([{ payload: p }]),
     'store.create + queue.add (no MULTI, not atomic)': async (p) => {
       await store.create(p);
       await queue.add(jobNameFor(p), p, jobOptionsFor(p));
@@ -76,9 +88,14 @@ try {
     ['producer-like connection', redis],
     ['connection with Courier scripts only', lean],
   ] as const) {
-    multiCostUs(r);
-    console.log(`multi() on a ${label} (${scriptCount(r)} scripts): ${multiCostUs(r).toFixed(1)} us each`);
+    multiCostUs(() => r.multi());
+    console.log(`multi() on a ${label} (${scriptCount(r)} scripts): ${multiCostUs(() => r.multi()).toFixed(1)} us each`);
   }
+  multiCostUs(() => createEnqueueMulti(redis));
+  console.log(
+    `createEnqueueMulti() on the producer-like connection (only the create and add-job scripts): ` +
+      `${multiCostUs(() => createEnqueueMulti(redis)).toFixed(1)} us each`,
+  );
   await queue.close();
   redis.disconnect();
   lean.disconnect();
