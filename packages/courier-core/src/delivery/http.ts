@@ -20,6 +20,7 @@ import { messageSecrets } from './message-secrets.js';
 import { redactSecrets } from './redact.js';
 import { findDisallowedAddressError, resolveAllowedAddresses, type DisallowedAddressError } from '../net/address-guard.js';
 import { outboundFetch, type OutboundHttpOptions } from '../net/guarded-fetch.js';
+import { requestDeadline } from './deadline.js';
 import type { DeliveryContext, DeliveryResult, DeliveryStrategy, OutboundMessage } from './strategy.js';
 
 /**
@@ -108,16 +109,19 @@ export function createHttpStrategy(options: HttpStrategyOptions): DeliveryStrate
       const headers = new Headers(baseHeaders);
       if (!headers.has(MESSAGE_ID_HEADER)) headers.set(MESSAGE_ID_HEADER, message.id);
 
-      const timeout = AbortSignal.timeout(config.timeout_ms);
-      const signal = ctx?.signal === undefined ? timeout : AbortSignal.any([ctx.signal, timeout]);
+      const deadline = requestDeadline(config.timeout_ms, ctx?.signal);
       let res: Response;
+      let head: string;
       try {
-        res = await doFetch(url, { method: config.method, headers, body: body ?? null, signal, redirect: 'follow' });
-      } catch (err) {
-        throw fetchFailure(err, ctx?.signal, timeout, `${config.method} ${target}`);
+        try {
+          res = await doFetch(url, { method: config.method, headers, body: body ?? null, signal: deadline.signal, redirect: 'follow' });
+        } catch (err) {
+          throw fetchFailure(err, ctx?.signal, deadline.timedOut, `${config.method} ${target}`);
+        }
+        head = await readHead(res, RESPONSE_READ_LIMIT).catch(() => '');
+      } finally {
+        deadline.dispose();
       }
-
-      const head = await readHead(res, RESPONSE_READ_LIMIT).catch(() => '');
       if (res.status >= 200 && res.status <= 299) {
         const providerMessageId = providerIdOf(head, res.headers);
         return { response: `HTTP ${res.status}`, providerMessageId };
@@ -307,13 +311,13 @@ function addressRefused(request: string, refused: DisallowedAddressError): Deliv
 }
 
 /** A fetch rejection as a delivery error, telling our own timeout from the caller's abort. */
-function fetchFailure(err: unknown, callerSignal: AbortSignal | undefined, timeout: AbortSignal, request: string): DeliveryError {
+function fetchFailure(err: unknown, callerSignal: AbortSignal | undefined, timedOut: boolean, request: string): DeliveryError {
   const refused = findDisallowedAddressError(err);
   if (refused !== undefined) return addressRefused(request, refused);
   if (callerSignal?.aborted === true) {
     return new DeliveryError('HTTP_ABORTED', 'request to provider was aborted', { retryable: true, cause: err });
   }
-  if (timeout.aborted) {
+  if (timedOut) {
     return new DeliveryError('HTTP_TIMEOUT', 'request to provider timed out', { retryable: true, cause: err });
   }
   return classifyFetchError(err);
