@@ -330,6 +330,8 @@ describe('createJsonnetBatchRenderer sessions', () => {
     });
     made.push(renderer);
     await expect(renderer.render({ n: 1 })).resolves.toBe(101);
+    // A busy session notices a change one batch late; one that waited for work checks before rendering.
+    await new Promise((resolve) => setTimeout(resolve, 20));
     version = 2;
     await expect(renderer.render({ n: 1 })).resolves.toBe(201);
     expect(renderer.stats().sessions).toBe(2);

@@ -326,6 +326,9 @@ function fetchFailure(err: unknown, callerSignal: AbortSignal | undefined, timed
 /** Read at most `limit` bytes of a response body as text, then drop the rest. */
 async function readHead(res: Response, limit: number): Promise<string> {
   if (res.body === null) return '';
+  // A short answer of declared length (the usual case) is read whole, without a stream reader's round trips.
+  const declared = Number(res.headers.get('content-length') ?? Number.NaN);
+  if (Number.isInteger(declared) && declared >= 0 && declared <= limit) return Buffer.from(await res.arrayBuffer()).toString('utf8');
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;

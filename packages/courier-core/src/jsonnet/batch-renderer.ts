@@ -24,7 +24,6 @@ import { acquireSessionSlot } from './session-slots.js';
 import {
   BATCH_SUFFIX,
   CONTEXTS_VAR,
-  EMIT_NATIVE,
   NEXT_NATIVE,
   SESSION_SUFFIX,
   TEMPLATE_PREFIX,
@@ -106,7 +105,8 @@ const MIN_REDACTED_LENGTH = 4;
 
 interface Pending {
   readonly json: string;
-  readonly strings: readonly string[];
+  /** The context, kept to redact its strings from an error about it (collected only then). */
+  readonly ctx: unknown;
   readonly resolve: (value: unknown) => void;
   readonly reject: (err: unknown) => void;
 }
@@ -179,7 +179,7 @@ export function createJsonnetBatchRenderer(options: JsonnetBatchRendererOptions)
       }
       const [only] = batch;
       if (batch.length === 1 && only !== undefined) {
-        const detail = redact(describeJsonnetError(message, filename, source.text), only.strings);
+        const detail = redact(describeJsonnetError(message, filename, source.text), collectStrings(only.ctx));
         settle(only, {
           error: new TemplateError('TEMPLATE_RENDER_FAILED', `Jsonnet template ${filename} failed: ${detail}`),
         });
@@ -240,16 +240,20 @@ export function createJsonnetBatchRenderer(options: JsonnetBatchRendererOptions)
 
     return new Promise<SessionEnd>((resolve) => {
       const vm = newJsonnetVm();
-      vm.nativeCallback(NEXT_NATIVE, async (): Promise<string | null> => {
-        if (queue.length === 0 && !abandoned && !closed) await workOrIdle(sessionIdleMs);
-        if (abandoned || closed || queue.length === 0 || handled >= sessionMaxItems) return null;
-        let current: JsonnetTemplateSource;
-        try {
-          current = await options.source();
-        } catch {
-          return null; // the next batch evaluation reports the source's error
-        }
-        if (current.version !== source.version || queue.length === 0) return null;
+      /** The template's version as last seen, refreshed in the background whenever a batch is handed out. */
+      let latestVersion = source.version;
+      let sourceFailed = false;
+      const refreshVersion = (): void => {
+        options.source().then(
+          (current) => (latestVersion = current.version),
+          () => (sourceFailed = true), // the next batch evaluation reports the source's error
+        );
+      };
+      /** The next batch as JSON text; null ends the session; undefined: nothing queued yet. */
+      const handOut = (): string | null | undefined => {
+        if (abandoned || closed || sourceFailed || handled >= sessionMaxItems || latestVersion !== source.version) return null;
+        if (queue.length === 0) return undefined;
+        refreshVersion();
         const batch = queue.splice(0, maxBatch);
         inflight = batch;
         timer = setTimeout(() => {
@@ -260,23 +264,45 @@ export function createJsonnetBatchRenderer(options: JsonnetBatchRendererOptions)
           resolve('timeout');
         }, timeoutMs);
         return `[${batch.map((p) => p.json).join(',')}]`;
-      }, 'n');
-      vm.nativeCallback(EMIT_NATIVE, (n: number, out: string): number => {
+      };
+      const afterWaiting = async (): Promise<string | null> => {
+        await workOrIdle(sessionIdleMs);
+        // Let every render requested in this turn join the batch.
+        await new Promise((r) => setImmediate(r));
+        // After a pause the template may have changed: check before rendering with it.
+        try {
+          latestVersion = (await options.source()).version;
+        } catch {
+          sourceFailed = true;
+        }
+        return handOut() ?? null;
+      };
+      // While renders are queued, the next batch is handed out at once (no promise, no extra turn).
+      /** Settle the batch handed out last with the results the session brought back. */
+      const takeResults = (out: string): void => {
         clearTimeout(timer);
         const batch = inflight;
         inflight = undefined;
-        if (batch !== undefined) {
-          handled += batch.length;
-          try {
-            const results = parseResults(out, batch.length);
-            batch.forEach((p, i) => settle(p, { value: results[i] }));
-          } catch (err) {
-            for (const p of batch) settle(p, { error: err });
-          }
+        if (batch === undefined) return; // the first call, or a batch already timed out
+        handled += batch.length;
+        try {
+          const results = parseResults(out, batch.length);
+          batch.forEach((p, i) => settle(p, { value: results[i] }));
+        } catch (err) {
+          for (const p of batch) settle(p, { error: err });
         }
-        return n + 1;
-      }, 'n', 'out');
-
+      };
+      // One call per batch: it brings the previous batch's results and takes the next batch,
+      // at once while renders are queued (no promise, no extra turn).
+      vm.nativeCallback(
+        NEXT_NATIVE,
+        (out: string): string | null | Promise<string | null> => {
+          takeResults(out);
+          const batch = handOut();
+          return batch === undefined ? afterWaiting() : batch;
+        },
+        'out',
+      );
       const evaluation = vm.evaluateSnippet(TEMPLATE_PREFIX + source.text + SESSION_SUFFIX, filename);
       evaluation.then(
         () => resolve('ended'),
@@ -342,9 +368,8 @@ export function createJsonnetBatchRenderer(options: JsonnetBatchRendererOptions)
       if (json === undefined) {
         return Promise.reject(new TemplateError('TEMPLATE_RENDER_FAILED', 'Jsonnet context is undefined'));
       }
-      const strings = collectStrings(ctx);
       return new Promise((resolve, reject) => {
-        queue.push({ json, strings, resolve, reject });
+        queue.push({ json, ctx, resolve, reject });
         schedule();
       });
     },

@@ -18,6 +18,19 @@ const GO_INITIALISMS: ReadonlySet<string> = new Set(['url', 'uri', 'id', 'html',
  * e.g. `recovery_url` -> `RecoveryURL`, `expires_in_minutes` -> `ExpiresInMinutes`.
  */
 export function legacyFieldName(snake: string): string {
+  let name = legacyNames.get(snake);
+  if (name === undefined) {
+    name = toLegacyName(snake);
+    // Template data keys come from a small, fixed vocabulary; the bound only guards against a caller sending many.
+    if (legacyNames.size < MAX_CACHED_NAMES) legacyNames.set(snake, name);
+  }
+  return name;
+}
+
+const MAX_CACHED_NAMES = 1_000;
+const legacyNames = new Map<string, string>();
+
+function toLegacyName(snake: string): string {
   return snake
     .split('_')
     .filter((part) => part.length > 0)

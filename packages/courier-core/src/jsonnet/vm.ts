@@ -29,9 +29,12 @@ export function newJsonnetVm(): JsonnetVm {
 
 /** External variable holding a batch's contexts (batch evaluations). */
 export const CONTEXTS_VAR = '__courier_ctxs';
-/** Native functions of a session: `next(n)` yields a batch as JSON text or null; `emit(n, results)` returns n + 1. */
+/**
+ * The native function of a session: `next(results)` takes the previous batch's
+ * results (JSON text; `''` on the first call) and yields the next batch of
+ * contexts as JSON text, or null to end the session.
+ */
 export const NEXT_NATIVE = '__courier_next';
-export const EMIT_NATIVE = '__courier_emit';
 
 /**
  * The start of the wrapper. The template text follows it on line 1, so the line
@@ -55,14 +58,14 @@ const RENDER_ONE = '\n); if std.isFunction(__courier_t) then __courier_t(__couri
 export const BATCH_SUFFIX = `${RENDER_ONE}[__render(c) for c in __std.extVar('${CONTEXTS_VAR}')]\n`;
 
 /**
- * After the template, for a session: a loop that asks for a batch, renders it,
- * hands the results back as JSON text (natives take primitives only; `toString`
- * manifests with libjsonnet's C++ writer, unlike the much slower
- * `manifestJsonMinified`), and asks again, until `next` yields null. The counter
- * threads one call into the next, so they happen in order, and `tailstrict`
+ * After the template, for a session: a loop that hands back the last batch's
+ * results and asks for the next batch in one call, renders it, and calls again,
+ * until `next` yields null. Results travel as JSON text (natives take primitives
+ * only; `toString` manifests with libjsonnet's C++ writer, unlike the much slower
+ * `manifestJsonMinified`). `tailstrict` renders a batch before the next call and
  * keeps the stack flat however long the session runs.
  */
 export const SESSION_SUFFIX =
-  `${RENDER_ONE}local __step(n) = local cs = __std.native('${NEXT_NATIVE}')(n); ` +
-  `if cs == null then n else __step(__std.native('${EMIT_NATIVE}')(n, __std.toString([__render(c) for c in __std.parseJson(cs)]))) tailstrict; ` +
-  '__step(0)\n';
+  `${RENDER_ONE}local __step(out) = local cs = __std.native('${NEXT_NATIVE}')(out); ` +
+  "if cs == null then null else __step(__std.toString([__render(c) for c in __std.parseJson(cs)])) tailstrict; " +
+  "__step('')\n";
