@@ -182,7 +182,9 @@ describe('Dockerfiles', () => {
     expect(runtime).toMatch(/^USER (?!root\b|0\b)\S+/m);
     expect(runtime).toMatch(/^HEALTHCHECK .*\n?.*\/health\/ready/m);
     expect(runtime).toContain(`'${port}'`);
-    expect(runtime).toMatch(/^CMD \["node", "--import", "tsx", "src\/main\.ts"\]$/m);
+    // The image runs exactly the app's `start` script (what the tests and benchmarks run).
+    const start = String(obj(obj(JSON.parse(readFileSync(join(REPO, 'apps', app, 'package.json'), 'utf8')), 'package.json')['scripts'], 'scripts')['start']);
+    expect(runtime).toContain(`CMD ${JSON.stringify(start.split(' '))}`.replace(/","/g, '", "'));
   });
 
   it('.dockerignore keeps node_modules and .git out of the build context', () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { configSchema, envKeys } from '@courier/core';
-import { freePort, type CourierApp } from '@courier/testkit';
+import { appStartArgs, freePort, type CourierApp } from '@courier/testkit';
 
 const BASELINE_DIR = fileURLToPath(new URL('../baseline/', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -94,8 +94,8 @@ function wrap(label: string, child: ChildProcess): ProcessUnderTest {
 }
 
 /**
- * Start a Courier app the way the testkit's `spawnCourier` does (`node --import
- * tsx src/main.ts` in the app's directory, `COURIER_CONFIG` set), on a port
+ * Start a Courier app the way the testkit's `spawnCourier` does (the app's
+ * `start` script, as its Dockerfile runs it, with `COURIER_CONFIG` set), on a port
  * chosen here (the `WORKER_PORT` / `PRODUCER_PORT` overrides), and resolve when
  * its `/health/alive` answers: at log level warn the ready line is not logged.
  * Unlike the testkit's spawner it keeps no log lines (at level info that is one
@@ -109,7 +109,7 @@ export async function startCourier(
 ): Promise<ProcessUnderTest & { readonly port: number; readonly logLines: () => number }> {
   const port = await freePort();
   const portVariable = app === 'worker' ? 'WORKER_PORT' : 'PRODUCER_PORT';
-  const child = spawn(process.execPath, [...profileArgs(options, `courier-${app}`), '--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...profileArgs(options, `courier-${app}`), ...appStartArgs(app)], {
     cwd: `${REPO_ROOT}apps/${app}`,
     env: { ...process.env, COURIER_CONFIG: configPath, [portVariable]: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { readFileSync } from 'node:fs';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -15,6 +16,18 @@ const READY_MESSAGE: Record<CourierApp, string> = {
   worker: 'courier worker started',
   producer: 'courier producer listening',
 };
+
+/**
+ * The node arguments of an app's `start` script (`node <flags> --import tsx
+ * src/main.ts`, run in the app's directory): the one definition of how an app
+ * is launched, used by the tests, the benchmarks and the Dockerfiles alike.
+ */
+export function appStartArgs(app: CourierApp): string[] {
+  const pkg = JSON.parse(readFileSync(`${REPO_ROOT}apps/${app}/package.json`, 'utf8')) as { scripts?: { start?: string } };
+  const argv = (pkg.scripts?.start ?? '').trim().split(/\s+/);
+  if (argv[0] !== 'node') throw new Error(`apps/${app}/package.json: the start script must run node, got "${pkg.scripts?.start}"`);
+  return argv.slice(1);
+}
 
 /** A Courier child process. */
 export interface CourierProcess {
@@ -44,7 +57,7 @@ export async function spawnCourier(app: CourierApp, configPath: string, env: Rec
 
 /** Start an app with `COURIER_CONFIG=configPath` and return at once (see {@link spawnCourier}). */
 export function launchCourier(app: CourierApp, configPath: string, env: Record<string, string> = {}): LaunchedCourier {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, appStartArgs(app), {
     cwd: `${REPO_ROOT}apps/${app}`,
     env: { ...process.env, COURIER_CONFIG: configPath, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
