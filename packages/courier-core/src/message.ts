@@ -213,6 +213,19 @@ export type Message = z.infer<typeof messageSchema>;
  * @param now - Creation time.
  */
 export function toJobPayload(input: ValidNewMessage, id: string, now: Date = new Date()): JobPayload {
+  return jobPayloadSchema.parse(buildJobPayload(input, id, now));
+}
+
+/**
+ * {@link toJobPayload} without its check of the result: for callers whose input was
+ * validated at least as strictly as `jobPayloadSchema` (the API's request schemas),
+ * so that the payload is valid by construction and is not parsed a second time.
+ */
+export function buildJobPayload(
+  input: Pick<ValidNewMessage, 'type' | 'channel' | 'recipient' | 'subject' | 'body' | 'html_body' | 'template_type' | 'template_data'>,
+  id: string,
+  now: Date,
+): JobPayload {
   const payload: JobPayload = {
     v: 1,
     id,
@@ -226,7 +239,7 @@ export function toJobPayload(input: ValidNewMessage, id: string, now: Date = new
   if (input.html_body !== undefined) payload.html_body = input.html_body;
   if (input.template_type !== undefined) payload.template_type = input.template_type;
   if (input.template_data !== undefined) payload.template_data = input.template_data;
-  return jobPayloadSchema.parse(payload);
+  return payload;
 }
 
 /**

@@ -5,7 +5,7 @@
  * `createEnqueuer`).
  */
 import type { Queue } from 'bullmq';
-import { newMessageId, type CourierConfig, type JobPayload, type Message } from '@courier/core';
+import { buildJobPayload, newMessageId, type CourierConfig, type JobPayload, type Message } from '@courier/core';
 import { createEnqueuer, jobNameFor, type MessageStore, type RedisConnection } from '@courier/store';
 import { ApiError, type FieldError } from '../http/api-error.js';
 import type { SendMessageBody } from '../http/schemas.js';
@@ -22,29 +22,6 @@ export interface EnqueueService {
   cancel(id: string): Promise<string>;
   /** Channel ids messages may use. */
   readonly channels: ReadonlySet<string>;
-}
-
-/**
- * The job payload of a validated request body: core's `toJobPayload` without its
- * second zod parse. `sendMessageBody` checks every field at least as strictly as
- * `jobPayloadSchema` (same content schemas, same limits) and the rest is made
- * here (id, channel default, `created_at`), so the payload is valid by construction.
- */
-export function payloadFromBody(message: Omit<SendMessageBody, 'send_at' | 'delay_ms' | 'priority'>, id: string, now: Date): JobPayload {
-  const payload: JobPayload = {
-    v: 1,
-    id,
-    type: message.type,
-    channel: message.channel ?? message.type,
-    recipient: message.recipient,
-    created_at: now.toISOString(),
-  };
-  if (message.subject !== undefined) payload.subject = message.subject;
-  if (message.body !== undefined) payload.body = message.body;
-  if (message.html_body !== undefined) payload.html_body = message.html_body;
-  if (message.template_type !== undefined) payload.template_type = message.template_type;
-  if (message.template_data !== undefined) payload.template_data = message.template_data;
-  return payload;
 }
 
 function payloadFromMessage(m: Message): JobPayload {
@@ -94,7 +71,9 @@ export function createEnqueueService(
       const now = new Date();
       const entries = items.map((item) => {
         const { send_at, delay_ms, priority, ...message } = item;
-        const payload = payloadFromBody(message, newMessageId(), now);
+        // `sendMessageBody` checks every field at least as strictly as `jobPayloadSchema`
+        // (same content schemas, same limits): the payload is valid by construction.
+        const payload = buildJobPayload(message, newMessageId(), now);
         const delayMs = send_at !== undefined ? Math.max(0, Date.parse(send_at) - now.getTime()) : delay_ms;
         return { payload, delayMs, priority };
       });
