@@ -5,6 +5,7 @@
  * provider's answer, which callers must have redacted already.
  */
 import { DeliveryError } from '../errors.js';
+import { responseHeader, type ResponseHeaders } from '../net/http-client.js';
 
 /** Longest response-body excerpt kept in an error message. */
 export const MAX_BODY_SNIPPET = 200;
@@ -43,7 +44,7 @@ export function bodySnippet(text: string): string {
  * Turn a non-2xx response into a `DeliveryError`.
  *
  * @param status - The HTTP status.
- * @param headers - The response headers (for `Retry-After`).
+ * @param headers - The response headers (for `Retry-After`): a `Headers` or undici's plain header object.
  * @param snippet - The start of the response body, already free of secrets; cut to {@link MAX_BODY_SNIPPET}.
  * @param now - The current time, for `Retry-After` HTTP-dates.
  * @returns `HTTP_STATUS_RETRYABLE` (408, 429, 5xx; `retryAfterMs` from `Retry-After` on 429/503)
@@ -51,7 +52,7 @@ export function bodySnippet(text: string): string {
  */
 export function classifyHttpResponse(
   status: number,
-  headers: Headers,
+  headers: Headers | ResponseHeaders,
   snippet: string,
   now: number = Date.now(),
 ): DeliveryError {
@@ -59,12 +60,16 @@ export function classifyHttpResponse(
   const message = `provider answered HTTP ${status}${excerpt === '' ? '' : `: ${excerpt}`}`;
   const retryable = RETRYABLE_STATUSES.has(status) || (status >= 500 && status <= 599);
   if (!retryable) return new DeliveryError('HTTP_STATUS_PERMANENT', message, { retryable: false });
-  const retryAfterMs = RETRY_AFTER_STATUSES.has(status) ? parseRetryAfter(headers.get('retry-after'), now) : undefined;
+  const retryAfterMs = RETRY_AFTER_STATUSES.has(status) ? parseRetryAfter(retryAfterOf(headers), now) : undefined;
   return new DeliveryError(
     'HTTP_STATUS_RETRYABLE',
     message,
     retryAfterMs === undefined ? { retryable: true } : { retryable: true, retryAfterMs },
   );
+}
+
+function retryAfterOf(headers: Headers | ResponseHeaders): string | undefined {
+  return headers instanceof Headers ? (headers.get('retry-after') ?? undefined) : responseHeader(headers, 'retry-after');
 }
 
 /** Network error codes (Node and undici) that mean the request never got an answer in time. */
@@ -75,8 +80,13 @@ const TIMEOUT_CODES: ReadonlySet<string> = new Set([
   'UND_ERR_BODY_TIMEOUT',
 ]);
 
+/** undici's code for a request it refused to send (an invalid header, method or option). */
+const INVALID_REQUEST_CODES: ReadonlySet<string> = new Set(['UND_ERR_INVALID_ARG']);
+
 /**
- * Turn a rejection of `fetch` (or of reading its body) into a `DeliveryError`.
+ * Turn a rejection of `fetch` or undici's `request` (or of reading the body) into
+ * a `DeliveryError`. `fetch` wraps the cause in `TypeError('fetch failed')`;
+ * `request` rejects with undici's or the socket's error itself.
  * Every outcome is retryable except a request that could not even be built (an
  * invalid header value, say), which no retry will fix. Messages name only the
  * error class and code, never the library's text, which may quote header values.
@@ -95,6 +105,7 @@ export function classifyFetchError(err: unknown): DeliveryError {
   }
   const code = networkCode(err);
   if (code !== undefined) {
+    if (INVALID_REQUEST_CODES.has(code)) return invalidRequest(err);
     if (TIMEOUT_CODES.has(code)) {
       return new DeliveryError('HTTP_TIMEOUT', `request to provider timed out (${code})`, { retryable: true, cause: err });
     }
@@ -103,14 +114,16 @@ export function classifyFetchError(err: unknown): DeliveryError {
   if (err instanceof TypeError && err.message === 'fetch failed') {
     return new DeliveryError('HTTP_NETWORK', 'network error talking to provider', { retryable: true, cause: err });
   }
-  if (err instanceof TypeError) {
-    return new DeliveryError('HTTP_REQUEST_INVALID', 'request to provider could not be built (check url and headers)', {
-      retryable: false,
-      cause: err,
-    });
-  }
+  if (err instanceof TypeError) return invalidRequest(err);
   return new DeliveryError('HTTP_NETWORK', `error talking to provider (${name || typeof err})`, {
     retryable: true,
+    cause: err,
+  });
+}
+
+function invalidRequest(err: unknown): DeliveryError {
+  return new DeliveryError('HTTP_REQUEST_INVALID', 'request to provider could not be built (check url and headers)', {
+    retryable: false,
     cause: err,
   });
 }

@@ -19,7 +19,8 @@ import { bodySnippet, classifyFetchError, classifyHttpResponse } from './http-er
 import { messageSecrets } from './message-secrets.js';
 import { redactSecrets } from './redact.js';
 import { findDisallowedAddressError, resolveAllowedAddresses, type DisallowedAddressError } from '../net/address-guard.js';
-import { outboundFetch, type OutboundHttpOptions } from '../net/guarded-fetch.js';
+import type { OutboundHttpOptions } from '../net/guarded-fetch.js';
+import { outboundRequest, responseHeader, type HttpResponse, type ResponseHeaders } from '../net/http-client.js';
 import { requestDeadline } from './deadline.js';
 import type { DeliveryContext, DeliveryResult, DeliveryStrategy, OutboundMessage } from './strategy.js';
 
@@ -63,15 +64,21 @@ const RESPONSE_READ_LIMIT = 4_096;
 const PUBLIC_HEADERS: ReadonlySet<string> = new Set(['content-type', 'accept', 'user-agent', 'content-language']);
 /** Shortest configured header value worth redacting from error text. */
 const MIN_SECRET_LENGTH = 4;
+/**
+ * Request headers `fetch` added when not configured, kept so providers see the same
+ * requests (`User-Agent` is what Node's built-in `fetch` sends).
+ */
+const DEFAULT_HEADERS: Readonly<Record<string, string>> = { accept: '*/*', 'user-agent': 'node' };
 
 /**
  * Create the HTTP strategy for one `request_config`.
  *
  * `send` renders the body (batched with concurrent sends, see
  * `jsonnet/batch-renderer.ts`), then sends one request with `timeout_ms` and the
- * caller's abort signal. `verify` loads and compile-checks the body template
- * without contacting the provider. `close` ends the renderer's Jsonnet session;
- * fetch's connection pool is shared and idles out on its own.
+ * caller's abort signal, on undici's `request` (`net/http-client.ts`). `verify`
+ * loads and compile-checks the body template without contacting the provider.
+ * `close` ends the renderer's Jsonnet session; the connection pool is shared and
+ * idles out on its own.
  */
 export function createHttpStrategy(options: HttpStrategyOptions): DeliveryStrategy {
   const config = options.requestConfig;
@@ -81,10 +88,14 @@ export function createHttpStrategy(options: HttpStrategyOptions): DeliveryStrate
   const baseHeaders = buildHeaders(config);
   const isForm = mediaType(baseHeaders.get('content-type')) === FORM_CONTENT_TYPE;
   const secrets = secretsOf(config, baseHeaders);
-  // fetch refuses a body on GET (Kratos would send one); such providers take their data from the URL anyway.
+  // Headers as the plain object undici takes, built once; names are lower-case.
+  const requestHeaders: Readonly<Record<string, string>> = { ...DEFAULT_HEADERS, ...Object.fromEntries(baseHeaders) };
+  const messageIdHeader = baseHeaders.has(MESSAGE_ID_HEADER) ? undefined : MESSAGE_ID_HEADER.toLowerCase();
+  // Courier sent GET without a body on fetch (which refuses one) and still does (Kratos would send one);
+  // such providers take their data from the URL anyway.
   const sendsBody = config.method !== 'GET';
   const guarded = options.disallowPrivateIpRanges === true;
-  const doFetch = outboundFetch(options);
+  const doRequest = outboundRequest(options);
 
   const renderer = createJsonnetBatchRenderer({
     source: config.body === undefined ? async () => ({ text: KRATOS_DEFAULT_BODY_TEMPLATE, version: 'default' }) : cachedSource(config.body, options),
@@ -106,19 +117,19 @@ export function createHttpStrategy(options: HttpStrategyOptions): DeliveryStrate
 
     async send(message: OutboundMessage, ctx?: DeliveryContext): Promise<DeliveryResult> {
       const body = sendsBody ? await renderBody(message) : undefined;
-      const headers = new Headers(baseHeaders);
-      if (!headers.has(MESSAGE_ID_HEADER)) headers.set(MESSAGE_ID_HEADER, message.id);
+      const headers = messageIdHeader === undefined ? requestHeaders : { ...requestHeaders, [messageIdHeader]: message.id };
 
       const deadline = requestDeadline(config.timeout_ms, ctx?.signal);
-      let res: Response;
+      let res: HttpResponse;
       let head: string;
       try {
         try {
-          res = await doFetch(url, { method: config.method, headers, body: body ?? null, signal: deadline.signal, redirect: 'follow' });
+          res = await doRequest(url, { method: config.method, headers, body, signal: deadline.signal });
         } catch (err) {
           throw fetchFailure(err, ctx?.signal, deadline.timedOut, `${config.method} ${target}`);
         }
-        head = await readHead(res, RESPONSE_READ_LIMIT).catch(() => '');
+        // Always consumes the body (reading at most the limit), so the connection goes back to the pool.
+        head = await res.text(RESPONSE_READ_LIMIT).catch(() => '');
       } finally {
         deadline.dispose();
       }
@@ -310,7 +321,7 @@ function addressRefused(request: string, refused: DisallowedAddressError): Deliv
   return new DeliveryError('HTTP_ADDRESS_DISALLOWED', `${request}: ${refused.message}`, { retryable: false, cause: refused });
 }
 
-/** A fetch rejection as a delivery error, telling our own timeout from the caller's abort. */
+/** A rejected request as a delivery error, telling our own timeout from the caller's abort. */
 function fetchFailure(err: unknown, callerSignal: AbortSignal | undefined, timedOut: boolean, request: string): DeliveryError {
   const refused = findDisallowedAddressError(err);
   if (refused !== undefined) return addressRefused(request, refused);
@@ -323,36 +334,10 @@ function fetchFailure(err: unknown, callerSignal: AbortSignal | undefined, timed
   return classifyFetchError(err);
 }
 
-/** Read at most `limit` bytes of a response body as text, then drop the rest. */
-async function readHead(res: Response, limit: number): Promise<string> {
-  if (res.body === null) return '';
-  // A short answer of declared length (the usual case) is read whole, without a stream reader's round trips.
-  const declared = Number(res.headers.get('content-length') ?? Number.NaN);
-  if (Number.isInteger(declared) && declared >= 0 && declared <= limit) return Buffer.from(await res.arrayBuffer()).toString('utf8');
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  let done = false;
-  try {
-    while (size < limit) {
-      const next = await reader.read();
-      if (next.done) {
-        done = true;
-        break;
-      }
-      chunks.push(next.value);
-      size += next.value.byteLength;
-    }
-  } finally {
-    if (!done) await reader.cancel().catch(() => undefined);
-  }
-  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
-}
-
 /** A provider's message id from a JSON answer (`id`, `message_id`, `messageId`, `sid`) or an `X-Message-Id` header. */
-function providerIdOf(body: string, headers: Headers): string | undefined {
-  const header = headers.get('x-message-id');
-  if (header !== null && header !== '') return header;
+function providerIdOf(body: string, headers: ResponseHeaders): string | undefined {
+  const header = responseHeader(headers, 'x-message-id');
+  if (header !== undefined && header !== '') return header;
   if (body === '') return undefined;
   try {
     const parsed: unknown = JSON.parse(body);

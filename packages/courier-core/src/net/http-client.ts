@@ -1,0 +1,186 @@
+/**
+ * Outbound HTTP for deliveries on undici's `request()`, not WHATWG `fetch`.
+ *
+ * `fetch` builds web streams, `Request`/`Response`/`Headers` objects and
+ * FinalizationRegistry entries per call, garbage that only full GCs collect; at a
+ * thousand sends a second that is measurable CPU, more so under a capped heap.
+ * `request()` hands back a Node stream and a plain header object. What `fetch` did
+ * for Courier is kept: redirects are followed as its `redirect: 'follow'` does (at
+ * most {@link MAX_REDIRECTS} hops, 301/302 POST and 303 become GET without a
+ * body, credentials dropped on a cross-origin hop), a URL holding credentials is
+ * refused, and the connection pool is shared and kept alive. With
+ * `clients.http.disallow_private_ip_ranges` requests go through the guarded agent
+ * (`guarded-agent.ts`), whose connector checks every connection, each hop's too.
+ */
+import { request, type Dispatcher } from 'undici';
+import { guardedAgent, plainAgent } from './guarded-agent.js';
+import type { OutboundHttpOptions } from './guarded-fetch.js';
+
+/** Most redirects followed for one request, as `fetch` does. */
+export const MAX_REDIRECTS = 20;
+
+/** Response headers: lower-cased names; a repeated header is an array. */
+export type ResponseHeaders = Readonly<Record<string, string | string[] | undefined>>;
+
+/** One outbound request. */
+export interface HttpRequestInit {
+  /** Upper-case method, e.g. `POST`. */
+  readonly method: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** The body; omit for none. */
+  readonly body?: string | undefined;
+  /** Aborts the request, and the reading of its answer. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/**
+ * An answer. Its body holds a pooled connection until it is consumed: call
+ * {@link HttpResponse.text} or {@link HttpResponse.discard} exactly once.
+ */
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: ResponseHeaders;
+  /** Read at most `limit` bytes of the body as UTF-8, then discard the rest. */
+  text(limit: number): Promise<string>;
+  /** Discard the body without reading it. */
+  discard(): void;
+}
+
+/** Sends one request, following redirects; rejects with undici's or the connector's error. */
+export type HttpRequestFunction = (url: URL, init: HttpRequestInit) => Promise<HttpResponse>;
+
+/** Error codes of redirects that `fetch` would have failed as network errors. */
+export type RedirectErrorCode = 'ERR_TOO_MANY_REDIRECTS' | 'ERR_INVALID_REDIRECT';
+
+/** A redirect that cannot be followed. The message never quotes the location (it may hold a secret). */
+export class RedirectError extends Error {
+  readonly code: RedirectErrorCode;
+
+  constructor(code: RedirectErrorCode, message: string) {
+    super(message);
+    this.name = 'RedirectError';
+    this.code = code;
+  }
+}
+
+/** Bytes of a body read past the caller's limit so its connection can be reused; larger bodies close it. */
+const DISCARD_LIMIT = 64 * 1024;
+const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+/** Request headers describing a body, dropped when a redirect drops the body (fetch's "request-body-header names"). */
+const BODY_HEADERS: ReadonlySet<string> = new Set(['content-encoding', 'content-language', 'content-location', 'content-type']);
+/** Request headers dropped on a cross-origin redirect, as undici's fetch does. */
+const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set(['authorization', 'proxy-authorization', 'cookie', 'host']);
+
+/**
+ * A request function sending through `dispatcher()` (called per request, so an agent
+ * can be created on first use).
+ */
+export function createHttpRequest(dispatcher: () => Dispatcher): HttpRequestFunction {
+  return async (url, init) => {
+    if (url.username !== '' || url.password !== '') {
+      // As fetch: credentials belong in `auth` or a header, not in the URL.
+      throw new TypeError('a request URL must not include credentials');
+    }
+    let target = url;
+    let { method, headers, body } = init;
+    for (let hops = 0; ; hops++) {
+      const res = await request(target, {
+        dispatcher: dispatcher(),
+        method: method as Dispatcher.HttpMethod,
+        headers,
+        body: body ?? null,
+        signal: init.signal,
+      });
+      const location = REDIRECT_STATUSES.has(res.statusCode) ? responseHeader(res.headers, 'location') : undefined;
+      if (location === undefined) return response(res);
+      discardBody(res.body);
+      if (hops >= MAX_REDIRECTS) throw new RedirectError('ERR_TOO_MANY_REDIRECTS', `more than ${MAX_REDIRECTS} redirects`);
+      const next = redirectTarget(location, target);
+      if (next === undefined) throw new RedirectError('ERR_INVALID_REDIRECT', `HTTP ${res.statusCode} redirect to an invalid or non-HTTP(S) location`);
+      const toGet = ((res.statusCode === 301 || res.statusCode === 302) && method === 'POST') || (res.statusCode === 303 && method !== 'GET' && method !== 'HEAD');
+      const crossOrigin = next.origin !== target.origin;
+      if (toGet || crossOrigin) headers = withoutHeaders(headers, (name) => (toGet && BODY_HEADERS.has(name)) || (crossOrigin && CREDENTIAL_HEADERS.has(name)));
+      if (toGet) {
+        method = 'GET';
+        body = undefined;
+      }
+      target = next;
+    }
+  };
+}
+
+/** The process's request function for outbound deliveries under `options`: guarded or plain, one pool each. */
+export function outboundRequest(options: OutboundHttpOptions = {}): HttpRequestFunction {
+  return options.disallowPrivateIpRanges === true ? guardedRequest : plainRequest;
+}
+
+const guardedRequest = createHttpRequest(guardedAgent);
+const plainRequest = createHttpRequest(plainAgent);
+
+/** One header of an answer (the first, when repeated), or undefined. */
+export function responseHeader(headers: ResponseHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function response(res: Dispatcher.ResponseData): HttpResponse {
+  return {
+    status: res.statusCode,
+    headers: res.headers,
+    text: (limit) => readHead(res.body, responseHeader(res.headers, 'content-length'), limit),
+    discard: () => discardBody(res.body),
+  };
+}
+
+type Body = Dispatcher.ResponseData['body'];
+
+/** Read a body to its end or to `limit` bytes, whichever is first, then discard what is left. */
+async function readHead(body: Body, contentLength: string | undefined, limit: number): Promise<string> {
+  // A short answer of declared length (the usual case) is read whole in one go.
+  const declared = contentLength === undefined ? Number.NaN : Number(contentLength);
+  if (Number.isInteger(declared) && declared >= 0 && declared <= limit) return body.text();
+  return new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = (err: Error | undefined, ended: boolean): void => {
+      body.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+      if (err !== undefined) return reject(err);
+      if (!ended) discardBody(body);
+      resolve(Buffer.concat(chunks, size).subarray(0, limit).toString('utf8'));
+    };
+    const onData = (chunk: Buffer): void => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= limit) settle(undefined, false);
+    };
+    const onEnd = (): void => settle(undefined, true);
+    const onError = (err: Error): void => settle(err, true);
+    // Closed without 'end' or 'error' (destroyed quietly): the answer was cut off.
+    const onClose = (): void => settle(new Error('response body closed before its end'), true);
+    body.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+  });
+}
+
+/** Drain a small remainder so the connection goes back to the pool; a large one closes it. */
+function discardBody(body: Body): void {
+  body.dump({ limit: DISCARD_LIMIT }).catch(() => undefined);
+}
+
+/** A redirect's absolute target, or undefined when it is not a valid credential-free HTTP(S) URL. */
+function redirectTarget(location: string, base: URL): URL | undefined {
+  let next: URL;
+  try {
+    next = new URL(location, base);
+  } catch {
+    return undefined;
+  }
+  if (next.protocol !== 'http:' && next.protocol !== 'https:') return undefined;
+  if (next.username !== '' || next.password !== '') return undefined;
+  return next;
+}
+
+function withoutHeaders(headers: Readonly<Record<string, string>>, drop: (lowerName: string) => boolean): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) if (!drop(name.toLowerCase())) kept[name] = value;
+  return kept;
+}
