@@ -158,15 +158,16 @@ describe.each([
     await new Promise((resolve) => setTimeout(resolve, 5));
     const second = Array.from({ length: 10 }, (_, n) => renderer.render({ n: n + 10 }));
     expect(await Promise.all([...first, ...second])).toEqual(Array.from({ length: 20 }, (_, n) => n));
-    // A session takes the second wave as its next batch, in the same evaluation.
-    expect(renderer.stats().evaluations).toBe(sessions ? 1 : 2);
+    // A session takes the second wave as its next batch, in the same evaluation
+    // (each count includes the one check of the template on its own).
+    expect(renderer.stats().evaluations).toBe(sessions ? 2 : 3);
   });
 
   it('caps the batch size', async () => {
     const renderer = rendererFor('function(ctx) ctx.n', { maxBatch: 10 });
     const results = await Promise.all(Array.from({ length: 25 }, (_, n) => renderer.render({ n })));
     expect(results).toEqual(Array.from({ length: 25 }, (_, n) => n));
-    expect(renderer.stats().evaluations).toBe(sessions ? 1 : 3);
+    expect(renderer.stats().evaluations).toBe(sessions ? 2 : 4);
   });
 
   it('fails only the context the template throws for', async () => {
@@ -297,7 +298,7 @@ describe('createJsonnetBatchRenderer sessions', () => {
       expect(results).toEqual(Array.from({ length: 7 }, (_, n) => (wave * 7 + n) * 10));
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    expect(renderer.stats()).toEqual({ evaluations: 1, sessions: 1, items: 35 });
+    expect(renderer.stats()).toEqual({ evaluations: 2, sessions: 1, items: 35 });
 
     await waitFor(() => sessionSlotsInUse() === 0, 2_000);
     await expect(renderer.render({ n: 1 })).resolves.toBe(10);
@@ -315,11 +316,31 @@ describe('createJsonnetBatchRenderer sessions', () => {
     expect(renderer.stats().sessions).toBe(2);
   });
 
+  it('settles renders queued when close() is called, by batch evaluations', async () => {
+    const renderer = rendererFor('function(ctx) ctx.n', { maxBatch: 2 });
+    const pending = Array.from({ length: 6 }, (_, n) => renderer.render({ n }));
+    renderer.close();
+    await expect(Promise.all(pending)).resolves.toEqual([0, 1, 2, 3, 4, 5]);
+    expect(renderer.stats().sessions).toBeLessThanOrEqual(1);
+  });
+
+  it('refuses a template that is not one whole expression (it could escape the wrapper)', async () => {
+    // Unbalanced parentheses would close the wrapper's and read the whole batch.
+    const escape = "1); 1); local __render(c) = __std.extVar('__courier_ctxs'); local __q(__courier_ctx) = (local __courier_t = (1";
+    const renderer = rendererFor(escape);
+    expect((await rejection(renderer.check())).code).toBe('TEMPLATE_COMPILE_FAILED');
+    const err = await rejection(renderer.render({ secret: 'other-message-code' }));
+    expect(err.code).toBe('TEMPLATE_COMPILE_FAILED');
+    expect(err.message).toContain('STATIC ERROR');
+  });
+
   it('keeps templates away from the session and the whole batch', async () => {
     const native = await rejection(rendererFor("function(ctx) std.native('__courier_next')(0)").render({}));
     expect(native.message).toContain('std.native is not available');
+    // The wrapper's names do not exist for a template, which is checked on its own first.
     const hidden = await rejection(rendererFor("function(ctx) __std.extVar('__courier_ctxs')").render({}));
-    expect(hidden.code).toBe('TEMPLATE_RENDER_FAILED');
+    expect(hidden.code).toBe('TEMPLATE_COMPILE_FAILED');
+    expect(hidden.message).toContain('Unknown variable: __std');
   });
 
   it('starts a new session when the template changes', async () => {

@@ -52,7 +52,14 @@ export interface LaunchedCourier extends Omit<CourierProcess, 'ready'> {
 /** Start an app with `COURIER_CONFIG=configPath`; resolves when it logs that it is ready. */
 export async function spawnCourier(app: CourierApp, configPath: string, env: Record<string, string> = {}): Promise<CourierProcess> {
   const launched = launchCourier(app, configPath, env);
-  return { ...launched, ready: await launched.ready };
+  try {
+    return { ...launched, ready: await launched.ready };
+  } catch (err) {
+    // Not ready in time: do not leave it running behind the failed test.
+    launched.kill('SIGKILL');
+    await launched.exited;
+    throw err;
+  }
 }
 
 /** Start an app with `COURIER_CONFIG=configPath` and return at once (see {@link spawnCourier}). */

@@ -165,7 +165,7 @@ describe('SIGKILL loop', () => {
     // One kill a second for as long as killing went on (the tick is late by at most the kill itself).
     const killingMs = killingStoppedAt - allUpAt;
     expect(kills.length).toBeGreaterThanOrEqual(Math.floor(killingMs / KILL_EVERY_MS) - 1);
-    for (let k = 1; k < kills.length; k++) expect(kills[k]!.at - kills[k - 1]!.at).toBeLessThan(KILL_EVERY_MS + 500);
+    for (let k = 1; k < kills.length; k++) expect(kills[k]!.at - kills[k - 1]!.at).toBeLessThan(KILL_EVERY_MS + 750);
     expect(kills.filter((k) => k.wasUp).length).toBeGreaterThanOrEqual(3);
     console.info(
       `[faults] SIGKILL loop: ${COUNT} delivered in ${took} ms (3 workers up after ${allUpAt - started} ms, then killing for ${killingMs} ms), ${kills.length} kills ` +

@@ -59,7 +59,7 @@ export interface JsonnetBatchRendererOptions {
 
 /** Counters that let callers (and tests) see how well renders were batched. */
 export interface JsonnetRenderStats {
-  /** libjsonnet evaluations run, including bisection retries and compile checks. */
+  /** libjsonnet evaluations run, including bisection retries and compile checks (one per template version). */
   readonly evaluations: number;
   /** Renders finished, successfully or not. */
   readonly items: number;
@@ -113,7 +113,10 @@ interface Pending {
 
 class EvaluationTimeout extends Error {}
 
-/** Why a session ended; after `failed` the next batch is evaluated on its own (which reports the error). */
+/**
+ * Why a session ended; after `failed` (which includes a session that ended without
+ * rendering anything) the next batch is evaluated on its own, which reports the error.
+ */
 type SessionEnd = 'ended' | 'failed' | 'timeout';
 
 /**
@@ -192,12 +195,50 @@ export function createJsonnetBatchRenderer(options: JsonnetBatchRendererOptions)
     batch.forEach((p, i) => settle(p, { value: results[i] }));
   }
 
+  /** The last template version checked by {@link standalone}, and the check's outcome. */
+  let checked: { readonly version: string; readonly outcome: Promise<void> } | undefined;
+
+  /**
+   * Check that the template is one whole Jsonnet expression on its own (once per
+   * version). The wrapper pastes the text between parentheses; unbalanced ones
+   * could otherwise close the wrapper's and reach the batch or the session. The
+   * bare text is evaluated in a VM of its own: only a static (parse) error fails
+   * the check; a function template failing to manifest, or a template missing its
+   * `ctx`, is the expected runtime error.
+   *
+   * @throws TemplateError `TEMPLATE_COMPILE_FAILED`
+   */
+  function standalone(source: JsonnetTemplateSource): Promise<void> {
+    if (checked?.version !== source.version) {
+      const outcome = (async () => {
+        evaluations++;
+        try {
+          await withTimeout(newJsonnetVm().evaluateSnippet(source.text, filename), timeoutMs);
+        } catch (err) {
+          const message = errorText(err);
+          if (!(err instanceof EvaluationTimeout) && message.startsWith('STATIC ERROR')) {
+            throw compileError(filename, message, source.text, err, 0);
+          }
+        }
+      })();
+      checked = { version: source.version, outcome };
+    }
+    return checked.outcome;
+  }
+
+  /** The template, loaded and checked by {@link standalone}. */
+  async function checkedSource(): Promise<JsonnetTemplateSource> {
+    const source = await options.source();
+    await standalone(source);
+    return source;
+  }
+
   /** Take the next batch off the queue and evaluate it on its own. */
   async function evaluateNextBatch(): Promise<void> {
     const batch = queue.splice(0, maxBatch);
     let source: JsonnetTemplateSource;
     try {
-      source = await options.source();
+      source = await checkedSource();
     } catch (err) {
       for (const p of batch) settle(p, { error: err });
       return;
@@ -226,7 +267,7 @@ export function createJsonnetBatchRenderer(options: JsonnetBatchRendererOptions)
   async function runSession(release: () => void): Promise<SessionEnd> {
     let source: JsonnetTemplateSource;
     try {
-      source = await options.source();
+      source = await checkedSource();
     } catch {
       release();
       return 'failed';
@@ -237,9 +278,17 @@ export function createJsonnetBatchRenderer(options: JsonnetBatchRendererOptions)
     let timer: NodeJS.Timeout | undefined;
     let abandoned = false;
     let handled = 0;
+    let handedOut = 0;
 
     return new Promise<SessionEnd>((resolve) => {
-      const vm = newJsonnetVm();
+      let vm: ReturnType<typeof newJsonnetVm>;
+      try {
+        vm = newJsonnetVm();
+      } catch {
+        release();
+        resolve('failed');
+        return;
+      }
       /** The template's version as last seen, refreshed in the background whenever a batch is handed out. */
       let latestVersion = source.version;
       let sourceFailed = false;
@@ -256,6 +305,7 @@ export function createJsonnetBatchRenderer(options: JsonnetBatchRendererOptions)
         refreshVersion();
         const batch = queue.splice(0, maxBatch);
         inflight = batch;
+        handedOut++;
         timer = setTimeout(() => {
           abandoned = true;
           inflight = undefined;
@@ -303,9 +353,14 @@ export function createJsonnetBatchRenderer(options: JsonnetBatchRendererOptions)
         },
         'out',
       );
-      const evaluation = vm.evaluateSnippet(TEMPLATE_PREFIX + source.text + SESSION_SUFFIX, filename);
+      let evaluation: Promise<string>;
+      try {
+        evaluation = vm.evaluateSnippet(TEMPLATE_PREFIX + source.text + SESSION_SUFFIX, filename);
+      } catch (err) {
+        evaluation = Promise.reject(err);
+      }
       evaluation.then(
-        () => resolve('ended'),
+        () => resolve(handedOut > 0 || queue.length === 0 ? 'ended' : 'failed'),
         () => {
           clearTimeout(timer);
           if (abandoned) return;
@@ -327,7 +382,9 @@ export function createJsonnetBatchRenderer(options: JsonnetBatchRendererOptions)
       const release = sessionAllowed ? acquireSessionSlot() : undefined;
       if (release !== undefined) {
         const end = await runSession(release);
-        if (end === 'failed') sessionAllowed = false;
+        // After a session that failed (or rendered nothing), the next batch is evaluated on
+        // its own: that reports the failure, and guarantees progress.
+        sessionAllowed = end === 'failed' ? false : sessionsEnabled && !closed;
         continue;
       }
       await evaluateNextBatch();
@@ -376,6 +433,7 @@ export function createJsonnetBatchRenderer(options: JsonnetBatchRendererOptions)
 
     async check(): Promise<void> {
       const source = await options.source();
+      await standalone(source);
       try {
         // With no contexts the template is parsed and statically checked but never evaluated.
         await evaluate(source.text, []);
@@ -405,10 +463,10 @@ function parseResults(out: string, count: number): unknown[] {
   return parsed;
 }
 
-function compileError(filename: string, message: string, text: string, cause: unknown): TemplateError {
+function compileError(filename: string, message: string, text: string, cause: unknown, columnShift = TEMPLATE_PREFIX.length): TemplateError {
   return new TemplateError(
     'TEMPLATE_COMPILE_FAILED',
-    `Jsonnet template ${filename} does not compile: ${describeJsonnetError(message, filename, text)}`,
+    `Jsonnet template ${filename} does not compile: ${describeJsonnetError(message, filename, text, columnShift)}`,
     { cause },
   );
 }
@@ -420,8 +478,10 @@ function errorText(err: unknown): string {
 /**
  * The first line of a Jsonnet error (and, for runtime errors, the first stack
  * position), with positions translated back to the template's own coordinates.
+ *
+ * @param columnShift - What the wrapper added before line 1 (0 for a template evaluated bare).
  */
-export function describeJsonnetError(message: string, filename: string, templateText: string): string {
+export function describeJsonnetError(message: string, filename: string, templateText: string, columnShift = TEMPLATE_PREFIX.length): string {
   const lines = message.split('\n');
   let text = (lines[0] ?? '').trim();
   const frame = lines.slice(1).find((l) => l.includes(`${filename}:`));
@@ -435,7 +495,7 @@ export function describeJsonnetError(message: string, filename: string, template
     const line = Number(l);
     if (line > templateLines) return `${filename}:end of template`;
     if (line !== 1) return whole;
-    const shift = (c: string) => Math.max(1, Number(c) - TEMPLATE_PREFIX.length);
+    const shift = (c: string) => Math.max(1, Number(c) - columnShift);
     return `${filename}:1:${shift(c1)}${c2 === undefined ? '' : `-${shift(c2)}`}`;
   });
   return text.length > 300 ? `${text.slice(0, 297)}...` : text;
