@@ -1,9 +1,9 @@
 /**
  * The message model and the versioned job payload, shared by producer and worker.
  *
- * This module is a leaf: it imports only zod and uuid.
+ * This module is a leaf: it imports only zod (and ids.ts).
  */
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from './ids.js';
 import { z } from 'zod';
 
 /** Every template type Kratos's courier knows, with the same names. */

@@ -18,7 +18,7 @@ import {
 import type { ChainableCommander } from 'ioredis';
 import { courierKeys, normalizeRecipient, type CourierKeys } from './keys.js';
 import type { RedisConnection } from './connection.js';
-import { BEGIN, CREATE, CREATE_SCRIPT_KEY_COUNT, FINISH, SET_STATUS, STATUS_SCRIPT_KEY_COUNT } from './scripts.js';
+import { BEGIN, CREATE, CREATE_KEY_COUNT, CREATE_SCRIPT_KEY_COUNT, FINISH, SET_STATUS, STATUS_SCRIPT_KEY_COUNT } from './scripts.js';
 
 /** Immutable content of a message, as stored in the `m` field. */
 type StoredContent = Omit<JobPayload, 'v' | 'id'>;
@@ -91,7 +91,7 @@ interface ScriptCommands {
 
 /** Each script with its key count (undefined: the caller passes it first). */
 const SCRIPTS: Record<keyof ScriptCommands, { lua: string; numberOfKeys?: number }> = {
-  courierCreate: { lua: CREATE, numberOfKeys: CREATE_SCRIPT_KEY_COUNT },
+  courierCreate: { lua: CREATE, numberOfKeys: CREATE_KEY_COUNT },
   courierBegin: { lua: BEGIN },
   courierFinish: { lua: FINISH, numberOfKeys: STATUS_SCRIPT_KEY_COUNT },
   courierSetStatus: { lua: SET_STATUS, numberOfKeys: STATUS_SCRIPT_KEY_COUNT },
@@ -166,14 +166,24 @@ export function createMessageStore(connection: RedisConnection, prefix: string, 
     keys.recipientIndex(payload.recipient),
     payload.template_type === undefined ? keys.noIndex : keys.templateIndex(payload.template_type),
   ];
-  const createArgs = (payload: JobPayload, now: string): (string | number)[] => [
-    ...createKeys(payload),
-    payload.id,
-    JSON.stringify(contentOf(payload)),
-    now,
-    recipientTtl,
-    payload.template_type === undefined ? '0' : '1',
-  ];
+  // CREATE's keys and arguments (scripts.ts), as strings (ioredis would convert numbers on each call).
+  const queuedIndex = keys.statusIndex('queued');
+  const recipientTtlArg = String(recipientTtl);
+  const createArgs = (payload: JobPayload, now: string): string[] => {
+    const templateType = payload.template_type;
+    return [
+      keys.message(payload.id),
+      queuedIndex,
+      keys.allIndex,
+      keys.recipientIndex(payload.recipient),
+      templateType === undefined ? keys.noIndex : keys.templateIndex(templateType),
+      payload.id,
+      JSON.stringify(contentOf(payload)),
+      now,
+      recipientTtlArg,
+      templateType === undefined ? '0' : '1',
+    ];
+  };
 
   return {
     keys,

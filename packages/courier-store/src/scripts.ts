@@ -2,7 +2,8 @@
  * Lua scripts that move a message between statuses atomically: the record, its
  * status indexes and its dispatch list change together or not at all.
  *
- * Keys, by position (see `createKeys` in message-store.ts): 1 the message hash,
+ * Keys, by position (see `createKeys` in message-store.ts; CREATE has its own,
+ * shorter list): 1 the message hash,
  * 2..7 the status indexes in MESSAGE_STATUSES order; scripts that may create a
  * record also take 8 the all-messages index, 9 the recipient index and 10 the
  * template-type index (or a placeholder). The scripts run on every attempt
@@ -14,7 +15,7 @@ import { FINAL_STATUSES, MESSAGE_STATUSES } from '@courier/core';
 /** Number of keys of the scripts that only move a status (BEGIN, FINISH, SET_STATUS). */
 export const STATUS_SCRIPT_KEY_COUNT = 1 + MESSAGE_STATUSES.length;
 
-/** Number of keys of the scripts that may create a record (CREATE, and BEGIN when it re-creates one). */
+/** Number of keys of BEGIN when it re-creates a record. */
 export const CREATE_SCRIPT_KEY_COUNT = STATUS_SCRIPT_KEY_COUNT + 3;
 
 const statusTable = MESSAGE_STATUSES.map((s, i) => `${s}=${i + 2}`).join(', ');
@@ -41,10 +42,26 @@ local function create(id, m, status, now, rcptTtl, hasTemplate)
 end
 `;
 
-/** 10 keys. ARGV: id, m (JSON), now, rcptTtl, hasTemplate. Returns 1 if created, 0 if it existed. */
-export const CREATE = `${PRELUDE}${CREATE_FN}
+/** Number of keys of CREATE: the message hash, the `queued` index, the all-messages, recipient and template-type indexes. */
+export const CREATE_KEY_COUNT = 5;
+
+/**
+ * Record a new message as `queued` (the same record and index entries as
+ * `create` above writes for BEGIN). Run once per enqueued message, so it takes
+ * only the keys it writes (1 the message hash, 2 the `queued` status index, 3
+ * the all-messages index, 4 the recipient index, 5 the template-type index or a
+ * placeholder) and builds no Lua tables. ARGV: id, m (JSON), now, rcptTtl,
+ * hasTemplate. Returns 1 if created, 0 if it existed.
+ */
+export const CREATE = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-create(ARGV[1], ARGV[2], 'queued', ARGV[3], ARGV[4], ARGV[5])
+local id = ARGV[1]
+redis.call('HSET', KEYS[1], 'm', ARGV[2], 'status', 'queued', 'send_count', 0, 'dispatches', '[]', 'updated_at', ARGV[3])
+redis.call('ZADD', KEYS[3], 0, id)
+redis.call('ZADD', KEYS[4], 0, id)
+redis.call('EXPIRE', KEYS[4], ARGV[4])
+if ARGV[5] == '1' then redis.call('ZADD', KEYS[5], 0, id) end
+redis.call('ZADD', KEYS[2], 0, id)
 return 1
 `;
 

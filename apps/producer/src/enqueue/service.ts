@@ -49,13 +49,14 @@ export function createEnqueueService(
     const errors: FieldError[] = [];
     items.forEach((item, i) => {
       const channel = item.channel ?? item.type;
-      const path = `${pathPrefix(i)}channel`;
+      // The path is only built for an item in error (this runs for every item of a batch).
+      const path = (): string => `${pathPrefix(i)}channel`;
       if (!channels.has(channel)) {
-        errors.push({ path, message: `no channel "${channel}" is configured (have: ${[...channels].join(', ')})` });
+        errors.push({ path: path(), message: `no channel "${channel}" is configured (have: ${[...channels].join(', ')})` });
       } else if (item.type === 'email' && channel !== 'email') {
-        errors.push({ path, message: 'e-mail goes through the "email" channel' });
+        errors.push({ path: path(), message: 'e-mail goes through the "email" channel' });
       } else if (item.type === 'sms' && channel === 'email') {
-        errors.push({ path, message: 'an SMS needs an SMS channel (courier.channels)' });
+        errors.push({ path: path(), message: 'an SMS needs an SMS channel (courier.channels)' });
       }
     });
     return errors;
@@ -70,10 +71,11 @@ export function createEnqueueService(
       }
       const now = new Date();
       const entries = items.map((item) => {
-        const { send_at, delay_ms, priority, ...message } = item;
+        const { send_at, delay_ms, priority } = item;
         // `sendMessageBody` checks every field at least as strictly as `jobPayloadSchema`
         // (same content schemas, same limits): the payload is valid by construction.
-        const payload = buildJobPayload(message, newMessageId(), now);
+        // buildJobPayload copies only the content fields, so the item is passed whole.
+        const payload = buildJobPayload(item, newMessageId(), now);
         const delayMs = send_at !== undefined ? Math.max(0, Date.parse(send_at) - now.getTime()) : delay_ms;
         return { payload, delayMs, priority };
       });
