@@ -205,8 +205,10 @@ export async function startWorker(config: CourierConfig, logger: Logger, options
     },
   });
 
-  void worker.run().catch((err: unknown) => {
+  void worker.run().catch(async (err: unknown) => {
     logger.fatal({ error: (err as Error).message }, 'worker stopped unexpectedly');
+    // Channels first: a Jsonnet session still waiting in a native call would make the exit hang.
+    await channels.closeAll().catch(() => undefined);
     options.onFatal?.(err as Error);
   });
   logger.info(

@@ -3,6 +3,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TemplateError } from '../src/errors.js';
 import type { OutboundMessage } from '../src/delivery/strategy.js';
@@ -18,8 +19,8 @@ type RendererOptions = Omit<JsonnetBatchRendererOptions, 'source'>;
 
 /** Renderers made by a test; closed after it, so no session outlives its test. */
 const made: JsonnetBatchRenderer[] = [];
-afterEach(() => {
-  for (const r of made.splice(0)) r.close();
+afterEach(async () => {
+  await Promise.all(made.splice(0).map((r) => r.close()));
 });
 // A closed session gives its slot back once libjsonnet has finished (a session given
 // up on, in the timeout test, only after its slow render): each test starts with all free.
@@ -370,14 +371,35 @@ describe('createJsonnetBatchRenderer sessions', () => {
     expect(renderers.map((r) => r.stats().sessions).sort()).toEqual([0, 1, 1]);
   });
 
-  it('close() ends an idle session at once', async () => {
+  it('close() ends an idle session at once, and resolves when it has ended', async () => {
     const renderer = rendererFor('function(ctx) ctx.n', { sessionIdleMs: 60_000 });
     await renderer.render({ n: 1 });
     expect(sessionSlotsInUse()).toBe(1);
-    renderer.close();
-    await waitFor(() => sessionSlotsInUse() === 0, 1_000);
+    await renderer.close();
+    expect(sessionSlotsInUse()).toBe(0);
     await expect(renderer.render({ n: 2 })).resolves.toBe(2);
   });
+
+  it('lets the process exit right after close() (a session left in a native call would hang the exit)', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/exit-after-close.ts', import.meta.url))], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve(null);
+      }, 20_000);
+      child.once('exit', (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+    });
+    expect(out.trim()).toBe('7');
+    expect(code).toBe(0);
+  }, 30_000);
 
   it('ends a session after sessionMaxItems renders', async () => {
     const renderer = rendererFor('function(ctx) ctx.n', { sessionMaxItems: 10, maxBatch: 5 });

@@ -162,7 +162,7 @@ export function createHttpStrategy(options: HttpStrategyOptions): DeliveryStrate
     },
 
     async close(): Promise<void> {
-      renderer.close();
+      await renderer.close();
     },
   };
 }

@@ -90,16 +90,19 @@ export interface JsonnetBatchRenderer {
   stats(): JsonnetRenderStats;
   /**
    * End a running session now instead of after `sessionIdleMs` (it holds a libuv
-   * thread and keeps the process alive until it ends). Renders requested later
-   * still work, by batch evaluations.
+   * thread). Resolves when it has ended: call it, and wait, before the process
+   * exits, since exiting while a session waits in a native call never finishes.
+   * Renders requested later still work, by batch evaluations.
    */
-  close(): void;
+  close(): Promise<void>;
 }
 
 const DEFAULT_MAX_BATCH = 500;
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_SESSION_IDLE_MS = 1_000;
 const DEFAULT_SESSION_MAX_ITEMS = 100_000;
+/** Longest close() waits for a session to end. */
+const CLOSE_WAIT_MS = 5_000;
 /** Context strings shorter than this are too common to be worth redacting from error text. */
 const MIN_REDACTED_LENGTH = 4;
 
@@ -139,6 +142,8 @@ export function createJsonnetBatchRenderer(options: JsonnetBatchRendererOptions)
   let sessions = 0;
   let items = 0;
   let closed = false;
+  /** Settles when the last session started has ended (its libjsonnet evaluation is over). */
+  let sessionEnded: Promise<void> | undefined;
   /** Wakes a session waiting for work, if one is. */
   let wakeSession: (() => void) | undefined;
 
@@ -381,7 +386,12 @@ export function createJsonnetBatchRenderer(options: JsonnetBatchRendererOptions)
     while (queue.length > 0) {
       const release = sessionAllowed ? acquireSessionSlot() : undefined;
       if (release !== undefined) {
-        const end = await runSession(release);
+        let ended!: () => void;
+        sessionEnded = new Promise<void>((resolve) => (ended = resolve));
+        const end = await runSession(() => {
+          release();
+          ended();
+        });
         // After a session that failed (or rendered nothing), the next batch is evaluated on
         // its own: that reports the failure, and guarantees progress.
         sessionAllowed = end === 'failed' ? false : sessionsEnabled && !closed;
@@ -447,9 +457,14 @@ export function createJsonnetBatchRenderer(options: JsonnetBatchRendererOptions)
 
     stats: () => ({ evaluations, items, sessions }),
 
-    close(): void {
+    async close(): Promise<void> {
       closed = true;
       wakeSession?.();
+      // A session waits for the main thread inside a native call; a process that
+      // exits meanwhile waits forever for that thread (libuv joins its pool at
+      // exit). So close() resolves once the session's evaluation is over (bounded:
+      // one that timed out computing cannot be waited for).
+      if (sessionEnded !== undefined) await withTimeout(sessionEnded, CLOSE_WAIT_MS).catch(() => undefined);
     },
   };
 }
