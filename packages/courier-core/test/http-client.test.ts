@@ -249,6 +249,20 @@ describe('redirects, followed as fetch does', () => {
     expect(srv.seen[2]?.headers).toMatchObject({ 'x-api-key': 'kept', host: `localhost:${srv.port}` });
   });
 
+  it('drops the credential headers it is told of on a cross-origin hop only', async () => {
+    srv.handler = (req, res) => {
+      if (req.url === '/a') res.writeHead(307, { location: '/b' }).end();
+      else if (req.url === '/b') res.writeHead(307, { location: `http://localhost:${srv.port}/c` }).end();
+      else res.end('landed');
+    };
+    const headers = { 'x-api-key': 'provider-secret', 'x-trace': 'kept' };
+    const res = await client()(new URL(`${base()}/a`), { ...post, headers, credentialHeaders: new Set(['x-api-key']) });
+    expect(await res.text(100)).toBe('landed');
+    expect(srv.seen[1]?.headers['x-api-key']).toBe('provider-secret');
+    expect(srv.seen[2]?.headers['x-api-key']).toBeUndefined();
+    expect(srv.seen[2]?.headers['x-trace']).toBe('kept');
+  });
+
   it(`follows ${MAX_REDIRECTS} hops and fails the next one as a retryable network error`, async () => {
     srv.handler = (req, res) => {
       const n = Number(req.url?.slice(1));
@@ -357,6 +371,30 @@ describe('the HTTP strategy on this client', () => {
     ]);
     expect(srv.seen[1]?.headers).toMatchObject({ accept: '*/*', 'user-agent': 'acme-courier/1', 'x-courier-message-id': 'm-1' });
     expect(JSON.parse(srv.seen[1]?.body ?? '')).toMatchObject({ recipient: '+15550100', body: 'hi' });
+  });
+
+  it('does not carry an api_key header or configured token to another origin on a redirect', async () => {
+    srv.handler = (req, res) => {
+      if (req.url === '/send') res.writeHead(307, { location: `http://localhost:${srv.port}/elsewhere` }).end();
+      else res.end('');
+    };
+    const strategy = createHttpStrategy({
+      requestConfig: requestConfigSchema.parse({
+        url: `${base()}/send`,
+        headers: { 'X-Provider-Token': 'token-0123456789' },
+        auth: { type: 'api_key', config: { name: 'X-Api-Key', value: 'key-0123456789', in: 'header' } },
+      }),
+    });
+    try {
+      await strategy.send({ id: 'm-3', type: 'sms', channel: 'sms', recipient: '+15550100', body: 'hi' });
+    } finally {
+      await strategy.close?.();
+    }
+    expect(srv.seen[0]?.headers).toMatchObject({ 'x-api-key': 'key-0123456789', 'x-provider-token': 'token-0123456789' });
+    expect(srv.seen[1]?.url).toBe('/elsewhere');
+    expect(srv.seen[1]?.headers['x-api-key']).toBeUndefined();
+    expect(srv.seen[1]?.headers['x-provider-token']).toBeUndefined();
+    expect(srv.seen[1]?.headers['x-courier-message-id']).toBe('m-3');
   });
 
   it('takes the provider id from a repeated X-Message-Id header (the first)', async () => {

@@ -91,6 +91,11 @@ export function createHttpStrategy(options: HttpStrategyOptions): DeliveryStrate
   // Headers as the plain object undici takes, built once; names are lower-case.
   const requestHeaders: Readonly<Record<string, string>> = { ...DEFAULT_HEADERS, ...Object.fromEntries(baseHeaders) };
   const messageIdHeader = baseHeaders.has(MESSAGE_ID_HEADER) ? undefined : MESSAGE_ID_HEADER.toLowerCase();
+  // Configured headers other than the descriptive ones may hold credentials (an api_key
+  // header, a provider token): none of them follows a redirect to another origin.
+  const credentialHeaders: ReadonlySet<string> = new Set(
+    [...baseHeaders.keys()].filter((name) => !PUBLIC_HEADERS.has(name) && name !== MESSAGE_ID_HEADER.toLowerCase()),
+  );
   // Courier sent GET without a body on fetch (which refuses one) and still does (Kratos would send one);
   // such providers take their data from the URL anyway.
   const sendsBody = config.method !== 'GET';
@@ -124,7 +129,7 @@ export function createHttpStrategy(options: HttpStrategyOptions): DeliveryStrate
       let head: string;
       try {
         try {
-          res = await doRequest(url, { method: config.method, headers, body, signal: deadline.signal });
+          res = await doRequest(url, { method: config.method, headers, body, signal: deadline.signal, credentialHeaders });
         } catch (err) {
           throw fetchFailure(err, ctx?.signal, deadline.timedOut, `${config.method} ${target}`);
         }

@@ -31,6 +31,11 @@ export interface HttpRequestInit {
   readonly body?: string | undefined;
   /** Aborts the request, and the reading of its answer. */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * More header names (lower case) that carry credentials, dropped like
+   * `authorization` when a redirect leads to another origin (e.g. an API key header).
+   */
+  readonly credentialHeaders?: ReadonlySet<string> | undefined;
 }
 
 /**
@@ -99,7 +104,8 @@ export function createHttpRequest(dispatcher: () => Dispatcher): HttpRequestFunc
       if (next === undefined) throw new RedirectError('ERR_INVALID_REDIRECT', `HTTP ${res.statusCode} redirect to an invalid or non-HTTP(S) location`);
       const toGet = ((res.statusCode === 301 || res.statusCode === 302) && method === 'POST') || (res.statusCode === 303 && method !== 'GET' && method !== 'HEAD');
       const crossOrigin = next.origin !== target.origin;
-      if (toGet || crossOrigin) headers = withoutHeaders(headers, (name) => (toGet && BODY_HEADERS.has(name)) || (crossOrigin && CREDENTIAL_HEADERS.has(name)));
+      const credential = (name: string): boolean => CREDENTIAL_HEADERS.has(name) || init.credentialHeaders?.has(name) === true;
+      if (toGet || crossOrigin) headers = withoutHeaders(headers, (name) => (toGet && BODY_HEADERS.has(name)) || (crossOrigin && credential(name)));
       if (toGet) {
         method = 'GET';
         body = undefined;
