@@ -31,14 +31,19 @@ local function move(id, from, to)
 end
 `;
 
+/**
+ * Write a new record and its index entries: the one definition of a record, used by
+ * CREATE and by BEGIN when it re-creates one. Keys are passed in, since the two
+ * scripts take different key lists; it needs no prelude.
+ */
 const CREATE_FN = `
-local function create(id, m, status, now, rcptTtl, hasTemplate)
-  redis.call('HSET', KEYS[1], 'm', m, 'status', status, 'send_count', 0, 'dispatches', '[]', 'updated_at', now)
-  redis.call('ZADD', KEYS[8], 0, id)
-  redis.call('ZADD', KEYS[9], 0, id)
-  redis.call('EXPIRE', KEYS[9], rcptTtl)
-  if hasTemplate == '1' then redis.call('ZADD', KEYS[10], 0, id) end
-  redis.call('ZADD', KEYS[STATUS_KEY[status]], 0, id)
+local function create(hash, statusIndex, allIndex, rcptIndex, templateIndex, id, m, status, now, rcptTtl, hasTemplate)
+  redis.call('HSET', hash, 'm', m, 'status', status, 'send_count', 0, 'dispatches', '[]', 'updated_at', now)
+  redis.call('ZADD', allIndex, 0, id)
+  redis.call('ZADD', rcptIndex, 0, id)
+  redis.call('EXPIRE', rcptIndex, rcptTtl)
+  if hasTemplate == '1' then redis.call('ZADD', templateIndex, 0, id) end
+  redis.call('ZADD', statusIndex, 0, id)
 end
 `;
 
@@ -46,22 +51,15 @@ end
 export const CREATE_KEY_COUNT = 5;
 
 /**
- * Record a new message as `queued` (the same record and index entries as
- * `create` above writes for BEGIN). Run once per enqueued message, so it takes
+ * Record a new message as `queued`. Run once per enqueued message, so it takes
  * only the keys it writes (1 the message hash, 2 the `queued` status index, 3
  * the all-messages index, 4 the recipient index, 5 the template-type index or a
  * placeholder) and builds no Lua tables. ARGV: id, m (JSON), now, rcptTtl,
  * hasTemplate. Returns 1 if created, 0 if it existed.
  */
-export const CREATE = `
+export const CREATE = `${CREATE_FN}
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-local id = ARGV[1]
-redis.call('HSET', KEYS[1], 'm', ARGV[2], 'status', 'queued', 'send_count', 0, 'dispatches', '[]', 'updated_at', ARGV[3])
-redis.call('ZADD', KEYS[3], 0, id)
-redis.call('ZADD', KEYS[4], 0, id)
-redis.call('EXPIRE', KEYS[4], ARGV[4])
-if ARGV[5] == '1' then redis.call('ZADD', KEYS[5], 0, id) end
-redis.call('ZADD', KEYS[2], 0, id)
+create(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], ARGV[1], ARGV[2], 'queued', ARGV[3], ARGV[4], ARGV[5])
 return 1
 `;
 
@@ -80,7 +78,7 @@ export const BEGIN = `${PRELUDE}${CREATE_FN}
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st then
   if not ARGV[3] then return 'missing' end
-  create(ARGV[1], ARGV[3], 'processing', ARGV[2], ARGV[4], ARGV[5])
+  create(KEYS[1], KEYS[STATUS_KEY['processing']], KEYS[8], KEYS[9], KEYS[10], ARGV[1], ARGV[3], 'processing', ARGV[2], ARGV[4], ARGV[5])
   return 'created'
 end
 if FINAL[st] then return st end
