@@ -157,33 +157,29 @@ export function createMessageStore(connection: RedisConnection, prefix: string, 
   const recipientTtl = retention.finishedTtlSeconds + 86_400;
 
   const statusIndexes = keys.statusIndexes;
-  // Keys of the scripts, by position (scripts.ts): the 7 every attempt uses, and
-  // the 3 indexes only a script that creates a record needs.
-  const createKeys = (payload: JobPayload): string[] => [
-    keys.message(payload.id),
-    ...statusIndexes,
+  const queuedIndex = keys.statusIndex('queued');
+  // Arguments as strings (ioredis would convert numbers on each call).
+  const recipientTtlArg = String(recipientTtl);
+  /** The indexes a new record is entered in besides its status index (scripts.ts, `create`). */
+  const entryIndexes = (payload: JobPayload): [string, string, string] => [
     keys.allIndex,
     keys.recipientIndex(payload.recipient),
     payload.template_type === undefined ? keys.noIndex : keys.templateIndex(payload.template_type),
   ];
-  // CREATE's keys and arguments (scripts.ts), as strings (ioredis would convert numbers on each call).
-  const queuedIndex = keys.statusIndex('queued');
-  const recipientTtlArg = String(recipientTtl);
-  const createArgs = (payload: JobPayload, now: string): string[] => {
-    const templateType = payload.template_type;
-    return [
-      keys.message(payload.id),
-      queuedIndex,
-      keys.allIndex,
-      keys.recipientIndex(payload.recipient),
-      templateType === undefined ? keys.noIndex : keys.templateIndex(templateType),
-      payload.id,
-      JSON.stringify(contentOf(payload)),
-      now,
-      recipientTtlArg,
-      templateType === undefined ? '0' : '1',
-    ];
-  };
+  const hasTemplateArg = (payload: JobPayload): string => (payload.template_type === undefined ? '0' : '1');
+  // Keys of BEGIN re-creating a record, by position (scripts.ts): the 7 every attempt uses, then the entry indexes.
+  const createKeys = (payload: JobPayload): string[] => [keys.message(payload.id), ...statusIndexes, ...entryIndexes(payload)];
+  // CREATE's keys and arguments (scripts.ts).
+  const createArgs = (payload: JobPayload, now: string): string[] => [
+    keys.message(payload.id),
+    queuedIndex,
+    ...entryIndexes(payload),
+    payload.id,
+    JSON.stringify(contentOf(payload)),
+    now,
+    recipientTtlArg,
+    hasTemplateArg(payload),
+  ];
 
   return {
     keys,
@@ -204,8 +200,8 @@ export function createMessageStore(connection: RedisConnection, prefix: string, 
         payload.id,
         now,
         JSON.stringify(contentOf(payload)),
-        recipientTtl,
-        payload.template_type === undefined ? '0' : '1',
+        recipientTtlArg,
+        hasTemplateArg(payload),
       );
       if (recreated === 'missing') throw new Error('unreachable: BEGIN with content answered missing');
       return recreated;
