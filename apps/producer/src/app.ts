@@ -4,7 +4,7 @@
  * Redis connection (a request gets a 503 rather than hanging when Redis is down).
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
-import type { CourierConfig, Logger } from '@courier/core';
+import { configureTemplateDataLimits, templateDataLimitsOf, type CourierConfig, type Logger } from '@courier/core';
 import { closeRedisConnection, createCourierQueue, createMessageStore, createRedisConnection } from '@courier/store';
 import { createAuthenticator, requireApiKey } from './auth/api-keys.js';
 import { createIdempotency } from './enqueue/idempotency.js';
@@ -27,6 +27,7 @@ const PUBLIC_PATHS = new Set(['/health/alive', '/health/ready']);
 
 /** Build the producer app. */
 export async function buildProducer(config: CourierConfig, logger: Logger): Promise<ProducerApp> {
+  configureTemplateDataLimits(templateDataLimitsOf(config));
   const redis = createRedisConnection(config.redis, 'fail-fast', 'courier-producer');
   redis.on('error', (err: Error) => logger.warn({ error: err.message }, 'redis connection error'));
   const queue = createCourierQueue(redis, config);

@@ -6,11 +6,13 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import {
   computeBackoffMs,
+  configureTemplateDataLimits,
   createDeliveryChannels,
   createTemplateRegistry,
   DeliveryError,
   MESSAGE_STATUSES,
   TemplateError,
+  templateDataLimitsOf,
   type CourierConfig,
   type JobPayload,
   type Logger,
@@ -54,6 +56,7 @@ export interface StartWorkerOptions {
 
 /** Start a worker process's components. Rejects when templates or config are bad. */
 export async function startWorker(config: CourierConfig, logger: Logger, options: StartWorkerOptions = {}): Promise<RunningWorker> {
+  configureTemplateDataLimits(templateDataLimitsOf(config));
   // Kratos's clients.http.disallow_private_ip_ranges: refuse provider and template
   // URLs that resolve to private, loopback or link-local addresses.
   const outbound = { disallowPrivateIpRanges: config.clients.http.disallow_private_ip_ranges };
@@ -156,8 +159,8 @@ export async function startWorker(config: CourierConfig, logger: Logger, options
     if (job === undefined || typeof job.data?.id !== 'string') return;
     if (!isFinalFailure(err, job.attemptsMade, job.opts.attempts ?? 1)) return;
     void (async () => {
-      const current = await store.get(job.data.id);
-      if (current === undefined || isFinal(current.status)) return;
+      const current = await store.status(job.data.id);
+      if (current === undefined || isFinal(current)) return;
       const code = /stalled/i.test(err.message) ? 'STALLED' : 'FAILED';
       await store.finish(job.data, {
         status: 'abandoned',

@@ -3,6 +3,8 @@
  */
 export * from './errors.js';
 export * from './message.js';
+export { checkJsonLimits, isWellFormedText, type JsonLimitProblem, type JsonLimits } from './json-limits.js';
+export { templateDataLimitsOf } from './config/limits.js';
 export * from './config/schema.js';
 export { loadConfig, loadConfigOrExit, parseConfig, type LoadConfigOptions } from './config/load.js';
 export { envKeys, type EnvKey } from './config/env.js';

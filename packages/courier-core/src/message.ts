@@ -1,9 +1,10 @@
 /**
  * The message model and the versioned job payload, shared by producer and worker.
  *
- * This module is a leaf: it imports only zod (and ids.ts).
+ * This module is a leaf: it imports only zod (and ids.ts, json-limits.ts).
  */
 import { uuidv7 } from './ids.js';
+import { checkJsonLimits, isWellFormedText, type JsonLimits } from './json-limits.js';
 import { z } from 'zod';
 
 /** Every template type Kratos's courier knows, with the same names. */
@@ -53,43 +54,64 @@ export const smsRecipientSchema = z
 /** Deepest nesting accepted in template data (objects and arrays). */
 export const MAX_TEMPLATE_DATA_DEPTH = 32;
 
-/** Nesting depth of a JSON value, computed without recursion (hostile input may be thousands deep). */
-export function jsonDepth(value: unknown): number {
-  let max = 0;
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, d] = stack.pop()!;
-    if (v !== null && typeof v === 'object') {
-      const depth = d + 1;
-      if (depth > max) max = depth;
-      if (max > MAX_TEMPLATE_DATA_DEPTH) return max;
-      for (const child of Object.values(v)) stack.push([child, depth]);
-    }
-  }
-  return max;
+/**
+ * Default limits of template data: 64 KiB as JSON, 10,000 values, 32 levels. A
+ * Kratos template model is a few hundred bytes; an identity's traits a few KiB.
+ */
+export const DEFAULT_TEMPLATE_DATA_LIMITS: JsonLimits = Object.freeze({
+  maxBytes: 64 * 1024,
+  maxElements: 10_000,
+  maxDepth: MAX_TEMPLATE_DATA_DEPTH,
+});
+
+let templateDataLimits: JsonLimits = DEFAULT_TEMPLATE_DATA_LIMITS;
+
+/**
+ * Set the limits {@link templateDataSchema} checks, once at start-up from the
+ * configuration (`limits.template_data_*`), before any message is parsed. Both
+ * apps call it with the same configuration, so producer and worker agree.
+ */
+export function configureTemplateDataLimits(limits: JsonLimits): void {
+  templateDataLimits = Object.freeze({ ...limits });
+}
+
+/** The template-data limits in force. */
+export function currentTemplateDataLimits(): JsonLimits {
+  return templateDataLimits;
+}
+
+/** A string that must be well-formed UTF-16 (no lone surrogates), with a length cap. */
+export function textSchema(max: number) {
+  return z.string().max(max).refine(isWellFormedText, 'must be well-formed UTF-16 text (it holds a lone surrogate)');
 }
 
 /**
  * Template data, with the field names Kratos uses in its JSON (`to`, `recovery_url`,
- * ...). Unknown fields are kept: custom templates may use them. Nesting is capped:
- * nothing legitimate is 32 levels deep, and deeper input would exhaust the stack
- * of every JSON.stringify on its way.
+ * ...). Unknown fields are kept: custom templates may use them. Size, value count,
+ * nesting and well-formed strings are checked first, in one walk that stops at the
+ * first value past a limit, so nothing else walks hostile data (a 2,000,000-element
+ * array is refused after one length check).
  */
-export const templateDataSchema = z.looseObject({
-  to: z.string().optional(),
-  recovery_url: z.string().optional(),
-  recovery_code: z.string().optional(),
-  verification_url: z.string().optional(),
-  verification_code: z.string().optional(),
-  login_code: z.string().optional(),
-  registration_code: z.string().optional(),
-  identity: z.record(z.string(), z.unknown()).optional(),
-  request_url: z.string().optional(),
-  transient_payload: z.record(z.string(), z.unknown()).optional(),
-  expires_in_minutes: z.number().int().nonnegative().optional(),
-}).refine((data) => jsonDepth(data) <= MAX_TEMPLATE_DATA_DEPTH, {
-  message: `must not be nested more than ${MAX_TEMPLATE_DATA_DEPTH} levels deep`,
-});
+export const templateDataSchema = z.preprocess(
+  (data, ctx) => {
+    const problem = checkJsonLimits(data, templateDataLimits);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message, input: data });
+    return data;
+  },
+  z.looseObject({
+    to: z.string().optional(),
+    recovery_url: z.string().optional(),
+    recovery_code: z.string().optional(),
+    verification_url: z.string().optional(),
+    verification_code: z.string().optional(),
+    login_code: z.string().optional(),
+    registration_code: z.string().optional(),
+    identity: z.record(z.string(), z.unknown()).optional(),
+    request_url: z.string().optional(),
+    transient_payload: z.record(z.string(), z.unknown()).optional(),
+    expires_in_minutes: z.number().int().nonnegative().optional(),
+  }),
+);
 export type TemplateData = z.infer<typeof templateDataSchema>;
 
 /** Fields of template data that hold one-time secrets and must never be logged. */
@@ -118,9 +140,9 @@ export type Dispatch = z.infer<typeof dispatchSchema>;
 
 /** Fields shared by every way of describing a message's content. */
 const contentShape = {
-  subject: z.string().max(998).optional(),
-  body: z.string().max(1_000_000).optional(),
-  html_body: z.string().max(2_000_000).optional(),
+  subject: textSchema(998).optional(),
+  body: textSchema(1_000_000).optional(),
+  html_body: textSchema(2_000_000).optional(),
   template_type: templateTypeSchema.optional(),
   template_data: templateDataSchema.optional(),
 };
@@ -128,8 +150,8 @@ const contentShape = {
 /** The fields of a new message, without the cross-field rules (see {@link checkNewMessage}). */
 export const newMessageObject = z.strictObject({
   type: messageTypeSchema.default('email'),
-  channel: z.string().min(1).max(64).optional(),
-  recipient: z.string().min(1).max(320),
+  channel: textSchema(64).min(1).optional(),
+  recipient: textSchema(320).min(1),
   ...contentShape,
 });
 
@@ -185,6 +207,16 @@ export const jobPayloadSchema = z.strictObject({
   created_at: z.iso.datetime(),
 });
 export type JobPayload = z.infer<typeof jobPayloadSchema>;
+
+/**
+ * What the worker reads of a job before it looks at the message's status: the
+ * version and the id. The content (possibly large, possibly refused by
+ * {@link jobPayloadSchema}) is parsed only for a message still to be sent.
+ */
+export const jobEnvelopeSchema = z.looseObject({
+  v: z.literal(1),
+  id: z.string().min(1).max(128),
+});
 
 /** A message with its tracking state, as stored and as returned by the API. */
 export const messageSchema = z.object({

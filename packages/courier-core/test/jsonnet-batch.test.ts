@@ -10,10 +10,14 @@ import type { OutboundMessage } from '../src/delivery/strategy.js';
 import { buildJsonnetContext, legacyFieldName } from '../src/jsonnet/context.js';
 import {
   createJsonnetBatchRenderer,
+  evaluationErrorKind,
+  wellFormedJson,
   type JsonnetBatchRenderer,
   type JsonnetBatchRendererOptions,
 } from '../src/jsonnet/batch-renderer.js';
 import { sessionSlotsInUse } from '../src/jsonnet/session-slots.js';
+import { findJsonnetImport } from '../src/jsonnet/imports.js';
+import { CONTEXTS_VAR, newJsonnetVm } from '../src/jsonnet/vm.js';
 
 type RendererOptions = Omit<JsonnetBatchRendererOptions, 'source'>;
 
@@ -190,6 +194,20 @@ describe.each([
       if (n !== 13) expect(o).toEqual({ status: 'fulfilled', value: { to: recipients[n] } });
     });
     expect(renderer.stats().items).toBe(20);
+  });
+
+  it('renders a context with a lone surrogate (as U+FFFD) without failing the rest of its batch', async () => {
+    const renderer = rendererFor('function(ctx) { body: ctx.body }');
+    const bodies = ['good one', 'poison \ud800 here', 'good two', 'key \\ud800 is text, not an escape'];
+    const results = await Promise.all(bodies.map((body) => renderer.render({ body })));
+    expect(results).toEqual([
+      { body: 'good one' },
+      { body: 'poison \ufffd here' },
+      { body: 'good two' },
+      { body: 'key \\ud800 is text, not an escape' },
+    ]);
+    // Lone surrogates in keys too.
+    expect(await renderer.render({ body: 'k', ['\udc00x']: 1 })).toEqual({ body: 'k' });
   });
 
   it('rejects a single failing render with the error position in template coordinates', async () => {
@@ -416,3 +434,69 @@ async function waitFor(condition: () => boolean, timeoutMs: number): Promise<voi
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+describe('what a batch evaluation error is blamed on', () => {
+  async function errorOf(template: string, contexts: string): Promise<string> {
+    const vm = newJsonnetVm().extCode(CONTEXTS_VAR, contexts);
+    return vm.evaluateSnippet(template, 'body.jsonnet').then(
+      () => expect.unreachable('evaluation should fail'),
+      (err: unknown) => (err as Error).message,
+    );
+  }
+
+  it('blames a context libjsonnet cannot read on the context, not the template', async () => {
+    // What the batch saw before contexts were made well-formed: a lone surrogate escape.
+    const message = await errorOf(`std.extVar('${CONTEXTS_VAR}')`, '[{"body":"poison \\ud800"}]');
+    expect(message).toMatch(/^STATIC ERROR/);
+    expect(evaluationErrorKind(message)).toBe('context');
+  });
+
+  it('blames a template syntax error on the template, and a runtime error on rendering', async () => {
+    expect(evaluationErrorKind(await errorOf('{ a: ', '[]'))).toBe('template');
+    expect(evaluationErrorKind(await errorOf("error 'x'", '[]'))).toBe('render');
+  });
+
+  it('makes only lone-surrogate escapes well-formed', () => {
+    const json = JSON.stringify({ a: 'x\ud800', b: '\\ud800', c: '\ud83d\ude00', ['\udfff']: 1 });
+    expect(JSON.parse(wellFormedJson(json)!)).toEqual({ a: 'x\ufffd', b: '\\ud800', c: '\ud83d\ude00', ['\ufffd']: 1 });
+    expect(wellFormedJson('{"plain":"text"}')).toBe('{"plain":"text"}');
+  });
+});
+
+describe('Jsonnet imports', () => {
+  it('finds import, importstr and importbin in code, with their position', () => {
+    expect(findJsonnetImport("local x = importstr '/etc/hostname';\nx")).toEqual({ keyword: 'importstr', line: 1, column: 11 });
+    expect(findJsonnetImport("function(ctx)\n  (import 'lib.libsonnet') + {}")).toEqual({ keyword: 'import', line: 2, column: 4 });
+    expect(findJsonnetImport("importbin '/dev/urandom'")?.keyword).toBe('importbin');
+  });
+
+  it('ignores the words inside strings, text blocks and comments, and in longer identifiers', () => {
+    const text = [
+      "// import 'a'",
+      "# importstr 'b'",
+      "/* importbin 'c' */",
+      "local important = 'import x', imports = \"importstr \\\" y\", v = @'import ''z''';",
+      'local block = |||',
+      "  importstr 'inside a text block'",
+      '|||;',
+      'function(ctx) { a: important, b: imports, c: v, d: block }',
+    ].join('\n');
+    expect(findJsonnetImport(text)).toBeUndefined();
+  });
+
+  it('refuses a template that imports, at check() and at render, naming the position', async () => {
+    const renderer = createJsonnetBatchRenderer({
+      source: async () => ({ text: "function(ctx) { host: importstr '/etc/hostname' }", version: '1' }),
+      filename: 'body.jsonnet',
+    });
+    try {
+      const checked = await rejection(renderer.check());
+      expect(checked.code).toBe('TEMPLATE_COMPILE_FAILED');
+      expect(checked.message).toContain('body.jsonnet:1:23: importstr is not allowed');
+      const rendered = await rejection(renderer.render({}));
+      expect(rendered.code).toBe('TEMPLATE_COMPILE_FAILED');
+    } finally {
+      await renderer.close();
+    }
+  });
+});

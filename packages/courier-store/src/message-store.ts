@@ -23,6 +23,17 @@ import { BEGIN, CREATE, CREATE_KEY_COUNT, CREATE_SCRIPT_KEY_COUNT, FINISH, SET_S
 /** Immutable content of a message, as stored in the `m` field. */
 type StoredContent = Omit<JobPayload, 'v' | 'id'>;
 
+/**
+ * A message known by its id whose content is parsed only if needed: {@link MessageStore.begin}
+ * needs it only to re-create a missing record, so a worker need not parse (or refuse)
+ * a large payload of a message that is cancelled or sent already.
+ */
+export interface LazyPayload {
+  readonly id: string;
+  /** The validated payload; may throw (the caller's validation error). */
+  load(): JobPayload;
+}
+
 /** Outcome of {@link MessageStore.begin}. */
 export type BeginResult = 'ok' | 'created' | 'sent' | 'cancelled' | 'abandoned';
 
@@ -65,16 +76,21 @@ export interface MessageStore {
   create(payload: JobPayload): Promise<boolean>;
   /** Queue `create` for many messages on a pipeline/multi the caller executes. */
   createIn(pipeline: ScriptPipeline, payload: JobPayload): void;
-  /** Mark an attempt as started (`processing`), creating the record from the payload if it is missing. */
-  begin(payload: JobPayload): Promise<BeginResult>;
+  /**
+   * Mark an attempt as started (`processing`), creating the record from the payload
+   * if it is missing. Given a {@link LazyPayload}, the content is asked for only then.
+   */
+  begin(payload: JobPayload | LazyPayload): Promise<BeginResult>;
   /** Record an attempt's outcome and move the status. */
-  finish(payload: JobPayload, outcome: AttemptOutcome): Promise<FinishResult>;
+  finish(payload: Pick<JobPayload, 'id'>, outcome: AttemptOutcome): Promise<FinishResult>;
   /**
    * Move a message to `to` if its status is one of `from` (cancel, manual retry).
    * Returns 'ok', 'missing', or the status that did not allow it.
    */
   transition(id: string, from: readonly MessageStatus[], to: MessageStatus): Promise<string>;
   get(id: string): Promise<Message | undefined>;
+  /** A message's status alone (its content is not read), or undefined when there is no record. */
+  status(id: string): Promise<MessageStatus | undefined>;
   list(query: ListQuery): Promise<ListPage>;
 }
 
@@ -189,11 +205,12 @@ export function createMessageStore(connection: RedisConnection, prefix: string, 
     createIn(pipeline, payload) {
       (pipeline as unknown as ScriptCommands).courierCreate(...createArgs(payload, payload.created_at));
     },
-    async begin(payload) {
+    async begin(given) {
       const now = new Date().toISOString();
-      const begun = await redis.courierBegin(STATUS_SCRIPT_KEY_COUNT, keys.message(payload.id), ...statusIndexes, payload.id, now);
+      const begun = await redis.courierBegin(STATUS_SCRIPT_KEY_COUNT, keys.message(given.id), ...statusIndexes, given.id, now);
       if (begun !== 'missing') return begun;
       // Rare: the record expired or was lost. Only now send the content to re-create it.
+      const payload = 'load' in given ? given.load() : given;
       const recreated = await redis.courierBegin(
         CREATE_SCRIPT_KEY_COUNT,
         ...createKeys(payload),
@@ -231,6 +248,10 @@ export function createMessageStore(connection: RedisConnection, prefix: string, 
     async get(id) {
       const h = await redis.hgetall(keys.message(id));
       return parseMessage(id, h);
+    },
+    async status(id) {
+      const status = await redis.hget(keys.message(id), 'status');
+      return status === null ? undefined : (status as MessageStatus);
     },
     async list(query) {
       let after: string | undefined;

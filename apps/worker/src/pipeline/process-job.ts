@@ -5,6 +5,7 @@
  */
 import type { Job } from 'bullmq';
 import {
+  jobEnvelopeSchema,
   jobPayloadSchema,
   summarizeError,
   type DeliveryChannels,
@@ -18,6 +19,8 @@ import { errorForBullmq } from './failure.js';
 import { renderPayload } from './render.js';
 
 const RECORD_SENT_RETRY_MS = 250;
+
+const INVALID_PAYLOAD = { code: 'INVALID_PAYLOAD', message: 'job data is not a valid v1 courier payload', retryable: false } as const;
 
 /** What the processor needs. */
 export interface ProcessorDeps {
@@ -60,19 +63,44 @@ export function createProcessor(deps: ProcessorDeps) {
     }
   }
 
-  /** The job's payload, checked against the v1 schema (a job may have been added by hand). */
+  /** The error for a job whose data is not a v1 payload (a job may have been added by hand). */
+  function invalidPayload(job: Job, issues: readonly { path: PropertyKey[] }[]): Error {
+    logger.error({ job_id: job.id, issues: issues.map((i) => i.path.join('.')) }, 'invalid job payload');
+    return errorForBullmq(undefined, INVALID_PAYLOAD);
+  }
+
+  /** The job's payload, checked against the v1 schema (bounded: template data is refused at its limits before any walk). */
   function payloadOf(job: Job<JobPayload>): JobPayload {
     const parsed = jobPayloadSchema.safeParse(job.data);
     if (parsed.success) return parsed.data;
-    logger.error({ job_id: job.id, issues: parsed.error.issues.map((i) => i.path.join('.')) }, 'invalid job payload');
-    const summary = { code: 'INVALID_PAYLOAD', message: 'job data is not a v1 courier payload', retryable: false };
-    throw errorForBullmq(undefined, summary);
+    throw invalidPayload(job, parsed.error.issues);
   }
 
   return async function processJob(job: Job<JobPayload>, _token?: string, signal?: AbortSignal): Promise<ProcessResult> {
-    const payload = payloadOf(job);
+    // Only the id is read before the status: a cancelled or sent message's content is
+    // never parsed (nor refused), however large a job written by an older producer is.
+    const envelope = jobEnvelopeSchema.safeParse(job.data);
+    if (!envelope.success) throw invalidPayload(job, envelope.error.issues);
+    const id = envelope.data.id;
     const attempt = job.attemptsMade + 1;
     const maxAttempts = job.opts.attempts ?? 1;
+
+    const begun = await store.begin({ id, load: () => payloadOf(job) });
+    if (begun === 'sent' || begun === 'cancelled' || begun === 'abandoned') {
+      // The already-sent guard: a re-run of a finished send does not send again.
+      if (logger.isLevelEnabled('info')) logger.info({ message_id: id, attempt, outcome: 'skipped', status: begun }, 'message already finished; not sending');
+      return { outcome: 'skipped', reason: begun };
+    }
+    let payload: JobPayload;
+    try {
+      payload = payloadOf(job);
+    } catch (err) {
+      // The record exists and says processing: settle it, so it is not left there.
+      await store
+        .finish({ id }, { status: 'abandoned', dispatch: { at: new Date().toISOString(), status: 'failed', error: INVALID_PAYLOAD } })
+        .catch((recordErr: unknown) => logger.error({ message_id: id, error: (recordErr as Error).message }, 'could not record an invalid payload'));
+      throw err;
+    }
     // The job's child logger costs more than the rest of the bookkeeping, so it
     // is made only for a line that is written (callers check the level first).
     let jobLogger: Logger | undefined;
@@ -80,12 +108,6 @@ export function createProcessor(deps: ProcessorDeps) {
     // Metric labels only take configured channel ids, so a bad payload cannot grow them.
     const channelLabel = channels.has(payload.channel) ? payload.channel : 'unknown';
 
-    const begun = await store.begin(payload);
-    if (begun === 'sent' || begun === 'cancelled' || begun === 'abandoned') {
-      // The already-sent guard: a re-run of a finished send does not send again.
-      if (logger.isLevelEnabled('info')) log().info({ outcome: 'skipped', status: begun }, 'message already finished; not sending');
-      return { outcome: 'skipped', reason: begun };
-    }
     metrics.recordStatus('processing', channelLabel, payload.template_type);
 
     const started = performance.now();

@@ -246,6 +246,22 @@ const retentionSchema = z
   })
   .prefault({});
 
+/**
+ * Courier's own bounds on message content, checked by the producer before a
+ * message is accepted and by the worker before it is rendered. Defaults in
+ * message.ts (`DEFAULT_TEMPLATE_DATA_LIMITS`).
+ */
+const limitsSchema = z
+  .strictObject({
+    /** Most bytes of a message's `template_data` as JSON. */
+    template_data_bytes: z.number().int().min(1_024).max(16 * 1024 * 1024).default(64 * 1024),
+    /** Most values (objects, arrays, strings, numbers, ...) in a message's `template_data`. */
+    template_data_elements: z.number().int().min(100).max(1_000_000).default(10_000),
+    /** Deepest nesting of a message's `template_data`. */
+    template_data_depth: z.number().int().min(2).max(64).default(32),
+  })
+  .prefault({});
+
 const logSchema = z
   .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
   .prefault({});
@@ -286,6 +302,7 @@ export const configSchema = z.looseObject({
   worker: workerSchema,
   producer: producerSchema,
   retention: retentionSchema,
+  limits: limitsSchema,
   log: logSchema,
 });
 

@@ -20,6 +20,7 @@
  * are isolated: only they reject.
  */
 import { TemplateError } from '../errors.js';
+import { findJsonnetImport } from './imports.js';
 import { acquireSessionSlot } from './session-slots.js';
 import {
   BATCH_SUFFIX,
@@ -179,7 +180,8 @@ export function createJsonnetBatchRenderer(options: JsonnetBatchRendererOptions)
         return;
       }
       const message = errorText(err);
-      if (message.startsWith('STATIC ERROR')) {
+      const kind = evaluationErrorKind(message);
+      if (kind === 'template') {
         // A template that does not compile fails every context alike: no need to bisect.
         const error = compileError(filename, message, source.text, err);
         for (const p of batch) settle(p, { error });
@@ -187,6 +189,13 @@ export function createJsonnetBatchRenderer(options: JsonnetBatchRendererOptions)
       }
       const [only] = batch;
       if (batch.length === 1 && only !== undefined) {
+        if (kind === 'context') {
+          const reason = (message.split('\n')[0] ?? '').replace(/^STATIC ERROR: <extvar:[^>]*>:[\d:-]*:?\s*/, '');
+          settle(only, {
+            error: new TemplateError('TEMPLATE_RENDER_FAILED', `this message's data cannot be handed to Jsonnet template ${filename}: ${reason}`),
+          });
+          return;
+        }
         const detail = redact(describeJsonnetError(message, filename, source.text), collectStrings(only.ctx));
         settle(only, {
           error: new TemplateError('TEMPLATE_RENDER_FAILED', `Jsonnet template ${filename} failed: ${detail}`),
@@ -216,6 +225,14 @@ export function createJsonnetBatchRenderer(options: JsonnetBatchRendererOptions)
   function standalone(source: JsonnetTemplateSource): Promise<void> {
     if (checked?.version !== source.version) {
       const outcome = (async () => {
+        const found = findJsonnetImport(source.text);
+        if (found !== undefined) {
+          throw new TemplateError(
+            'TEMPLATE_COMPILE_FAILED',
+            `Jsonnet template ${filename} does not compile: ${filename}:${found.line}:${found.column}: ` +
+              `${found.keyword} is not allowed (templates cannot read files)`,
+          );
+        }
         evaluations++;
         try {
           await withTimeout(newJsonnetVm().evaluateSnippet(source.text, filename), timeoutMs);
@@ -426,7 +443,7 @@ export function createJsonnetBatchRenderer(options: JsonnetBatchRendererOptions)
     render(ctx: unknown): Promise<unknown> {
       let json: string | undefined;
       try {
-        json = JSON.stringify(ctx);
+        json = wellFormedJson(JSON.stringify(ctx));
       } catch (err) {
         return Promise.reject(
           new TemplateError('TEMPLATE_RENDER_FAILED', 'Jsonnet context is not serialisable as JSON', { cause: err }),
@@ -467,6 +484,32 @@ export function createJsonnetBatchRenderer(options: JsonnetBatchRendererOptions)
       if (sessionEnded !== undefined) await withTimeout(sessionEnded, CLOSE_WAIT_MS).catch(() => undefined);
     },
   };
+}
+
+/**
+ * Whose fault an evaluation error is: `template` for a static error in the
+ * template (it fails every context alike), `context` for a static error in the
+ * contexts handed in (one message's data: the batch is bisected to find it), and
+ * `render` for a runtime error (the template failing for some context).
+ */
+export function evaluationErrorKind(message: string): 'template' | 'context' | 'render' {
+  if (!message.startsWith('STATIC ERROR')) return 'render';
+  return message.startsWith(`STATIC ERROR: <extvar:${CONTEXTS_VAR}>`) ? 'context' : 'template';
+}
+
+/** `\uXXXX` escapes of lone surrogates, not themselves escaped (preceded by an even number of backslashes). */
+const LONE_SURROGATE_ESCAPE = /(?<!\\)((?:\\\\)*)\\ud[89a-f][0-9a-f]{2}/g;
+
+/**
+ * JSON text whose strings are all well-formed UTF-16. `JSON.stringify` writes a
+ * lone surrogate as a `\udXXX` escape (paired ones are written as they are),
+ * which Jsonnet refuses for the whole batch; such escapes become U+FFFD, as
+ * `String.prototype.toWellFormed` would make them. The API refuses such strings;
+ * this keeps a job written before that check from failing others.
+ */
+export function wellFormedJson(json: string | undefined): string | undefined {
+  if (json === undefined || !json.includes('\\ud')) return json;
+  return json.replace(LONE_SURROGATE_ESCAPE, '$1\\ufffd');
 }
 
 /** Parse an evaluation's output: a JSON array with one result per context. */
