@@ -212,3 +212,27 @@ describe('template data past its limits', () => {
     expect(peakRssMb(worker)).toBeLessThan(450);
   }, 60_000);
 });
+
+describe('codes in raw bodies', () => {
+  it('never reach the stored dispatch, the job failed reason or the worker log when a provider echoes the request', async () => {
+    const recipient = '+15559999';
+    http.setResponder((req) => (req.body.includes(recipient) ? { status: 400, body: `{"error":"invalid request","request":${req.body}}` } : undefined));
+    try {
+      const [payload] = [smsPayload(recipient, 'Your verification code is 605118.\nOr open https://example.com/v?token=Zq81xPt')];
+      await enqueueUnchecked([payload!]);
+      const m = await statusOf(payload!.id, (s) => s === 'abandoned');
+      const error = m['dispatches'][0].error as { code: string; message: string };
+      expect(error.code).toBe('HTTP_STATUS_PERMANENT');
+      expect(error.message).toContain('invalid request');
+      const job = await d.queue.getJob(payload!.id);
+      const places = [error.message, job?.failedReason ?? '', JSON.stringify(worker.lines.filter((l) => l['message_id'] === payload!.id))];
+      for (const text of places) {
+        expect(text).not.toContain('605118');
+        expect(text).not.toContain('Zq81xPt');
+      }
+      expect(error.message).toContain('[redacted]');
+    } finally {
+      http.setResponder(() => undefined);
+    }
+  });
+});

@@ -203,6 +203,17 @@ describe('the worker refuses to start with a bad template', { timeout: SPAWN_TES
     expectStartupFailure(await runWorker(path), new RegExp(`${escape(broken)}.*(does not compile|STATIC ERROR)`));
   });
 
+  it('a Jsonnet body template that imports a file: names the file, the position and the keyword', async () => {
+    const reader = await file('jsonnet/sms-importstr.jsonnet', "function(ctx) {\n  to: ctx.recipient,\n  text: importstr '/etc/hostname',\n}\n");
+    const path = await file(
+      'jsonnet-importstr.yml',
+      baseConfig(
+        `  channels:\n    - id: sms\n      type: http\n      request_config:\n        url: http://127.0.0.1:9/sms\n        body: ${pathToFileURL(reader).href}`,
+      ),
+    );
+    expectStartupFailure(await runWorker(path), new RegExp(`${escape(reader)}:3:9: importstr is not allowed`));
+  });
+
   it('a Jsonnet body template with a syntax error stops start-up even while the SMTP server is unreachable', async () => {
     const broken = await file('jsonnet/sms-broken-2.jsonnet', '{ to: std.extVar("ctx").recipient, }}');
     const path = await file(
