@@ -3,12 +3,13 @@
  * `COURIER_CONFIG`, `REDIS_URL`, `PORT` (and every other override) from the
  * environment, once, here.
  */
-import { createLogger, loadConfigOrExit } from '@courier/core';
+import { configWarnings, createLogger, loadConfigOrExit } from '@courier/core';
 import { buildProducer } from './app.js';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit('courier-producer', process.env);
-  const logger = createLogger({ level: config.log.level, app: 'courier-producer' });
+  const logger = createLogger({ level: config.log.level, app: 'courier-producer', format: config.log.format, redactionText: config.log.redaction_text });
+  for (const warning of configWarnings(config)) logger.warn(warning);
   const producer = await buildProducer(config, logger);
   const address = await producer.app.listen({ host: config.producer.host, port: config.producer.port });
   const port = producer.app.server.address();

@@ -59,7 +59,10 @@ export async function startWorker(config: CourierConfig, logger: Logger, options
   configureTemplateDataLimits(templateDataLimitsOf(config));
   // Kratos's clients.http.disallow_private_ip_ranges: refuse provider and template
   // URLs that resolve to private, loopback or link-local addresses.
-  const outbound = { disallowPrivateIpRanges: config.clients.http.disallow_private_ip_ranges };
+  const outbound = {
+    disallowPrivateIpRanges: config.clients.http.disallow_private_ip_ranges,
+    privateIpExceptionUrls: config.clients.http.private_ip_exception_urls,
+  };
   const templates = createTemplateRegistry({
     templates: config.courier.templates,
     overridePath: config.courier.template_override_path,
@@ -67,7 +70,10 @@ export async function startWorker(config: CourierConfig, logger: Logger, options
   });
   // Bad templates fail at start-up, not at send time.
   await templates.preload();
-  const channels = createDeliveryChannels(config.courier, outbound);
+  const channels = createDeliveryChannels(config.courier, {
+    ...outbound,
+    disallowPrivateSmtpRanges: config.clients.smtp.disallow_private_ip_ranges,
+  });
 
   const connection = createRedisConnection(config.redis, 'wait', 'courier-worker');
   const opsConnection = createRedisConnection(config.redis, 'fail-fast', 'courier-worker-ops');

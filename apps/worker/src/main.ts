@@ -3,12 +3,13 @@
  * `COURIER_CONFIG` and `REDIS_URL` (and every other override) from the
  * environment, once, here.
  */
-import { ConfigError, createLogger, loadConfigOrExit, TemplateError } from '@courier/core';
+import { ConfigError, configWarnings, createLogger, loadConfigOrExit, TemplateError } from '@courier/core';
 import { startWorker } from './app.js';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit('courier-worker', process.env);
-  const logger = createLogger({ level: config.log.level, app: 'courier-worker' });
+  const logger = createLogger({ level: config.log.level, app: 'courier-worker', format: config.log.format, redactionText: config.log.redaction_text });
+  for (const warning of configWarnings(config)) logger.warn(warning);
   let running;
   try {
     running = await startWorker(config, logger, {

@@ -5,6 +5,7 @@ export * from './errors.js';
 export * from './message.js';
 export { checkJsonLimits, isWellFormedText, type JsonLimitProblem, type JsonLimits } from './json-limits.js';
 export { templateDataLimitsOf } from './config/limits.js';
+export { configWarnings } from './config/warnings.js';
 export * from './config/schema.js';
 export { loadConfig, loadConfigOrExit, parseConfig, type LoadConfigOptions } from './config/load.js';
 export { envKeys, type EnvKey } from './config/env.js';

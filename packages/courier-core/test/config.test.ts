@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, envKeys, configSchema, loadConfig, parseSmtpConnectionUri } from '../src/index.js';
+import { ConfigError, configWarnings, envKeys, configSchema, loadConfig, parseConfig, parseSmtpConnectionUri } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'courier-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -216,8 +216,12 @@ worker:
     expect(err.message).toContain('conection_uri');
   });
 
-  it('requires connection_uri for smtp and request_config for http', () => {
-    expect(configErrorOf(() => loadConfig({})).issues.map((i) => i.path)).toContain('courier.smtp.connection_uri');
+  it('requires request_config for http; smtp without connection_uri loads, as in Kratos, and warns', () => {
+    const smsOnly = loadConfig({});
+    expect(smsOnly.courier.smtp.connection_uri).toBeUndefined();
+    expect(configWarnings(smsOnly)).toContain(
+      'courier.smtp.connection_uri: not set, so every e-mail is abandoned (SMTP_NOT_CONFIGURED); SMS channels work',
+    );
     expect(
       configErrorOf(() => loadConfig({ env: { COURIER_DELIVERY_STRATEGY: 'http' } })).issues.map((i) => i.path),
     ).toContain('courier.http.request_config');
@@ -282,10 +286,29 @@ describe('parseSmtpConnectionUri', () => {
     });
   });
 
+  it('reads flags and parameters as Kratos does, noting what Kratos would silently ignore', () => {
+    // Go's strconv.ParseBool: 1/t/T/TRUE/true/True; anything else reads as false.
+    for (const yes of ['1', 't', 'T', 'TRUE', 'true', 'True']) {
+      expect(parseSmtpConnectionUri(`smtp://h/?disable_starttls=${yes}`)).toMatchObject({ tls: 'none', notes: [] });
+    }
+    const yes = parseSmtpConnectionUri('smtp://h/?disable_starttls=yes');
+    expect(yes.tls).toBe('starttls');
+    expect(yes.notes).toEqual(['query parameter disable_starttls is not a Go boolean (1, t, true, TRUE, 0, f, false, ...): read as false, as Kratos does']);
+    const unknown = parseSmtpConnectionUri('smtp://u:pw-secret@h/?tls=1&tls=2');
+    expect(unknown.notes).toEqual([expect.stringMatching(/^unknown query parameter "tls" is ignored, as Kratos does/)]);
+    const both = parseSmtpConnectionUri('smtps://h/?disable_starttls=true');
+    expect(both.tls).toBe('implicit');
+    expect(both.notes[0]).toMatch(/disable_starttls is ignored with implicit TLS/);
+    // The warnings name the key and never the URI (it may hold a password).
+    const config = parseConfig({ courier: { smtp: { connection_uri: 'smtp://u:pw-secret@h/?tls=1', from_address: 'a@example.com' } } });
+    const warnings = configWarnings(config);
+    expect(warnings).toEqual([expect.stringMatching(/^courier\.smtp\.connection_uri: unknown query parameter "tls"/)]);
+    expect(warnings.join('\n')).not.toContain('pw-secret');
+  });
+
   it('rejects bad URIs without echoing them', () => {
     expect(() => parseSmtpConnectionUri('http://u:pw-secret@h/')).toThrow(/scheme "http"/);
-    expect(() => parseSmtpConnectionUri('smtp://u:pw-secret@h/?tls=1')).toThrow(/unknown query parameter "tls"/);
-    expect(() => parseSmtpConnectionUri('smtps://h/?disable_starttls=true')).toThrow(/implicit TLS/);
+
     try {
       parseSmtpConnectionUri('not a uri pw-secret');
     } catch (err) {

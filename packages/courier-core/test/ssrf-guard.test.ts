@@ -11,7 +11,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startHttpSink, type HttpSink } from '@courier/testkit';
+import { startHttpSink, startSmtpSink, type HttpSink } from '@courier/testkit';
 import { configSchema, courierSectionSchema, requestConfigSchema } from '../src/config/schema.js';
 import { envKeys } from '../src/config/env.js';
 import { loadConfig, parseConfig } from '../src/config/load.js';
@@ -29,6 +29,7 @@ import {
   resolveAllowedAddresses,
 } from '../src/net/address-guard.js';
 import { createGuardedFetch, outboundFetch } from '../src/net/guarded-fetch.js';
+import { globToRegExp, outboundOptionsFor } from '../src/net/ip-exceptions.js';
 
 const PASSWORD = 'ssrf-basic-pw-71c9e0';
 const API_KEY = 'ssrf-api-key-5d02aa41';
@@ -178,7 +179,7 @@ describe('configuration', () => {
     expect(fromEnv.clients.http.disallow_private_ip_ranges).toBe(true);
   });
 
-  it('names a mistyped key, a wrong type, and an exception list it cannot honour', () => {
+  it('names a mistyped key and a wrong type; takes Kratos\'s exception list and SMTP guard', () => {
     const base = { courier: { smtp: { connection_uri: 'smtp://127.0.0.1:1025/' } } };
     const issues = (raw: unknown): string[] => {
       try {
@@ -196,10 +197,9 @@ describe('configuration', () => {
     expect(typo[0]).toMatch(/^clients\.http: .*disalow_private_ip_ranges/);
     expect(paths({ ...base, clients: { http: { disallow_private_ip_ranges: 'yes' } } })).toEqual(['clients.http.disallow_private_ip_ranges']);
     expect(
-      paths({ ...base, clients: { http: { disallow_private_ip_ranges: true, private_ip_exception_urls: ['http://10.0.0.1/'] } } }),
-    ).toEqual(['clients.http.private_ip_exception_urls']);
-    // With the guard off, a Kratos exception list is harmless and loads.
-    expect(paths({ ...base, clients: { http: { private_ip_exception_urls: ['http://10.0.0.1/'] } } })).toEqual([]);
+      paths({ ...base, clients: { http: { disallow_private_ip_ranges: true, private_ip_exception_urls: ['http://10.0.0.1/'] }, smtp: { disallow_private_ip_ranges: true } } }),
+    ).toEqual([]);
+    expect(paths({ ...base, clients: { smtp: { disallow_private_ip_ranges: 'yes' } } })).toEqual(['clients.smtp.disallow_private_ip_ranges']);
   });
 });
 
@@ -279,6 +279,63 @@ describe('HTTP delivery', () => {
     // Control: the same template loads and the message goes out with the guard off.
     await strategy(`${sink.url}/sms`, false, { body: bodyUrl }).send(message());
     expect(sink.requests.map((r) => r.url)).toEqual(['/body.jsonnet', '/sms']);
+  });
+});
+
+describe("Kratos's exception list (clients.http.private_ip_exception_urls)", () => {
+  it('matches Ory globs against the URL without query and fragment', () => {
+    const on = { disallowPrivateIpRanges: true };
+    const guardOf = (globs: string[], url: string): boolean | undefined =>
+      outboundOptionsFor({ ...on, privateIpExceptionUrls: globs }, new URL(url)).disallowPrivateIpRanges;
+    expect(guardOf(['http://127.0.0.1:8080/sms'], 'http://127.0.0.1:8080/sms?x=1#f')).toBe(false);
+    expect(guardOf(['http://127.0.0.1:8080/sms'], 'http://127.0.0.1:8080/sms/other')).toBe(true);
+    expect(guardOf(['http://*.internal/**'], 'http://mailer.internal/a/b')).toBe(false);
+    expect(guardOf(['http://*.internal/**'], 'http://a.b.internal/a')).toBe(true);
+    expect(guardOf(['http://{a,b}.internal/?'], 'http://b.internal/x')).toBe(false);
+    expect(globToRegExp('http://h/[!x]').test('http://h/y')).toBe(true);
+    expect(globToRegExp('http://h/[!x]').test('http://h/x')).toBe(false);
+    // Without the guard the list changes nothing.
+    expect(outboundOptionsFor({ privateIpExceptionUrls: ['http://a/'] }, new URL('http://a/'))).toEqual({ privateIpExceptionUrls: ['http://a/'] });
+  });
+
+  it('lets a listed loopback provider through with the guard on, and refuses one that is not listed', async () => {
+    const listed = createHttpStrategy({
+      requestConfig: requestConfigSchema.parse({ url: `${sink.url}/sms` }),
+      disallowPrivateIpRanges: true,
+      privateIpExceptionUrls: [`${sink.url}/sms`],
+    });
+    const other = createHttpStrategy({
+      requestConfig: requestConfigSchema.parse({ url: `${sink.url}/other` }),
+      disallowPrivateIpRanges: true,
+      privateIpExceptionUrls: [`${sink.url}/sms`],
+    });
+    strategies.push(listed, other);
+    await expect(listed.send(message())).resolves.toMatchObject({ providerMessageId: 'prov-1' });
+    await expect(other.send(message())).rejects.toMatchObject({ code: 'HTTP_ADDRESS_DISALLOWED' });
+    expect(sink.requests.map((r) => r.url)).toEqual(['/sms']);
+  });
+});
+
+describe('SMTP server (clients.smtp.disallow_private_ip_ranges)', () => {
+  it('refuses a loopback SMTP server permanently before connecting, naming the key; reaches it with the guard off', async () => {
+    const smtp = await startSmtpSink({ tls: 'none' });
+    const courier = courierSectionSchema.parse({ smtp: { connection_uri: `smtp://localhost:${smtp.port}/?disable_starttls=true`, from_address: 'a@example.com' } });
+    const guarded = createDeliveryChannels(courier, { disallowPrivateSmtpRanges: true });
+    const open = createDeliveryChannels(courier);
+    const mail = message({ type: 'email', channel: 'email', recipient: 'r@example.com', subject: 'Hi' });
+    try {
+      const err = await rejection(guarded.get('email').send(mail));
+      expect(err).toMatchObject({ code: 'ADDRESS_DISALLOWED', retryable: false });
+      expect((err as Error).message).toContain('localhost resolves to 127.0.0.1, a loopback address, and clients.smtp.disallow_private_ip_ranges is true');
+      await expect(guarded.verifyAll()).rejects.toMatchObject({ code: 'VERIFY_FAILED' });
+      expect(smtp.received).toHaveLength(0);
+      await open.get('email').send(mail);
+      expect(smtp.received).toHaveLength(1);
+    } finally {
+      await guarded.closeAll();
+      await open.closeAll();
+      await smtp.close();
+    }
   });
 });
 

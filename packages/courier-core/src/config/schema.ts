@@ -25,6 +25,9 @@ export const templateUriSchema = z.string().superRefine((value, ctx) => {
   }
 });
 
+/** Kratos's default sender; Courier warns at start-up when it is in use (config/warnings.ts). */
+export const KRATOS_DEFAULT_FROM_ADDRESS = 'no-reply@ory.kratos.sh';
+
 const headersSchema = z.record(z.string().min(1), z.string()).default({});
 
 /** `auth` of an HTTP request config, exactly as Kratos spells it. */
@@ -86,6 +89,8 @@ export const templatesConfigSchema = z
     verification_code: validInvalidSchema.optional(),
     login_code: validOnlySchema.optional(),
     registration_code: validOnlySchema.optional(),
+    /** Kratos master's notice to an address that was changed; accepted, rendered once the type exists (see README). */
+    verifiable_address_changed: templateVariantSchema.optional(),
   })
   .prefault({});
 export type TemplatesConfig = z.infer<typeof templatesConfigSchema>;
@@ -102,12 +107,14 @@ const smtpSchema = z
         }
       })
       .optional(),
-    client_cert_path: z.string().min(1).optional(),
-    client_key_path: z.string().min(1).optional(),
+    // Kratos's default is "": an empty path is no path.
+    client_cert_path: optionalPath(),
+    client_key_path: optionalPath(),
     from_address: emailAddressOrDefault(),
     from_name: z.string().optional(),
     headers: headersSchema,
-    local_name: z.string().min(1).optional(),
+    /** The name announced with EHLO; Kratos's default. */
+    local_name: z.string().min(1).default('localhost'),
   })
   .superRefine((smtp, ctx) => {
     if ((smtp.client_cert_path === undefined) !== (smtp.client_key_path === undefined)) {
@@ -121,7 +128,14 @@ const smtpSchema = z
   .prefault({});
 
 function emailAddressOrDefault() {
-  return z.email({ error: 'must be a valid e-mail address' }).default('no-reply@courier.localhost');
+  return z.email({ error: 'must be a valid e-mail address' }).default(KRATOS_DEFAULT_FROM_ADDRESS);
+}
+
+function optionalPath() {
+  return z
+    .string()
+    .optional()
+    .transform((p) => (p === '' ? undefined : p));
 }
 
 const channelSchema = z.strictObject({
@@ -145,13 +159,8 @@ export const courierSectionSchema = z
     worker: z.looseObject({}).optional(),
   })
   .superRefine((c, ctx) => {
-    if (c.delivery_strategy === 'smtp' && c.smtp.connection_uri === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['smtp', 'connection_uri'],
-        message: 'is required when delivery_strategy is "smtp"',
-      });
-    }
+    // No smtp.connection_uri is allowed, as in Kratos (an SMS-only setup): e-mails then fail
+    // one by one, and start-up warns (config/warnings.ts).
     if (c.delivery_strategy === 'http' && c.http.request_config === undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -262,15 +271,35 @@ const limitsSchema = z
   })
   .prefault({});
 
+/** Kratos's level names map onto pino's: `warning` is `warn`, `panic` is `fatal`. */
+const LOG_LEVEL_ALIASES: Readonly<Record<string, string>> = { warning: 'warn', panic: 'fatal' };
+
+/**
+ * Kratos's `log` section: `level` (Kratos's names and pino's), `format` (`json`, the
+ * default, or `text`: one `key=value` line per entry), `redaction_text` (what
+ * replaces a redacted value), `leak_sensitive_values`
+ * (accepted; Courier never logs message content, codes or credentials either way).
+ */
 const logSchema = z
-  .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+  .strictObject({
+    level: z
+      .string()
+      .default('info')
+      .transform((l) => LOG_LEVEL_ALIASES[l] ?? l)
+      .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
+    format: z.enum(['json', 'text']).default('json'),
+    leak_sensitive_values: z.boolean().default(false),
+    redaction_text: z.string().default('[redacted]'),
+  })
   .prefault({});
 
 /**
- * Kratos's `clients` section (outgoing network settings). Only `http` is read; other
- * Kratos keys (`web_hook`, ...) are ignored so a Kratos config loads as it is.
- * `disallow_private_ip_ranges` refuses HTTP delivery and template URLs whose host is
- * or resolves to a private, loopback, link-local or other non-public address; off by
+ * Kratos's `clients` section (outgoing network settings). Other Kratos keys
+ * (`web_hook`, ...) are ignored so a Kratos config loads as it is.
+ * `http.disallow_private_ip_ranges` refuses HTTP delivery and template URLs whose
+ * host is or resolves to a private, loopback, link-local or other non-public
+ * address, except URLs matching `http.private_ip_exception_urls` (Ory globs);
+ * `smtp.disallow_private_ip_ranges` does the same for the SMTP server. Off by
  * default, as in Kratos, so development setups on loopback work.
  */
 const clientsSchema = z
@@ -278,19 +307,10 @@ const clientsSchema = z
     http: z
       .strictObject({
         disallow_private_ip_ranges: z.boolean().default(false),
-        /** Kratos's exceptions to the guard; Courier's guard has none, so a list is refused while it is on. */
-        private_ip_exception_urls: z.array(z.string()).default([]),
-      })
-      .superRefine((http, ctx) => {
-        if (http.disallow_private_ip_ranges && http.private_ip_exception_urls.length > 0) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['private_ip_exception_urls'],
-            message: 'is not supported by Courier: its private IP guard has no exceptions; remove the list or turn the guard off',
-          });
-        }
+        private_ip_exception_urls: z.array(z.string().min(1)).default([]),
       })
       .prefault({}),
+    smtp: z.strictObject({ disallow_private_ip_ranges: z.boolean().default(false) }).prefault({}),
   })
   .prefault({});
 

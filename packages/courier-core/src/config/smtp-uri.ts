@@ -6,6 +6,10 @@
  * - `?skip_ssl_verify=true`: accept any certificate (development only).
  * - `?server_name=host`: TLS server name (SNI and certificate check) when it differs from the host.
  * - user and password URI-encoded in the userinfo.
+ *
+ * As in Kratos, flags are read with Go's `strconv.ParseBool` (a value it does not
+ * know reads as false) and unknown parameters are ignored; both are reported in
+ * `notes` so the apps can warn about them at start-up.
  */
 
 /** TLS mode derived from the connection URI. */
@@ -20,14 +24,21 @@ export interface SmtpConnection {
   readonly serverName: string | undefined;
   readonly user: string | undefined;
   readonly password: string | undefined;
+  /** What Kratos would silently ignore or read as false (unknown parameters, non-Go booleans), for start-up warnings. */
+  readonly notes: readonly string[];
 }
 
-const TRUE_VALUES = new Set(['true', '1', 'yes']);
+/** Go's `strconv.ParseBool` spellings. */
+const GO_TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
+const GO_FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
 const KNOWN_PARAMS = new Set(['skip_ssl_verify', 'disable_starttls', 'server_name', 'legacy_ssl']);
 
-function flag(params: URLSearchParams, name: string): boolean {
+function flag(params: URLSearchParams, name: string, notes: string[]): boolean {
   const v = params.get(name);
-  return v !== null && TRUE_VALUES.has(v.toLowerCase());
+  if (v === null || v === '') return false;
+  if (GO_TRUE.has(v)) return true;
+  if (!GO_FALSE.has(v)) notes.push(`query parameter ${name} is not a Go boolean (1, t, true, TRUE, 0, f, false, ...): read as false, as Kratos does`);
+  return false;
 }
 
 /**
@@ -46,15 +57,14 @@ export function parseSmtpConnectionUri(uri: string): SmtpConnection {
     throw new Error(`has scheme "${scheme}", expected "smtp" or "smtps"`);
   }
   if (url.hostname === '') throw new Error('has no host');
-  for (const key of url.searchParams.keys()) {
-    if (!KNOWN_PARAMS.has(key)) {
-      throw new Error(`has unknown query parameter "${key}" (known: ${[...KNOWN_PARAMS].join(', ')})`);
-    }
+  const notes: string[] = [];
+  for (const key of new Set(url.searchParams.keys())) {
+    if (!KNOWN_PARAMS.has(key)) notes.push(`unknown query parameter "${key}" is ignored, as Kratos does (known: ${[...KNOWN_PARAMS].join(', ')})`);
   }
-  const implicit = scheme === 'smtps' || flag(url.searchParams, 'legacy_ssl');
-  const disableStartTls = flag(url.searchParams, 'disable_starttls');
+  const implicit = scheme === 'smtps' || flag(url.searchParams, 'legacy_ssl', notes);
+  const disableStartTls = flag(url.searchParams, 'disable_starttls', notes);
   if (implicit && disableStartTls) {
-    throw new Error('combines implicit TLS (smtps:// or legacy_ssl) with disable_starttls');
+    notes.push('disable_starttls is ignored with implicit TLS (smtps:// or legacy_ssl), as Kratos does');
   }
   const tls: SmtpTlsMode = implicit ? 'implicit' : disableStartTls ? 'none' : 'starttls';
   const port = url.port === '' ? (implicit ? 465 : 587) : Number(url.port);
@@ -72,9 +82,10 @@ export function parseSmtpConnectionUri(uri: string): SmtpConnection {
     host,
     port,
     tls,
-    skipSslVerify: flag(url.searchParams, 'skip_ssl_verify'),
-    serverName: url.searchParams.get('server_name') ?? undefined,
+    skipSslVerify: flag(url.searchParams, 'skip_ssl_verify', notes),
+    serverName: url.searchParams.get('server_name') || undefined,
     user: decode(url.username),
     password: decode(url.password),
+    notes,
   };
 }

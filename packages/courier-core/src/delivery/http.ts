@@ -20,6 +20,7 @@ import { messageSecrets } from './message-secrets.js';
 import { redactSecrets } from './redact.js';
 import { findDisallowedAddressError, resolveAllowedAddresses, type DisallowedAddressError } from '../net/address-guard.js';
 import type { OutboundHttpOptions } from '../net/guarded-fetch.js';
+import { outboundOptionsFor } from '../net/ip-exceptions.js';
 import { outboundRequest, responseHeader, type HttpResponse, type ResponseHeaders } from '../net/http-client.js';
 import { requestDeadline } from './deadline.js';
 import type { DeliveryContext, DeliveryResult, DeliveryStrategy, OutboundMessage } from './strategy.js';
@@ -99,8 +100,9 @@ export function createHttpStrategy(options: HttpStrategyOptions): DeliveryStrate
   // Courier sent GET without a body on fetch (which refuses one) and still does (Kratos would send one);
   // such providers take their data from the URL anyway.
   const sendsBody = config.method !== 'GET';
-  const guarded = options.disallowPrivateIpRanges === true;
-  const doRequest = outboundRequest(options);
+  const outbound = outboundOptionsFor(options, url);
+  const guarded = outbound.disallowPrivateIpRanges === true;
+  const doRequest = outboundRequest(outbound);
 
   const renderer = createJsonnetBatchRenderer({
     source: config.body === undefined ? async () => ({ text: KRATOS_DEFAULT_BODY_TEMPLATE, version: 'default' }) : cachedSource(config.body, options),

@@ -11,12 +11,18 @@ import { createSmtpStrategy } from './smtp.js';
 import type { OutboundHttpOptions } from '../net/guarded-fetch.js';
 
 /** Options of {@link createDeliveryChannels} and {@link createStrategyByName}. */
-export type DeliveryChannelsOptions = OutboundHttpOptions;
+export type DeliveryChannelsOptions = OutboundHttpOptions & {
+  /** `clients.smtp.disallow_private_ip_ranges`. */
+  readonly disallowPrivateSmtpRanges?: boolean | undefined;
+};
 
 type StrategyFactory = (courier: CourierSection, options: DeliveryChannelsOptions) => DeliveryStrategy;
 
 const EMAIL_STRATEGIES: Readonly<Record<string, StrategyFactory>> = {
-  smtp: (courier) => createSmtpStrategy({ smtp: courier.smtp }),
+  smtp: (courier, options) =>
+    courier.smtp.connection_uri === undefined
+      ? unconfiguredSmtp()
+      : createSmtpStrategy({ smtp: courier.smtp, disallowPrivateIpRanges: options.disallowPrivateSmtpRanges }),
   http: (courier, options) => {
     const requestConfig = courier.http.request_config;
     if (requestConfig === undefined) {
@@ -27,6 +33,21 @@ const EMAIL_STRATEGIES: Readonly<Record<string, StrategyFactory>> = {
     return createHttpStrategy({ ...options, requestConfig, name: 'http' });
   },
 };
+
+/**
+ * The e-mail channel of a configuration without `courier.smtp.connection_uri`, which
+ * Kratos accepts (SMS-only setups): every e-mail fails, permanently, saying why.
+ */
+function unconfiguredSmtp(): DeliveryStrategy {
+  return {
+    name: 'smtp',
+    send() {
+      return Promise.reject(
+        new DeliveryError('SMTP_NOT_CONFIGURED', 'courier.smtp.connection_uri is not set: e-mail cannot be delivered', { retryable: false }),
+      );
+    },
+  };
+}
 
 /** Names accepted by `courier.delivery_strategy`. */
 export const DELIVERY_STRATEGY_NAMES: readonly string[] = Object.keys(EMAIL_STRATEGIES);

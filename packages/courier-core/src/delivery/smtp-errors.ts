@@ -20,6 +20,7 @@
  *   throws) -> retryable `SMTP_CONNECTION`.
  */
 import { DeliveryError } from '../errors.js';
+import { findDisallowedAddressError } from '../net/address-guard.js';
 import { redactSecrets } from './redact.js';
 
 /** The fields nodemailer attaches to its errors that classification reads. */
@@ -183,6 +184,9 @@ function safeCause(err: unknown, f: SmtpErrorFields, secrets: readonly string[])
  */
 export function classifySmtpError(err: unknown, options: ClassifySmtpErrorOptions = {}): DeliveryError {
   if (err instanceof DeliveryError) return err;
+  // clients.smtp.disallow_private_ip_ranges refused the server: the same host is refused again.
+  const refused = findDisallowedAddressError(err);
+  if (refused !== undefined) return new DeliveryError(refused.code, `SMTP: ${refused.message}`, { retryable: false, cause: refused });
   const secrets = options.secrets ?? [];
   const f = fieldsOf(err);
   const message = redactSecrets(describe(f, secrets), secrets);

@@ -10,13 +10,18 @@ import type { SMTPPoolOptions, SendMailOptions } from 'nodemailer';
 import type { CourierSection } from '../config/schema.js';
 import { parseSmtpConnectionUri, type SmtpConnection } from '../config/smtp-uri.js';
 import { ConfigError, DeliveryError } from '../errors.js';
+import { guardedSmtpSocket, type GetSocket } from '../net/guarded-socket.js';
 import { messageSecrets } from './message-secrets.js';
 import { COURIER_MESSAGE_ID_HEADER, createMimeWriter, headerNameProblem, MimeInputError, type MimeMessage, type MimeWriter } from './mime.js';
 import { classifySmtpError, smtpSecretVariants } from './smtp-errors.js';
 import type { DeliveryContext, DeliveryResult, DeliveryStrategy, OutboundMessage } from './strategy.js';
 
-/** The typed `courier.smtp` configuration section. */
-export type SmtpConfig = CourierSection['smtp'];
+/**
+ * The typed `courier.smtp` configuration section; the keys the schema defaults
+ * (local name, client certificate paths) may be left out by direct callers.
+ */
+export type SmtpConfig = Omit<CourierSection['smtp'], 'local_name' | 'client_cert_path' | 'client_key_path'> &
+  Partial<Pick<CourierSection['smtp'], 'local_name' | 'client_cert_path' | 'client_key_path'>>;
 
 /** Options of {@link createSmtpStrategy}. */
 export interface SmtpStrategyOptions {
@@ -25,6 +30,8 @@ export interface SmtpStrategyOptions {
   readonly pool?: { readonly maxConnections?: number; readonly maxMessages?: number };
   /** Defaults: connect 10 s, greeting 10 s, socket inactivity 30 s. */
   readonly timeouts?: { readonly connectionMs?: number; readonly greetingMs?: number; readonly socketMs?: number };
+  /** `clients.smtp.disallow_private_ip_ranges`: refuse a server that is or resolves to a non-public address. */
+  readonly disallowPrivateIpRanges?: boolean | undefined;
 }
 
 export { COURIER_MESSAGE_ID_HEADER };
@@ -114,6 +121,9 @@ function transportOptions(options: SmtpStrategyOptions, conn: SmtpConnection): S
     case 'none':
       Object.assign(base, { secure: false, ignoreTLS: true });
       break;
+  }
+  if (options.disallowPrivateIpRanges === true) {
+    (base as { getSocket?: GetSocket }).getSocket = guardedSmtpSocket(options.timeouts?.connectionMs ?? DEFAULT_CONNECTION_TIMEOUT_MS);
   }
   if (conn.user !== undefined) base.auth = { user: conn.user, pass: conn.password ?? '' };
   if (smtp.local_name !== undefined) base.name = smtp.local_name;

@@ -4,6 +4,7 @@
  * template data (one-time codes), passwords or API keys.
  */
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import { textDestination } from './text-format.js';
 
 /** Paths removed from every log line wherever they appear (one or two levels deep). */
 export const REDACTED_PATHS: readonly string[] = [
@@ -43,6 +44,10 @@ export interface CreateLoggerOptions {
   readonly app: string;
   /** Where to write; stdout by default (tests capture it). */
   readonly destination?: NodeJS.WritableStream;
+  /** `json` (default) or `text` (`key=value` lines), as Kratos's `log.format`. */
+  readonly format?: 'json' | 'text';
+  /** What replaces a redacted value (`log.redaction_text`); `[redacted]` by default. */
+  readonly redactionText?: string;
 }
 
 /** Create the app logger. */
@@ -50,11 +55,13 @@ export function createLogger(options: CreateLoggerOptions): Logger {
   const config: LoggerOptions = {
     level: options.level ?? 'info',
     base: { app: options.app, pid: process.pid },
-    redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
+    redact: { paths: [...REDACTED_PATHS], censor: options.redactionText ?? '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
   };
-  return options.destination === undefined ? pino(config) : pino(config, options.destination);
+  const out = options.destination ?? (options.format === 'text' ? process.stdout : undefined);
+  if (out === undefined) return pino(config);
+  return pino(config, options.format === 'text' ? textDestination(out) : out);
 }
 
 export type { Logger } from 'pino';

@@ -20,6 +20,8 @@ export type AddressPolicy = (address: string) => DisallowedRange | undefined;
 
 /** The configuration key that turns the guard on, as errors name it. */
 export const DISALLOW_PRIVATE_IP_RANGES_KEY = 'clients.http.disallow_private_ip_ranges';
+/** The key that turns the guard on for the SMTP server. */
+export const DISALLOW_PRIVATE_SMTP_RANGES_KEY = 'clients.smtp.disallow_private_ip_ranges';
 
 /** Error code of {@link DisallowedAddressError}. */
 export const ADDRESS_DISALLOWED = 'ADDRESS_DISALLOWED';
@@ -36,13 +38,14 @@ export class DisallowedAddressError extends CourierError {
   readonly address: string;
   readonly range: DisallowedRange;
 
-  constructor(host: string, address: string, range: DisallowedRange) {
+  /** @param key - The configuration key that turned the guard on, as the message names it. */
+  constructor(host: string, address: string, range: DisallowedRange, key: string = DISALLOW_PRIVATE_IP_RANGES_KEY) {
     const mapped = embeddedIpv4Of(address);
     const what = `${address}${mapped === undefined ? '' : ` (carrying IPv4 ${mapped})`}`;
     const article = /^[aeiou]/.test(range) ? 'an' : 'a';
     const where =
       host === address ? `${what} is ${article} ${range} address` : `${host} resolves to ${what}, ${article} ${range} address`;
-    super(ADDRESS_DISALLOWED, `refused to connect: ${where}, and ${DISALLOW_PRIVATE_IP_RANGES_KEY} is true`);
+    super(ADDRESS_DISALLOWED, `refused to connect: ${where}, and ${key} is true`);
     this.host = host;
     this.address = address;
     this.range = range;

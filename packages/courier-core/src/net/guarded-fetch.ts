@@ -21,6 +21,12 @@ export interface OutboundHttpOptions {
    * (`clients.http.disallow_private_ip_ranges`). Default false.
    */
   readonly disallowPrivateIpRanges?: boolean | undefined;
+  /**
+   * URLs (Ory globs, see `ip-exceptions.ts`) the guard lets through
+   * (`clients.http.private_ip_exception_urls`). A request to one of them follows
+   * its redirects unchecked; Kratos checks each hop.
+   */
+  readonly privateIpExceptionUrls?: readonly string[] | undefined;
 }
 
 /**

@@ -63,6 +63,8 @@ export interface TemplateRegistryOptions {
   reloadCheckIntervalMs?: number;
   /** `clients.http.disallow_private_ip_ranges`: refuse `http(s)://` templates on non-public addresses. */
   disallowPrivateIpRanges?: boolean | undefined;
+  /** `clients.http.private_ip_exception_urls`: template URLs the guard lets through. */
+  privateIpExceptionUrls?: readonly string[] | undefined;
 }
 
 /** A compiled part and what it was compiled from. */
@@ -183,7 +185,10 @@ export function createTemplateRegistry(options: TemplateRegistryOptions): Templa
     }
     let loaded: LoadedSource;
     try {
-      loaded = await loadUri(uri, httpTimeoutMs, { disallowPrivateIpRanges: options.disallowPrivateIpRanges });
+      loaded = await loadUri(uri, httpTimeoutMs, {
+        disallowPrivateIpRanges: options.disallowPrivateIpRanges,
+        privateIpExceptionUrls: options.privateIpExceptionUrls,
+      });
     } catch (err) {
       const reason = err instanceof TemplateError ? err.message : 'unexpected error';
       const code = err instanceof TemplateError ? err.code : 'TEMPLATE_LOAD_FAILED';

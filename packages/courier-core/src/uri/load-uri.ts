@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { TemplateError } from '../errors.js';
 import { findDisallowedAddressError } from '../net/address-guard.js';
 import { outboundFetch, type OutboundHttpOptions } from '../net/guarded-fetch.js';
+import { outboundOptionsFor } from '../net/ip-exceptions.js';
 
 /** The text behind a URI, with a version stamp that changes when the source does. */
 export interface LoadedSource {
@@ -66,7 +67,7 @@ export async function loadUri(uri: string, timeoutMs = 10_000, outbound: Outboun
     const safe = `${url.protocol}//${url.host}${url.pathname}`;
     let res: Response;
     try {
-      res = await outboundFetch(outbound)(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+      res = await outboundFetch(outboundOptionsFor(outbound, url))(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
     } catch (err) {
       const refused = findDisallowedAddressError(err);
       if (refused !== undefined) {
