@@ -75,7 +75,9 @@ export async function buildProducer(config: CourierConfig, logger: Logger): Prom
   if (config.producer.dashboard.enabled) {
     await registerDashboard(app, queue, {
       readOnly: config.producer.dashboard.read_only,
-      onRequest: requireApiKey(authenticate, true) as never,
+      onRequest: requireApiKey(authenticate, true, { allowBasic: true }) as never,
+      store,
+      redis,
     });
   }
 

@@ -248,17 +248,19 @@ describe('Bull Board read-only mode', () => {
     const delayedKey = `${PREFIX}:${queueName}:delayed`;
     const before = await redis.zcard(delayedKey);
     expect(before).toBe(DELAYED);
+    // Same-origin, so it is the read-only rule that refuses it, not the origin check.
     const res = await fetch(`${ro.url}/admin/queues/api/queues/${queueName}/promote`, {
       method: 'PUT',
-      headers: { authorization: `Basic ${Buffer.from(`admin:${DASHBOARD_TEST_KEY}`).toString('base64')}` },
+      headers: { authorization: `Basic ${Buffer.from(`admin:${DASHBOARD_TEST_KEY}`).toString('base64')}`, origin: ro.url },
     });
-    expect(res.status).toBe(405);
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ error: { code: 'forbidden', message: expect.stringMatching(/read-only/) } });
     expect(await redis.zcard(delayedKey)).toBe(DELAYED);
   }, 60_000);
 
   it('refuses to write job data from the dashboard even when not read-only (it only holds redacted data)', async () => {
     const id = templatedIds[0]!;
-    const auth = { authorization: `Basic ${Buffer.from(`admin:${DASHBOARD_TEST_KEY}`).toString('base64')}`, 'content-type': 'application/json' };
+    const auth = { authorization: `Basic ${Buffer.from(`admin:${DASHBOARD_TEST_KEY}`).toString('base64')}`, 'content-type': 'application/json', origin: rw.url };
     const update = await fetch(`${rw.url}/admin/queues/api/queues/${queueName}/${id}/update-data`, {
       method: 'PATCH',
       headers: auth,
@@ -270,4 +272,153 @@ describe('Bull Board read-only mode', () => {
     const stored = JSON.parse((await redis.hget(`${PREFIX}:${queueName}:${id}`, 'data')) ?? '{}') as { template_data?: { recovery_code?: string } };
     expect(stored.template_data?.recovery_code).toBe(ONE_TIME_CODE);
   }, 60_000);
+});
+
+/** HTTP Basic with the test key, as a browser logged in to the board sends it. */
+const basicAuth = (): string => `Basic ${Buffer.from(`admin:${DASHBOARD_TEST_KEY}`).toString('base64')}`;
+
+/** A dashboard API call as the board's own page makes it: Basic auth and a same-origin Origin. */
+async function boardCall(base: string, method: string, path: string, init: { body?: unknown; origin?: string | null } = {}): Promise<Response> {
+  const headers: Record<string, string> = { authorization: basicAuth() };
+  if (init.origin !== null) headers['origin'] = init.origin ?? base;
+  if (init.body !== undefined) headers['content-type'] = 'application/json';
+  return fetch(`${base}${path}`, { method, headers, ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }) });
+}
+
+async function messageOf(id: string): Promise<{ status: string; recipient: string }> {
+  const res = await fetch(`${rw.url}/messages/${id}`, { headers: { authorization: `Bearer ${DASHBOARD_TEST_KEY}` } });
+  expect(res.status).toBe(200);
+  return (await res.json()) as { status: string; recipient: string };
+}
+
+describe('Bull Board security', () => {
+  it('refuses job-data writes however the path is encoded, and leaves the job and its record alone', async () => {
+    const id = await enqueue({ recipient: 'victim@example.com', subject: 'Hi', body: 'hello' });
+    const jobKey = `${PREFIX}:${queueName}:${id}`;
+    const before = await redis.hget(jobKey, 'data');
+    const waitingBefore = await redis.llen(`${PREFIX}:${queueName}:wait`);
+    const data = { jobData: { recipient: 'attacker@example.com', subject: 'Hi', body: 'hello' } };
+    const base = `/admin/queues/api/queues/${queueName}`;
+    const attempts: [string, string][] = [
+      ['PATCH', `${base}/${id}/%75pdate-data`],
+      ['PATCH', `${base}/${id}/UPDATE-DATA`],
+      ['PATCH', `${base}/${id}/update-data/`],
+      ['PATCH', `${base}//${id}/update-data`],
+      ['PATCH', `${base}/${id}%2Fupdate-data`],
+      ['PATCH', `/admin/queues/api/queues/%63ourier/${id}/update-data`],
+      ['PATCH', `/admin/queues/api/../api/queues/${queueName}/${id}/update-data`],
+      ['PATCH', `${base}/${id}/update-data?x=1`],
+      ['POST', `${base}/%61dd`],
+      ['POST', `${base}/add/`],
+      ['POST', `/admin/queues/api/queues/%63ourier/add`],
+    ];
+    for (const [method, path] of attempts) {
+      const res = await boardCall(rw.url, method, path, { body: method === 'POST' ? { name: 'x', data: data.jobData } : data });
+      expect([403, 404], `${method} ${path} answered ${res.status}`).toContain(res.status);
+    }
+    expect(await redis.hget(jobKey, 'data')).toBe(before);
+    expect(await redis.llen(`${PREFIX}:${queueName}:wait`)).toBe(waitingBefore);
+    expect((await messageOf(id)).recipient).toBe('victim@example.com');
+  }, 60_000);
+
+  it('allows only reads and retry/clean/promote: pause, empty, obliterate and the rest are refused', async () => {
+    const base = `/admin/queues/api/queues/${queueName}`;
+    const waitingBefore = await redis.llen(`${PREFIX}:${queueName}:wait`);
+    for (const [method, path, body] of [
+      ['PUT', `${base}/pause`, undefined],
+      ['PUT', '/admin/queues/api/queues/pause', undefined],
+      ['PUT', `${base}/empty`, undefined],
+      ['PUT', `${base}/obliterate`, { force: true }],
+      ['PUT', `${base}/concurrency`, { concurrency: 1 }],
+      ['PUT', `${base}/rate-limit`, { max: 1, duration: 1000 }],
+      ['PATCH', `${base}/${templatedIds[1]}/priority`, { priority: 5 }],
+    ] as const) {
+      const res = await boardCall(rw.url, method, path, { body });
+      expect(res.status, `${method} ${path}`).toBe(403);
+    }
+    expect(await redis.hexists(`${PREFIX}:${queueName}:meta`, 'paused')).toBe(0);
+    expect(await redis.llen(`${PREFIX}:${queueName}:wait`)).toBe(waitingBefore);
+    // Reads still work.
+    expect((await boardCall(rw.url, 'GET', `/admin/queues/api/queues?activeQueue=${queueName}&status=waiting&page=1`)).status).toBe(200);
+  }, 60_000);
+
+  it('sends anti-framing headers on the page, its API and its 401', async () => {
+    for (const [path, auth] of [
+      ['/admin/queues', true],
+      ['/admin/queues/api/queues', true],
+      ['/admin/queues', false],
+    ] as const) {
+      const res = await fetch(`${rw.url}${path}`, auth ? { headers: { authorization: basicAuth() } } : {});
+      expect(res.status).toBe(auth ? 200 : 401);
+      expect(res.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+    }
+  }, 60_000);
+
+  it('refuses state-changing calls from another origin or with no origin at all', async () => {
+    const delayedKey = `${PREFIX}:${queueName}:delayed`;
+    const before = await redis.zcard(delayedKey);
+    expect(before).toBeGreaterThan(0);
+    const promote = `/admin/queues/api/queues/${queueName}/promote`;
+    for (const origin of ['http://evil.example', 'null', `${rw.url}.evil.example`, null]) {
+      const res = await boardCall(rw.url, 'PUT', promote, { origin });
+      expect(res.status, `Origin ${origin}`).toBe(403);
+    }
+    const referer = await fetch(`${rw.url}${promote}`, { method: 'PUT', headers: { authorization: basicAuth(), referer: 'http://evil.example/page' } });
+    expect(referer.status).toBe(403);
+    expect(await redis.zcard(delayedKey)).toBe(before);
+  }, 60_000);
+
+  it('takes HTTP Basic only on the dashboard: the API wants a Bearer key', async () => {
+    expect((await fetch(`${rw.url}/messages`, { headers: { authorization: basicAuth() } })).status).toBe(401);
+    expect((await fetch(`${rw.url}/messages`, { headers: { authorization: `Bearer ${DASHBOARD_TEST_KEY}` } })).status).toBe(200);
+    expect((await fetch(`${rw.url}/admin/queues/api/queues`, { headers: { authorization: basicAuth() } })).status).toBe(200);
+  }, 60_000);
+
+  it('cancels the record of a job removed from the board (one job, and "clean all" of a live status)', async () => {
+    const one = await enqueue({ recipient: 'removed@example.com', subject: 'Hi', body: 'hello' });
+    const res = await boardCall(rw.url, 'PUT', `/admin/queues/api/queues/${queueName}/${one}/clean`);
+    expect(res.status).toBe(204);
+    expect(await redis.exists(`${PREFIX}:${queueName}:${one}`)).toBe(0);
+    expect((await messageOf(one)).status).toBe('cancelled');
+
+    const later = [
+      await enqueue({ recipient: 'later-a@example.com', subject: 'Later', body: 'x', delay_ms: 600_000 }),
+      await enqueue({ recipient: 'later-b@example.com', subject: 'Later', body: 'x', delay_ms: 600_000 }),
+    ];
+    // Bull Board's "clean all" spares jobs younger than 5 s.
+    await new Promise((resolve) => setTimeout(resolve, 5_500));
+    const clean = await boardCall(rw.url, 'PUT', `/admin/queues/api/queues/${queueName}/clean/delayed`);
+    expect(clean.status).toBe(200);
+    for (const id of later) {
+      expect(await redis.exists(`${PREFIX}:${queueName}:${id}`)).toBe(0);
+      expect((await messageOf(id)).status).toBe('cancelled');
+    }
+  }, 60_000);
+});
+
+describe('Bull Board in the browser, against a forged request', () => {
+  it('shows jobs read-only with no write buttons, and refuses a cross-origin POST carrying the login', async () => {
+    const page = await loggedIn();
+    await openStatus(page, ro.url, 'waiting');
+    expect(await page.locator(`main a[href^="/admin/queues/queue/${queueName}/"]`).count()).toBeGreaterThan(0);
+    expect(await tooltipLabels(page, jobActionButtons(page))).toEqual([]);
+    expect(await page.getByRole('button', { name: /^(Retry all|Clean all|Promote all|Add job)$/ }).count()).toBe(0);
+
+    // A page on another origin (the read-only producer's port, so still loopback: Chromium
+    // keeps public pages off private addresses anyway) posts to the board with the stored login.
+    const evil = await loggedIn();
+    const evilOrigin = ro.url.replace('127.0.0.1', 'localhost');
+    await evil.goto(`${evilOrigin}/health/alive`);
+    const target = `${rw.url}/admin/queues/api/queues/${queueName}/%61dd`;
+    const answered = evil.waitForResponse((r) => r.url() === target);
+    const waitingBefore = await redis.llen(`${PREFIX}:${queueName}:wait`);
+    await evil.evaluate(async (url) => {
+      await fetch(url, { method: 'POST', mode: 'no-cors', credentials: 'include', body: '{"name":"x","data":{}}' }).catch(() => undefined);
+    }, target);
+    const res = await answered;
+    expect(res.request().headers()['origin']).toBe(evilOrigin);
+    expect(res.status()).toBe(403);
+    expect(await redis.llen(`${PREFIX}:${queueName}:wait`)).toBe(waitingBefore);
+  }, 120_000);
 });
