@@ -6,6 +6,7 @@
  * runs, so the enqueued messages stay waiting or delayed.
  */
 import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -421,4 +422,43 @@ describe('Bull Board in the browser, against a forged request', () => {
     expect(res.status()).toBe(403);
     expect(await redis.llen(`${PREFIX}:${queueName}:wait`)).toBe(waitingBefore);
   }, 120_000);
+});
+
+describe('dashboard paths and the API', () => {
+  /** Send a request with the path exactly as given (fetch would normalise dot segments). */
+  function rawRequest(base: string, method: string, path: string, headers: Record<string, string> = {}): Promise<number> {
+    const { hostname, port } = new URL(base);
+    return new Promise((resolve, reject) => {
+      const req = httpRequest({ host: hostname, port: Number(port), method, path, headers }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  it('reaches no API route without a Bearer key through a path that starts like the dashboard', async () => {
+    for (const path of [
+      '/admin/queues/../messages',
+      '/admin/queues/%2e%2e/messages',
+      '/admin/queues/..%2Fmessages',
+      '/admin/queues%2F..%2Fmessages',
+      '/admin/queues/./../messages',
+      '/admin/queues/../openapi.json',
+    ]) {
+      for (const auth of [{}, { authorization: basicAuth() }]) {
+        const status = await rawRequest(rw.url, 'GET', path, auth);
+        expect([401, 404], `${path} answered ${status}`).toContain(status);
+      }
+    }
+  }, 60_000);
+
+  it('serves the dashboard under an encoded spelling of its path with the same login and guards', async () => {
+    expect(await rawRequest(rw.url, 'GET', '/admin/%71ueues/api/queues', { authorization: basicAuth() })).toBe(200);
+    expect(await rawRequest(rw.url, 'GET', '/admin/%71ueues/api/queues')).toBe(401);
+    expect(
+      await rawRequest(rw.url, 'PATCH', `/admin/%71ueues/api/queues/${queueName}/${templatedIds[0]}/update-data`, { authorization: basicAuth(), origin: rw.url }),
+    ).toBe(403);
+  }, 60_000);
 });
