@@ -447,7 +447,7 @@ describe('dashboard paths and the API', () => {
       '/admin/queues/./../messages',
       '/admin/queues/../openapi.json',
     ]) {
-      for (const auth of [{}, { authorization: basicAuth() }]) {
+      for (const auth of [{}, { authorization: basicAuth() }] as Record<string, string>[]) {
         const status = await rawRequest(rw.url, 'GET', path, auth);
         expect([401, 404], `${path} answered ${status}`).toContain(status);
       }
