@@ -21,7 +21,7 @@ const READ_METHODS = new Set(['GET', 'HEAD']);
  * Routes that only read: the page shell (one per client-side route), its static
  * assets and the JSON the page loads.
  */
-const READ_ROUTES: readonly string[] = [
+export const READ_ROUTES: readonly string[] = [
   '',
   '/',
   '/metrics-history',
@@ -51,7 +51,7 @@ const READ_ROUTES: readonly string[] = [
  * concurrency and schedulers. The API (enqueue, cancel, retry) is the way to do
  * those to messages.
  */
-const WRITE_ROUTES: readonly string[] = [
+export const WRITE_ROUTES: readonly string[] = [
   '/api/queues/:queueName/retry/:queueStatus',
   '/api/queues/:queueName/promote',
   '/api/queues/:queueName/clean/:queueStatus',
