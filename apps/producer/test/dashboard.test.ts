@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { createMessageStore } from '@courier/store';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobActionButtons, launchChromium, statusTabCount, tooltipLabels } from './support/dashboard-browser.js';
@@ -443,6 +444,63 @@ describe('Bull Board in the browser, removing a job', () => {
     expect(answer.request().headers()['origin']).toBe(rw.url);
     expect((await messageOf(id)).status).toBe('cancelled');
   }, 120_000);
+});
+
+describe('Bull Board retry of failed jobs', () => {
+  it('re-queues an abandoned message so the worker sends it, and refuses a retry that would give a message a second live job', async () => {
+    // Its own queue: the shared one has waiting jobs a one-shot fetch would take first.
+    const prefix = `{dash-retry-${randomBytes(6).toString('hex')}}`;
+    const p = await startDashboardProducer({ prefix, readOnly: false });
+    const store = createMessageStore(redis, prefix, { finishedTtlSeconds: 3600 });
+    try {
+      const send = async (recipient: string): Promise<string> => {
+        const res = await fetch(`${p.url}/messages`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${DASHBOARD_TEST_KEY}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ recipient, subject: 'Hi', body: 'hello' }),
+        });
+        return ((await res.json()) as { id: string }).id;
+      };
+      const ids = [await send('one@example.com'), await send('all@example.com'), await send('requeued@example.com')];
+      // Each job fails for good, and its message is recorded abandoned, as the worker would.
+      const connection = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
+      const worker = new Worker(queueName, null, { connection, prefix, autorun: false });
+      for (const id of ids) {
+        const job = await worker.getNextJob('t', { block: false });
+        expect(job?.id).toBe(id);
+        await job?.moveToFailed(new UnrecoverableError('550 no such user'), 't', false);
+        expect(await store.transition(id, ['queued'], 'abandoned')).toBe('ok');
+      }
+      await worker.close();
+      await connection.quit();
+      // The third was re-queued through the API meanwhile (it has another job now).
+      expect(await store.transition(ids[2]!, ['abandoned'], 'queued')).toBe('ok');
+
+      const refused = await boardCall(p.url, 'PUT', `/admin/queues/api/queues/${queueName}/${ids[2]}/retry`);
+      expect(refused.status).toBe(409);
+      expect(await redis.zscore(`${prefix}:${queueName}:failed`, ids[2]!)).not.toBeNull();
+
+      const one = await boardCall(p.url, 'PUT', `/admin/queues/api/queues/${queueName}/${ids[0]}/retry`);
+      expect(one.status).toBe(204);
+      expect((await store.get(ids[0]!))?.status).toBe('queued');
+      expect(await redis.lpos(`${prefix}:${queueName}:wait`, ids[0]!)).not.toBeNull();
+
+      // "Retry all" would retry the third's failed job too: refused as a whole.
+      const allRefused = await boardCall(p.url, 'PUT', `/admin/queues/api/queues/${queueName}/retry/failed`);
+      expect(allRefused.status).toBe(409);
+      expect((await store.get(ids[1]!))?.status).toBe('abandoned');
+      // Cleaning a finished job leaves its message alone (re-queued under another job here).
+      expect((await boardCall(p.url, 'PUT', `/admin/queues/api/queues/${queueName}/${ids[2]}/clean`)).status).toBe(204);
+      expect((await store.get(ids[2]!))?.status).toBe('queued');
+
+      const all = await boardCall(p.url, 'PUT', `/admin/queues/api/queues/${queueName}/retry/failed`);
+      expect(all.status).toBe(200);
+      expect((await store.get(ids[1]!))?.status).toBe('queued');
+    } finally {
+      await p.close();
+      await deleteKeysWithPrefix(redis, prefix);
+    }
+  }, 60_000);
 });
 
 describe('dashboard paths and the API', () => {

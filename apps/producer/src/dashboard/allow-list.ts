@@ -63,6 +63,10 @@ export const WRITE_ROUTES: readonly string[] = [
 /** The method Bull Board registers each write route with. */
 const WRITE_METHOD = 'PUT';
 
+/** Route pattern of "Retry" on a job card. */
+export const RETRY_JOB_ROUTE = '/api/queues/:queueName/:jobId/retry';
+/** Route pattern of "Retry all" for one status. */
+export const RETRY_ALL_ROUTE = '/api/queues/:queueName/retry/:queueStatus';
 /** Route pattern of a single-job removal ("Clean" on a job card). */
 export const CLEAN_JOB_ROUTE = '/api/queues/:queueName/:jobId/clean';
 /** Route pattern of "Clean all" for one status. */

@@ -6,7 +6,8 @@
  * `producer.dashboard.read_only` (the default); state-changing calls must come
  * from the dashboard's own origin, and its pages cannot be framed
  * (../dashboard/guards.ts). Jobs removed there cancel their messages
- * (../dashboard/removals.ts).
+ * (../dashboard/removals.ts); failed jobs retried there re-queue their
+ * abandoned messages (../dashboard/retries.ts).
  */
 import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
@@ -17,6 +18,7 @@ import { SECRET_TEMPLATE_FIELDS } from '@courier/core';
 import type { MessageStore, RedisConnection } from '@courier/store';
 import { allowListedRoutes, requireSameOrigin, securityHeaders } from '../dashboard/guards.js';
 import { trackDashboardRemovals } from '../dashboard/removals.js';
+import { trackDashboardRetries } from '../dashboard/retries.js';
 
 /** Where the dashboard is served. */
 export const DASHBOARD_PATH = '/admin/queues';
@@ -65,6 +67,7 @@ export async function registerDashboard(app: FastifyInstance, queue: Queue, opti
     scope.addHook('onRequest', options.onRequest as never);
     scope.addHook('onRequest', allowListedRoutes(DASHBOARD_PATH, options.readOnly));
     trackDashboardRemovals(scope, { queue, redis: options.redis, store: options.store, basePath: DASHBOARD_PATH });
+    trackDashboardRetries(scope, { queue, redis: options.redis, store: options.store, basePath: DASHBOARD_PATH });
     await scope.register(serverAdapter.registerPlugin(), { prefix: DASHBOARD_PATH });
   });
 }
