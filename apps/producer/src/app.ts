@@ -62,8 +62,10 @@ export async function buildProducer(config: CourierConfig, logger: Logger): Prom
   app.removeContentTypeParser('text/plain');
   const apiAuth = requireApiKey(authenticate);
   app.addHook('onRequest', async (req, reply) => {
-    const path = req.url.split('?')[0] ?? '';
-    if (PUBLIC_PATHS.has(path) || path === DASHBOARD_PATH || path.startsWith(`${DASHBOARD_PATH}/`)) return;
+    // By the route the router matched, not the raw URL, which can spell one route
+    // several ways (`/admin/%71ueues`); unmatched paths get the API's 401.
+    const route = req.routeOptions.url;
+    if (route !== undefined && (PUBLIC_PATHS.has(route) || route === DASHBOARD_PATH || route.startsWith(`${DASHBOARD_PATH}/`))) return;
     await apiAuth(req, reply);
   });
 
@@ -76,7 +78,9 @@ export async function buildProducer(config: CourierConfig, logger: Logger): Prom
   if (config.producer.dashboard.enabled) {
     await registerDashboard(app, queue, {
       readOnly: config.producer.dashboard.read_only,
-      onRequest: requireApiKey(authenticate, true) as never,
+      onRequest: requireApiKey(authenticate, true, { allowBasic: true }) as never,
+      store,
+      redis,
     });
   }
 

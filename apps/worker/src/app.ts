@@ -21,6 +21,7 @@ import {
   closeRedisConnection,
   COURIER_BACKOFF_TYPE,
   createIndexPruner,
+  createOrphanSettler,
   createMessageStore,
   createRedisConnection,
   isFinal,
@@ -177,6 +178,11 @@ export async function startWorker(config: CourierConfig, logger: Logger, options
   });
 
   const pruner = createIndexPruner(connection, store.keys);
+  // Records left queued/error by a job that disappeared outside the API (packages/courier-store/src/orphans.ts).
+  const orphans = createOrphanSettler(connection, store.keys, {
+    queueName: config.redis.queue_name,
+    finishedTtlSeconds: config.retention.finished_ttl_seconds,
+  });
   let janitorBusy = false;
   const janitor = setInterval(() => {
     if (janitorBusy) return;
@@ -187,6 +193,8 @@ export async function startWorker(config: CourierConfig, logger: Logger, options
       if (lock === 'OK') {
         const removed = await pruner.runOnce();
         if (removed > 0) logger.info({ removed }, 'pruned expired ids from indexes');
+        const abandoned = await orphans.runOnce();
+        if (abandoned > 0) logger.warn({ abandoned }, 'abandoned messages whose queue job no longer exists (JOB_MISSING)');
       }
     })()
       .catch((err: unknown) => logger.warn({ error: (err as Error).message }, 'index pruning failed'))

@@ -6,4 +6,5 @@ export * from './keys.js';
 export * from './queue.js';
 export * from './message-store.js';
 export * from './janitor.js';
+export * from './orphans.js';
 export * from './enqueue.js';

@@ -1,6 +1,6 @@
 /**
- * API key authentication: `Authorization: Bearer <key>`, or HTTP Basic with the
- * key as password (for browsers opening the dashboard). Keys are compared in
+ * API key authentication: `Authorization: Bearer <key>`, or, where allowed (the
+ * dashboard only), HTTP Basic with the key as password (for browsers). Keys are compared in
  * constant time (both sides hashed to equal length first, then timingSafeEqual)
  * and every key is checked, so timing says nothing about which key nearly matched.
  */
@@ -17,11 +17,18 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
 }
 
-/** Pull the presented key out of an Authorization header. */
-export function presentedKey(header: string | undefined): string | undefined {
+/**
+ * Pull the presented key out of an Authorization header.
+ *
+ * @param allowBasic - Take HTTP Basic too. Only the dashboard does: a browser
+ *   sends a stored Basic login on its own to any page of the origin, which is
+ *   what makes cross-site request forgery possible, so the API takes Bearer only.
+ */
+export function presentedKey(header: string | undefined, allowBasic = true): string | undefined {
   if (header === undefined) return undefined;
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (bearer?.[1] !== undefined) return bearer[1];
+  if (!allowBasic) return undefined;
   const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
   if (basic?.[1] !== undefined) {
     const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
@@ -34,8 +41,8 @@ export function presentedKey(header: string | undefined): string | undefined {
 /** Create an authenticator for a set of keys. */
 export function createAuthenticator(keys: readonly string[]) {
   const digests = keys.map((k) => ({ digest: digest(k), keyId: digest(`courier-key-id:${k}`).toString('hex').slice(0, 12) }));
-  return function authenticate(header: string | undefined): Principal | undefined {
-    const presented = presentedKey(header);
+  return function authenticate(header: string | undefined, options: { allowBasic?: boolean } = {}): Principal | undefined {
+    const presented = presentedKey(header, options.allowBasic ?? true);
     if (presented === undefined) return undefined;
     const d = digest(presented);
     let match: Principal | undefined;
@@ -56,10 +63,16 @@ declare module 'fastify' {
  * A Fastify onRequest hook that answers 401 unless a valid key is presented.
  *
  * @param challenge - Send `WWW-Authenticate: Basic` so browsers prompt (dashboard).
+ * @param options.allowBasic - Accept HTTP Basic (the dashboard); default Bearer only.
  */
-export function requireApiKey(authenticate: ReturnType<typeof createAuthenticator>, challenge = false) {
+export function requireApiKey(
+  authenticate: ReturnType<typeof createAuthenticator>,
+  challenge = false,
+  options: { allowBasic?: boolean } = {},
+) {
+  const allowBasic = options.allowBasic ?? false;
   return async function onRequest(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const principal = authenticate(req.headers.authorization);
+    const principal = authenticate(req.headers.authorization, { allowBasic });
     if (principal === undefined) {
       if (challenge) void reply.header('www-authenticate', 'Basic realm="courier", charset="UTF-8"');
       else void reply.header('www-authenticate', 'Bearer realm="courier"');

@@ -64,7 +64,6 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     components: {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'An API key from `producer.api_keys` / `COURIER_API_KEYS`.' },
-        basic: { type: 'http', scheme: 'basic', description: 'Any user name; the API key as password (for browsers).' },
       },
       schemas: {
         SendMessage: schemaOf(sendMessageBody, 'input'),
@@ -81,7 +80,8 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         Health: { type: 'object', properties: { status: { type: 'string' }, errors: { type: 'object' } }, required: ['status'] },
       },
     },
-    security: [{ bearer: [] }, { basic: [] }],
+    // HTTP Basic is taken by the dashboard (/admin/queues) only, never by this API.
+    security: [{ bearer: [] }],
     paths: {
       '/messages': {
         post: {

@@ -1,8 +1,13 @@
 /**
  * Bull Board at `/admin/queues`, behind the API key (HTTP Basic with the key as
  * password, so a browser can log in; or Bearer). Job data shown there has bodies
- * and one-time codes redacted. `producer.dashboard.read_only` hides the
- * retry/clean/remove buttons.
+ * and one-time codes redacted. Only reads and retry/clean/promote are let
+ * through (../dashboard/allow-list.ts), the writes only when not
+ * `producer.dashboard.read_only` (the default); state-changing calls must come
+ * from the dashboard's own origin, and its pages cannot be framed
+ * (../dashboard/guards.ts). Jobs removed there cancel their messages
+ * (../dashboard/removals.ts); failed jobs retried there re-queue their
+ * abandoned messages (../dashboard/retries.ts).
  */
 import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
@@ -10,6 +15,10 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import { SECRET_TEMPLATE_FIELDS } from '@courier/core';
+import type { MessageStore, RedisConnection } from '@courier/store';
+import { allowListedRoutes, requireSameOrigin, securityHeaders } from '../dashboard/guards.js';
+import { trackDashboardRemovals } from '../dashboard/removals.js';
+import { trackDashboardRetries } from '../dashboard/retries.js';
 
 /** Where the dashboard is served. */
 export const DASHBOARD_PATH = '/admin/queues';
@@ -28,35 +37,37 @@ export function redactJobData(data: unknown): unknown {
   return copy;
 }
 
-/**
- * Dashboard API calls that write job data. The dashboard only ever sees redacted
- * data, so "Update data" or "Duplicate" would send "[redacted]" to a recipient:
- * they are refused. Enqueue through the API instead.
- */
-const DATA_WRITES = /^\/admin\/queues\/api\/queues\/[^/]+\/(?:[^/]+\/update-data|add)$/;
+/** Options of {@link registerDashboard}. */
+export interface DashboardOptions {
+  /** Refuse retry/clean/promote too (`producer.dashboard.read_only`). */
+  readonly readOnly: boolean;
+  /** The authentication hook (HTTP Basic allowed, with a challenge, so a browser can log in). */
+  readonly onRequest: (req: never, reply: never) => Promise<void>;
+  /** The message store, to cancel the records of jobs removed from the board. */
+  readonly store: MessageStore;
+  /** The connection `queue` and `store` use. */
+  readonly redis: RedisConnection;
+}
 
-/** Register the dashboard in its own encapsulated scope with `onRequest` auth. */
-export async function registerDashboard(
-  app: FastifyInstance,
-  queue: Queue,
-  options: { readOnly: boolean; onRequest: (req: never, reply: never) => Promise<void> },
-): Promise<void> {
+/**
+ * Register the dashboard in its own encapsulated scope. Hook order matters:
+ * headers first (every answer carries them), then the origin check (a forged
+ * cross-site call is refused before its login is even looked at), then
+ * authentication, then the route allow-list.
+ */
+export async function registerDashboard(app: FastifyInstance, queue: Queue, options: DashboardOptions): Promise<void> {
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(DASHBOARD_PATH);
   const adapter = new BullMQAdapter(queue, { readOnlyMode: options.readOnly });
   adapter.setFormatter('data', redactJobData);
   createBullBoard({ queues: [adapter], serverAdapter, options: { uiConfig: { boardTitle: 'Courier' } } });
-  await app.register(
-    async (scope) => {
-      scope.addHook('onRequest', options.onRequest as never);
-      scope.addHook('onRequest', async (req, reply) => {
-        if (DATA_WRITES.test(req.url.split('?')[0] ?? '')) {
-          await reply.code(403).send({
-            error: { code: 'forbidden', message: 'the dashboard shows redacted job data, so editing or adding jobs there is disabled; use the API' },
-          });
-        }
-      });
-      await scope.register(serverAdapter.registerPlugin(), { prefix: DASHBOARD_PATH });
-    },
-  );
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', securityHeaders);
+    scope.addHook('onRequest', requireSameOrigin);
+    scope.addHook('onRequest', options.onRequest as never);
+    scope.addHook('onRequest', allowListedRoutes(DASHBOARD_PATH, options.readOnly));
+    trackDashboardRemovals(scope, { queue, redis: options.redis, store: options.store, basePath: DASHBOARD_PATH });
+    trackDashboardRetries(scope, { queue, redis: options.redis, store: options.store, basePath: DASHBOARD_PATH });
+    await scope.register(serverAdapter.registerPlugin(), { prefix: DASHBOARD_PATH });
+  });
 }

@@ -240,7 +240,11 @@ const producerSchema = z
     body_limit_bytes: z.number().int().min(1_024).default(5 * 1024 * 1024),
     redact_bodies: z.boolean().default(true),
     dashboard: z
-      .strictObject({ enabled: z.boolean().default(true), read_only: z.boolean().default(false) })
+      .strictObject({
+        enabled: z.boolean().default(true),
+        /** Refuse retry/clean/promote from Bull Board too (reads only). On unless turned off. */
+        read_only: z.boolean().default(true),
+      })
       .prefault({}),
   })
   .prefault({});
