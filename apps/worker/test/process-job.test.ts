@@ -21,7 +21,7 @@ function setup(level: 'info' | 'warn') {
   });
   const logger = createLogger({ level, app: 'test', destination });
   const child = vi.spyOn(logger, 'child');
-  const store = { begin: vi.fn(async () => 'ok'), finish: vi.fn(async () => 'ok') };
+  const store = { begin: vi.fn(async (): Promise<string> => 'ok'), finish: vi.fn(async () => 'ok') };
   const send = vi.fn(async () => ({ providerMessageId: 'provider-1' }));
   const channels = { has: () => true, get: () => ({ send }) } as unknown as DeliveryChannels;
   const metrics = { recordStatus: vi.fn(), observeAttempt: vi.fn() } as unknown as WorkerMetrics;
@@ -42,21 +42,44 @@ const rawEmail = (): JobPayload =>
   toJobPayload({ type: 'email', recipient: 'user@example.com', subject: 'Hi', body: 'secret body' }, newMessageId());
 
 describe('processJob', () => {
+  it('refuses a job of another version for good (INVALID_PAYLOAD) before recording or sending', async () => {
+    const { lines, store, send, run } = setup('warn');
+    const err = await run(JSON.parse(JSON.stringify({ ...rawEmail(), v: 2 }))).then(() => undefined, (e: unknown) => e as Error);
+    expect(err?.name).toBe('UnrecoverableError');
+    expect(err?.message).toBe('INVALID_PAYLOAD: job data is not a valid v1 courier payload');
+    expect(store.begin).not.toHaveBeenCalled();
+    expect(send).not.toHaveBeenCalled();
+    expect(lines).toEqual([expect.objectContaining({ level: 'error', msg: 'invalid job payload', job_id: 'job-1', issues: expect.any(Array) })]);
+  });
+
   it.each([
-    ['a newer version', { v: 2 }],
     ['an unknown field', { extra: true }],
     ['a bad created_at', { created_at: '2024-13-01T00:00:00Z' }],
     ['no recipient', { recipient: undefined }],
     ['an unknown template type', { template_type: 'nope', subject: undefined, body: undefined }],
-  ])('refuses a job with %s for good (INVALID_PAYLOAD) before recording or sending', async (_name, change) => {
+  ])('refuses a job with %s for good (INVALID_PAYLOAD) after its status, recording it abandoned, never sending', async (_name, change) => {
     const { lines, store, send, run } = setup('warn');
-    const data = JSON.parse(JSON.stringify({ ...rawEmail(), ...change })) as unknown;
+    const data = JSON.parse(JSON.stringify({ ...rawEmail(), ...change })) as { id: string };
     const err = await run(data).then(() => undefined, (e: unknown) => e as Error);
     expect(err?.name).toBe('UnrecoverableError');
-    expect(err?.message).toBe('INVALID_PAYLOAD: job data is not a v1 courier payload');
-    expect(store.begin).not.toHaveBeenCalled();
+    expect(err?.message).toBe('INVALID_PAYLOAD: job data is not a valid v1 courier payload');
+    // The status is read first (a cancelled message's content is never parsed), then the refusal is recorded.
+    expect(store.begin).toHaveBeenCalledWith(expect.objectContaining({ id: data.id }));
+    expect(store.finish).toHaveBeenCalledWith(
+      { id: data.id },
+      expect.objectContaining({ status: 'abandoned', dispatch: expect.objectContaining({ error: expect.objectContaining({ code: 'INVALID_PAYLOAD' }) }) }),
+    );
     expect(send).not.toHaveBeenCalled();
     expect(lines).toEqual([expect.objectContaining({ level: 'error', msg: 'invalid job payload', job_id: 'job-1', issues: expect.any(Array) })]);
+  });
+
+  it('never parses the content of a job whose message is already finished', async () => {
+    const { store, send, run } = setup('warn');
+    store.begin.mockResolvedValueOnce('cancelled');
+    const data = JSON.parse(JSON.stringify({ ...rawEmail(), template_data: { big: new Array(20_000).fill(0) } })) as unknown;
+    expect(await run(data)).toEqual({ outcome: 'skipped', reason: 'cancelled' });
+    expect(store.finish).not.toHaveBeenCalled();
+    expect(send).not.toHaveBeenCalled();
   });
 
   it('makes no job logger when nothing is logged at the level', async () => {

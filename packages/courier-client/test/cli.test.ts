@@ -124,7 +124,7 @@ describe('courier config validate', { timeout: 60_000 }, () => {
 
   it('exits 2 naming each bad key path, without the secret, for an invalid config', async () => {
     const path = writeConfig('invalid.json', {
-      courier: { smtp: { connection_uri: `smtp://mailer:${SMTP_PASSWORD}@smtp.example.com/?bogus=1` }, message_retries: -1 },
+      courier: { smtp: { connection_uri: `smtpx://mailer:${SMTP_PASSWORD}@smtp.example.com/` }, message_retries: -1 },
       producer: { api_keys: ['short'] },
     });
     const res = await courierCli(['config', 'validate', '--config', path]);
