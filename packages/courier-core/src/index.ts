@@ -50,3 +50,4 @@ export { disallowedRangeOf, isIpLiteral, type DisallowedRange } from './net/addr
 export { outboundFetch, createGuardedFetch, type FetchFunction, type OutboundHttpOptions } from './net/guarded-fetch.js';
 export type { DeliveryChannelsOptions } from './delivery/registry.js';
 export { messageSecrets } from './delivery/message-secrets.js';
+export * from './redaction/index.js';
