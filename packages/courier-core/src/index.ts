@@ -6,6 +6,7 @@ export * from './message.js';
 export * from './config/schema.js';
 export { loadConfig, loadConfigOrExit, parseConfig, type LoadConfigOptions } from './config/load.js';
 export { envKeys, type EnvKey } from './config/env.js';
+export { httpServerTimeouts, type HttpServerTimeoutOptions } from './config/http-timeouts.js';
 export { parseSmtpConnectionUri, type SmtpConnection, type SmtpTlsMode } from './config/smtp-uri.js';
 export type { DeliveryContext, DeliveryResult, DeliveryStrategy, OutboundMessage } from './delivery/strategy.js';
 export { loadUri, currentVersion, type LoadedSource } from './uri/load-uri.js';

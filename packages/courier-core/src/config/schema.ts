@@ -231,7 +231,7 @@ export type HttpTimeouts = z.infer<typeof httpTimeoutsSchema>;
  * from the network until someone decides it should be. Containers (infra/) set
  * `0.0.0.0` explicitly.
  */
-export const DEFAULT_LISTEN_HOST = '0.0.0.0';
+export const DEFAULT_LISTEN_HOST = '127.0.0.1';
 
 const workerSchema = z
   .strictObject({
@@ -307,7 +307,18 @@ const producerSchema = z
   .strictObject({
     host: z.string().default(DEFAULT_LISTEN_HOST),
     port: z.number().int().min(0).max(65_535).default(4000),
-    api_keys: z.array(apiKeyEntrySchema).default([]),
+    api_keys: z
+      .array(apiKeyEntrySchema)
+      .superRefine((keys, ctx) => {
+        // A name is a key's id in records and logs: two keys must not share one.
+        const seen = new Set<string>();
+        keys.forEach((k, i) => {
+          if (typeof k === 'string' || k.name === undefined) return;
+          if (seen.has(k.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate key name "${k.name}"` });
+          seen.add(k.name);
+        });
+      })
+      .default([]),
     body_limit_bytes: z.number().int().min(1_024).default(5 * 1024 * 1024),
     /** Kept so existing files load; lists no longer carry content at all (they return summaries). */
     redact_bodies: z.boolean().default(true),

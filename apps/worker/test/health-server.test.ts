@@ -1,13 +1,14 @@
 /**
  * The worker's health server cuts off slow clients as the producer does
  * (`worker.timeouts`): trickled headers or body, and idle keep-alive connections.
+ * Readiness answers generic reasons and hands the detail to the log.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
 import { parseConfig } from '@courier/core';
 import { trickle } from '@courier/testkit';
-import { startHealthServer } from '../src/ops/health-server.js';
+import { PublicReadinessError, startHealthServer } from '../src/ops/health-server.js';
 
 const TIMEOUTS = { request_ms: 2_000, headers_ms: 1_000, keep_alive_ms: 500 };
 const SLACK_MS = 2_500;
@@ -45,5 +46,36 @@ describe('worker health server timeouts', () => {
 
   it('has configurable timeouts with the producer defaults', () => {
     expect(parseConfig({ courier: { smtp: { connection_uri: 'smtp://127.0.0.1:9/' } } }).worker.timeouts).toEqual({ request_ms: 30_000, headers_ms: 10_000, keep_alive_ms: 5_000 });
+  });
+});
+
+describe('worker readiness', () => {
+  it('answers a generic reason unless the check gave a public one, and reports the detail', async () => {
+    const failed: [string, string][] = [];
+    const h = await startHealthServer({
+      host: '127.0.0.1',
+      port: 0,
+      registry: new Registry(),
+      timeouts: TIMEOUTS,
+      onCheckFailed: (check, error) => failed.push([check, error]),
+      checks: {
+        redis: async () => {
+          throw new Error('connect ECONNREFUSED 10.1.2.3:6379 (redis://:hunter2@10.1.2.3)');
+        },
+        worker: async () => {
+          throw new PublicReadinessError('draining for shutdown');
+        },
+        fine: async () => undefined,
+      },
+    });
+    try {
+      const res = await fetch(`http://127.0.0.1:${h.port}/health/ready`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({ status: 'unavailable', errors: { redis: 'unavailable', worker: 'draining for shutdown' } });
+      expect(failed.map(([c]) => c).sort()).toEqual(['redis', 'worker']);
+      expect(failed.find(([c]) => c === 'redis')?.[1]).toContain('ECONNREFUSED');
+    } finally {
+      await h.server.close();
+    }
   });
 });
