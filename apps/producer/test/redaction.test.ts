@@ -6,6 +6,8 @@
  * `producer.expose_message_content` is on. `producer.redaction` is configurable.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedactor } from '@courier/core';
+import { redactMessageContent } from '../src/present/content.js';
 import { createApiClient, type ApiClient } from './support/api-client.js';
 import { startProducer, type TestProducer } from './support/producer.js';
 
@@ -128,5 +130,15 @@ describe('producer.redaction', () => {
     } finally {
       await custom.close();
     }
+  });
+});
+
+describe('redactMessageContent (for the dashboard\'s job data)', () => {
+  it('redacts the content fields of a job payload and leaves its tracking fields alone', () => {
+    const job = { v: 1, id: 'x', type: 'email', channel: 'email', recipient: 'a@example.com', template_type: 'login_code_valid', template_data: { login_code: '1', to: 'a@example.com' }, created_at: 't' };
+    expect(redactMessageContent(job, createRedactor())).toEqual({ ...job, template_data: { login_code: '[redacted]', to: 'a@example.com' } });
+    const raw = { id: 'y', subject: 's', body: 'b', html_body: 'h', dispatches: [{ error: { code: 'SMTP_PERMANENT' } }] };
+    expect(redactMessageContent(raw, createRedactor())).toEqual({ ...raw, subject: '[redacted]', body: '[redacted]', html_body: '[redacted]' });
+    expect(redactMessageContent(null, createRedactor())).toBeNull();
   });
 });

@@ -4,7 +4,7 @@
  * scope, and the key that created a message is recorded as `created_by`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '@courier/core';
+import { loadConfig, parseConfig } from '@courier/core';
 import { createApiClient, type ApiClient } from './support/api-client.js';
 import { startProducer, type TestProducer } from './support/producer.js';
 
@@ -125,5 +125,12 @@ describe('configuration', () => {
     expect(c.producer.api_keys).toEqual([ALL, { key: SEND, scopes: ['send'] }]);
     expect(() => parseConfig({ ...BASE, producer: { api_keys: [{ key: SEND, scopes: ['write'] }] } })).toThrow(/api_keys/);
     expect(() => parseConfig({ ...BASE, producer: { api_keys: [{ key: SEND, name: 'a' }, { key: READ, name: 'a' }] } })).toThrow(/name/);
+  });
+
+  it('COURIER_API_KEYS takes a comma-separated list of plain keys, or JSON with scopes', () => {
+    const env = { COURIER_SMTP_CONNECTION_URI: 'smtp://127.0.0.1:9/' };
+    expect(loadConfig({ env: { ...env, COURIER_API_KEYS: `${ALL}, ${SEND}` } }).producer.api_keys).toEqual([ALL, SEND]);
+    const json = JSON.stringify([ALL, { key: READ, scopes: ['read'], name: 'support' }]);
+    expect(loadConfig({ env: { ...env, COURIER_API_KEYS: json } }).producer.api_keys).toEqual([ALL, { key: READ, scopes: ['read'], name: 'support' }]);
   });
 });
