@@ -3,14 +3,23 @@
  * API, the Kratos bridge, Bull Board, OpenAPI and health, over a fail-fast
  * Redis connection (a request gets a 503 rather than hanging when Redis is down).
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
-import { configureTemplateDataLimits, templateDataLimitsOf, type CourierConfig, type Logger } from '@courier/core';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import {
+  configureTemplateDataLimits,
+  createRedactor,
+  httpServerTimeouts,
+  templateDataLimitsOf,
+  type CourierConfig,
+  type Logger,
+} from '@courier/core';
 import { closeRedisConnection, createCourierQueue, createMessageStore, createRedisConnection } from '@courier/store';
 import { createAuthenticator, requireApiKey } from './auth/api-keys.js';
+import { enforceScope, routeScope } from './auth/scopes.js';
 import { createIdempotency } from './enqueue/idempotency.js';
 import { createEnqueueService } from './enqueue/service.js';
 import { installErrorHandling } from './http/api-error.js';
 import { lazyChildLoggerFactory } from './http/request-logger.js';
+import { serializeRequest } from './http/url-redaction.js';
 import { buildOpenApiDocument } from './openapi/document.js';
 import { DASHBOARD_PATH, registerDashboard } from './routes/dashboard.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -39,10 +48,17 @@ export async function buildProducer(config: CourierConfig, logger: Logger): Prom
     logger.warn('no API keys configured (producer.api_keys / COURIER_API_KEYS): every request will get 401');
   }
   const authenticate = createAuthenticator(config.producer.api_keys);
+  const redactor = createRedactor(config.producer.redaction);
+  // Fastify logs each request's URL at info: through this serializer, without
+  // the values of recipient and page_token (Fastify prefers the logger's own
+  // serializers over its defaults).
+  const appLogger = logger.child({}, { serializers: { req: serializeRequest } });
 
   const app = Fastify({
-    loggerInstance: logger as FastifyBaseLogger,
+    loggerInstance: appLogger as FastifyBaseLogger,
     bodyLimit: config.producer.body_limit_bytes,
+    // A client trickling headers or a body cannot hold a connection open.
+    ...httpServerTimeouts(config.producer.timeouts),
     // Request loggers are made when a request first logs (at level warn, rarely).
     childLoggerFactory: lazyChildLoggerFactory,
     trustProxy: false,
@@ -67,18 +83,25 @@ export async function buildProducer(config: CourierConfig, logger: Logger): Prom
     const route = req.routeOptions.url;
     if (route !== undefined && (PUBLIC_PATHS.has(route) || route === DASHBOARD_PATH || route.startsWith(`${DASHBOARD_PATH}/`))) return;
     await apiAuth(req, reply);
+    if (reply.sent) return;
+    const scope = routeScope(req);
+    if (scope !== undefined) await enforceScope(req, reply, scope);
   });
 
-  registerHealthRoutes(app, redis);
-  const redactLists = config.producer.redact_bodies;
-  registerMessageRoutes(app, { store, enqueue, idempotency, redactLists });
-  registerKratosRoutes(app, { store, enqueue, redactLists });
+  registerHealthRoutes(app, redis, appLogger as FastifyBaseLogger);
+  registerMessageRoutes(app, { store, enqueue, idempotency, redactor });
+  registerKratosRoutes(app, { store, enqueue, exposeContent: config.producer.expose_message_content });
   const document = buildOpenApiDocument();
-  app.get('/openapi.json', async () => document);
+  app.get('/openapi.json', { config: { scope: 'authenticated' } }, async () => document);
   if (config.producer.dashboard.enabled) {
+    const dashboardAuth = requireApiKey(authenticate, true, { allowBasic: true });
     await registerDashboard(app, queue, {
       readOnly: config.producer.dashboard.read_only,
-      onRequest: requireApiKey(authenticate, true, { allowBasic: true }) as never,
+      // The dashboard retries, removes and cleans jobs: admin only. Basic auth is taken here alone (browsers).
+      onRequest: (async (req: FastifyRequest, reply: FastifyReply) => {
+        await dashboardAuth(req, reply);
+        if (!reply.sent) await enforceScope(req, reply, 'admin');
+      }) as never,
       store,
       redis,
     });

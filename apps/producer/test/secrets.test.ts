@@ -12,11 +12,12 @@
  *
  * The one deliberate exception: `GET /messages/{id}` returns the message as
  * stored, including `template_data` (one-time codes, links) and a raw message's
- * `body`, to an authenticated caller, and Kratos's `GET /admin/courier/messages/{id}`
- * returns that `body` too. Those fields are taken out of those responses before the
- * search, and checked to hold exactly what was sent, so the exception stays that
- * narrow: lists redact them, and everything else in those responses (dispatch
- * errors included) is searched.
+ * `body`, to a key with the `admin` scope (a plain key has every scope). Those
+ * fields are taken out of those responses before the search, and checked to hold
+ * exactly what was sent, so the exception stays that narrow: lists carry no
+ * content, the same read with a `read`-only key is searched whole, Kratos's
+ * `GET /admin/courier/messages/{id}` shows `<redacted-unless-dev-mode>`, and
+ * everything else in those responses (dispatch errors included) is searched.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnCourier, startHttpSink, startSmtpSink, type CourierProcess, type HttpSink, type SmtpSink } from '@courier/testkit';
@@ -25,6 +26,7 @@ import { startProducer, type TestProducer } from './support/producer.js';
 
 const API_KEY = 'sec-api-key-Q8v2Lm4Tz9Hc';
 const OTHER_API_KEY = 'sec-other-key-P3n8Xw1Rb6';
+const READ_ONLY_KEY = 'sec-read-only-key-T5c1Vn7Qe2';
 const SMTP_USER = 'courier-mailer';
 const SMTP_PASSWORD = 'Sm7p!P@ss:w0rd/Zq';
 const SMS_USER = 'sms-account';
@@ -55,6 +57,7 @@ const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 const SECRETS: Record<string, readonly string[]> = {
   'API key': [API_KEY, b64(`admin:${API_KEY}`)],
   'second API key': [OTHER_API_KEY],
+  'read-only API key': [READ_ONLY_KEY],
   'SMTP password': [SMTP_PASSWORD, encodeURIComponent(SMTP_PASSWORD)],
   'SMS basic-auth password': [SMS_PASSWORD, b64(`${SMS_USER}:${SMS_PASSWORD}`)],
   'SMS token header': [SMS_TOKEN],
@@ -195,7 +198,7 @@ beforeAll(async () => {
       ],
       message_retries: 2,
     },
-    producer: { api_keys: [API_KEY, OTHER_API_KEY] },
+    producer: { api_keys: [API_KEY, OTHER_API_KEY, { key: READ_ONLY_KEY, scopes: ['read'] }] },
     worker: { host: '127.0.0.1', port: 0, backoff: { base_ms: 100, max_ms: 300 } },
     // The most the worker ever logs.
     log: { level: 'trace' },
@@ -299,10 +302,10 @@ describe('a full run with secrets everywhere', () => {
       const own = await getOwn(m.id);
       expect(own['template_data']).toEqual(m.templateData);
       expect(own['body']).toEqual(m.body);
-      const kratos = await api.request('GET', `/admin/courier/messages/${m.id}`);
-      const { body: kratosBody, ...kratosRest } = kratos.body as Record<string, unknown>;
-      expect(kratosBody).toBe(m.body ?? '');
-      capture(`API GET /admin/courier/messages/${m.id} (body left out)`, { headers: Object.fromEntries(kratos.headers), body: kratosRest });
+      // Without the admin scope the same read is searched whole.
+      expect((await call('GET', `/messages/${m.id}`, { auth: `Bearer ${READ_ONLY_KEY}` })).status).toBe(200);
+      const kratos = await call('GET', `/admin/courier/messages/${m.id}`);
+      expect(kratos.body).toMatchObject({ subject: '<redacted-unless-dev-mode>', body: '<redacted-unless-dev-mode>' });
     }
 
     // Bull Board, as the dashboard's browser code calls it (HTTP Basic with the key as password).

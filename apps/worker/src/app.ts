@@ -26,7 +26,7 @@ import {
   createRedisConnection,
   isFinal,
 } from '@courier/store';
-import { startHealthServer } from './ops/health-server.js';
+import { PublicReadinessError, startHealthServer } from './ops/health-server.js';
 import { createWorkerMetrics } from './ops/metrics.js';
 import { isFinalFailure } from './pipeline/failure.js';
 import { createProcessor, type ProcessResult } from './pipeline/process-job.js';
@@ -209,15 +209,20 @@ export async function startWorker(config: CourierConfig, logger: Logger, options
     host: config.worker.host,
     port: config.worker.port,
     registry: metrics.registry,
+    timeouts: config.worker.timeouts,
+    // Readiness answers generic reasons; the detail is logged here (debug: probes poll often,
+    // and verification failures are logged at warn where they happen).
+    onCheckFailed: (check, error) => logger.debug({ check, error }, 'readiness check failed'),
     checks: {
       redis: async () => {
         await opsConnection.ping();
       },
       delivery: async () => {
-        if (!verified) throw new Error(verifyError);
+        // Channel ids only: the verification error (verifyError) may quote a provider.
+        if (!verified) throw new PublicReadinessError(`not verified: ${channels.ids.join(', ')}`);
       },
       worker: async () => {
-        if (draining) throw new Error('draining for shutdown');
+        if (draining) throw new PublicReadinessError('draining for shutdown');
       },
     },
   });

@@ -2,10 +2,12 @@
  * The typed client of Courier's producer API. Messages travel in the API's own
  * field names (`recipient`, `template_type`, ...); options are camelCase.
  */
-import type { Message, NewMessage } from '@courier/core';
+import type { NewMessage } from '@courier/core';
 import { createTransport } from './transport.js';
 import type {
   BatchMessage,
+  Message,
+  MessageSummary,
   CourierClient,
   CourierClientOptions,
   EnqueuedMessage,
@@ -78,7 +80,7 @@ export function createCourierClient(options: CourierClientOptions): CourierClien
   });
 
   const list = async (filter: ListFilter = {}): Promise<MessagePage> => {
-    const res = await request<{ messages: Message[]; next_page_token?: string }>({ method: 'GET', path: `/messages${listQuery(filter)}` });
+    const res = await request<{ messages: MessageSummary[]; next_page_token?: string }>({ method: 'GET', path: `/messages${listQuery(filter)}` });
     const { messages, next_page_token } = res.body;
     return next_page_token === undefined ? { messages } : { messages, nextPageToken: next_page_token };
   };

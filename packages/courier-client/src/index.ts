@@ -12,6 +12,7 @@ export type {
   ListFilter,
   Message,
   MessagePage,
+  MessageSummary,
   MessageStatus,
   MessageType,
   NewMessage,

@@ -2,9 +2,38 @@
  * The client's own types. Message shapes come from @courier/core as types only,
  * so the client carries no runtime dependency on core (no zod, no templates).
  */
-import type { Message, MessageStatus, NewMessage, TemplateType } from '@courier/core';
+import type { Message as CoreMessage, MessageStatus, MessageType, NewMessage, TemplateType } from '@courier/core';
 
-export type { Dispatch, Message, MessageStatus, MessageType, NewMessage, TemplateData, TemplateType } from '@courier/core';
+export type { Dispatch, MessageStatus, MessageType, NewMessage, TemplateData, TemplateType } from '@courier/core';
+
+/**
+ * A message with its dispatches (`GET /messages/{id}`). Without the `admin`
+ * scope, secret content (one-time codes and links in `template_data`, a raw
+ * message's `subject`, `body`, `html_body`) reads `[redacted]`.
+ */
+export type Message = CoreMessage & {
+  /** Name or non-secret id of the API key that created the message. */
+  readonly created_by?: string;
+};
+
+/** A message as lists show it: no content (subject, bodies, template data). */
+export interface MessageSummary {
+  readonly id: string;
+  readonly type: MessageType;
+  readonly channel: string;
+  readonly recipient: string;
+  readonly template_type?: TemplateType;
+  readonly status: MessageStatus;
+  readonly send_count: number;
+  /** When the last attempt was made, if any. */
+  readonly last_attempt_at?: string;
+  /** The error of the last attempt, when it failed. */
+  readonly last_error?: { readonly code: string; readonly message: string; readonly retryable: boolean };
+  /** Name or non-secret id of the API key that created the message. */
+  readonly created_by?: string;
+  readonly created_at: string;
+  readonly updated_at: string;
+}
 
 /** Options of {@link createCourierClient}. */
 export interface CourierClientOptions {
@@ -79,9 +108,9 @@ export interface ListFilter {
   readonly pageToken?: string;
 }
 
-/** One page of messages, newest first. Bodies and one-time codes may be redacted in lists. */
+/** One page of message summaries, newest first (no content: get a message for that). */
 export interface MessagePage {
-  readonly messages: readonly Message[];
+  readonly messages: readonly MessageSummary[];
   /** Present when there are more messages; pass it as `pageToken`. */
   readonly nextPageToken?: string;
 }
@@ -100,10 +129,10 @@ export interface CourierClient {
   sendBatch(messages: readonly BatchMessage[], options?: SendBatchOptions): Promise<SendBatchResult>;
   /** One message with its dispatches (`GET /messages/{id}`). */
   get(id: string): Promise<Message>;
-  /** One page of messages (`GET /messages`). */
+  /** One page of message summaries (`GET /messages`). */
   list(filter?: ListFilter): Promise<MessagePage>;
-  /** Every message matching the filter, newest first, fetching pages as the loop asks for them. */
-  listAll(filter?: ListFilter): AsyncIterable<Message>;
+  /** Summaries of every message matching the filter, newest first, fetching pages as the loop asks for them. */
+  listAll(filter?: ListFilter): AsyncIterable<MessageSummary>;
   /** Re-queue an abandoned message (`POST /messages/{id}/retry`). */
   retry(id: string): Promise<StatusChange<'queued'>>;
   /** Cancel a message not yet sent (`DELETE /messages/{id}`). */

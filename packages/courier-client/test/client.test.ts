@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '@courier/testkit';
-import { CourierApiError, createCourierClient, type CourierClient, type Message, type MessageStatus } from '../src/index.js';
+import { CourierApiError, createCourierClient, type CourierClient, type Message, type MessageStatus, type MessageSummary } from '../src/index.js';
 import { API_KEY, eventually, startCourier, type TestCourier } from './support/courier.js';
 
 const WRONG_KEY = 'wrong-key-but-long-enough-0123456789';
@@ -156,7 +156,7 @@ describe('list and listAll', () => {
         return fetch(input, init);
       },
     });
-    const all: Message[] = [];
+    const all: MessageSummary[] = [];
     for await (const m of counting.listAll({ recipient: to, pageSize: 3 })) all.push(m);
     expect(requests).toBe(3);
     expect(all.map((m) => m.id).sort()).toEqual([...ids].sort());

@@ -9,6 +9,7 @@ export { configWarnings } from './config/warnings.js';
 export * from './config/schema.js';
 export { loadConfig, loadConfigOrExit, parseConfig, type LoadConfigOptions } from './config/load.js';
 export { envKeys, type EnvKey } from './config/env.js';
+export { httpServerTimeouts, type HttpServerTimeoutOptions } from './config/http-timeouts.js';
 export { parseSmtpConnectionUri, type SmtpConnection, type SmtpTlsMode } from './config/smtp-uri.js';
 export type { DeliveryContext, DeliveryResult, DeliveryStrategy, OutboundMessage } from './delivery/strategy.js';
 export { loadUri, currentVersion, type LoadedSource } from './uri/load-uri.js';
@@ -53,3 +54,4 @@ export { disallowedRangeOf, isIpLiteral, type DisallowedRange } from './net/addr
 export { outboundFetch, createGuardedFetch, type FetchFunction, type OutboundHttpOptions } from './net/guarded-fetch.js';
 export type { DeliveryChannelsOptions } from './delivery/registry.js';
 export { messageSecrets } from './delivery/message-secrets.js';
+export * from './redaction/index.js';

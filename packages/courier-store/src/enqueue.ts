@@ -43,6 +43,8 @@ export interface EnqueueItem {
   readonly payload: JobPayload;
   readonly delayMs?: number | undefined;
   readonly priority?: number | undefined;
+  /** Non-secret id or name of the API key enqueueing it, kept in the record (`created_by`). */
+  readonly createdBy?: string | undefined;
 }
 
 /**
@@ -87,7 +89,8 @@ function buildTransaction(redis: RedisConnection, queue: Queue<JobPayload>, stor
     add(items) {
       const before = commandCount(multi);
       for (const item of items) {
-        store.createIn(multi, item.payload);
+        // The item is its own CreateMeta (`createdBy`): nothing allocated per message.
+        store.createIn(multi, item.payload, item);
         const opts: JobsOptions = { ...defaults, ...jobOptionsFor(item.payload, { delayMs: item.delayMs, priority: item.priority }) };
         const job = new Job<JobPayload>(queue, jobNameFor(item.payload), item.payload, opts, opts.jobId);
         // Queues BullMQ's add script on the transaction synchronously; its own

@@ -1,27 +1,18 @@
 /**
  * Status records of messages in Redis, and the indexes that list them.
  *
- * A message is one hash: `m` (its immutable content as JSON), `status`,
- * `send_count`, `dispatches` (JSON array) and `updated_at`. Indexes are sorted
+ * A message is one hash (its fields: records.ts). Indexes are sorted
  * sets of message ids, all at score 0, so they order lexically by id; ids are
  * UUIDv7, so lexical order is creation order and a page token is just the last
  * id seen: pagination is stable while messages are added or change status.
  */
-import {
-  FINAL_STATUSES,
-  type Dispatch,
-  type JobPayload,
-  type Message,
-  type MessageStatus,
-  type TemplateType,
-} from '@courier/core';
+import { FINAL_STATUSES, type Dispatch, type JobPayload, type MessageStatus } from '@courier/core';
 import type { ChainableCommander } from 'ioredis';
-import { courierKeys, normalizeRecipient, type CourierKeys } from './keys.js';
+import { courierKeys, type CourierKeys } from './keys.js';
 import type { RedisConnection } from './connection.js';
+import { listSummaries, type ListPage, type ListQuery } from './message-list.js';
+import { contentOf, parseMessage, summaryFieldOf, type CreateMeta, type StoredMessage } from './records.js';
 import { BEGIN, CREATE, CREATE_KEY_COUNT, CREATE_SCRIPT_KEY_COUNT, FINISH, SET_STATUS, STATUS_SCRIPT_KEY_COUNT } from './scripts.js';
-
-/** Immutable content of a message, as stored in the `m` field. */
-type StoredContent = Omit<JobPayload, 'v' | 'id'>;
 
 /**
  * A message known by its id whose content is parsed only if needed: {@link MessageStore.begin}
@@ -46,23 +37,6 @@ export interface AttemptOutcome {
   readonly dispatch: Dispatch;
 }
 
-/** Filters and paging of {@link MessageStore.list}. */
-export interface ListQuery {
-  readonly status?: MessageStatus | undefined;
-  readonly recipient?: string | undefined;
-  readonly templateType?: TemplateType | undefined;
-  /** 1..1000. */
-  readonly pageSize: number;
-  /** Opaque token from a previous page's `nextPageToken`. */
-  readonly pageToken?: string | undefined;
-}
-
-/** One page of messages, newest first. */
-export interface ListPage {
-  readonly messages: Message[];
-  readonly nextPageToken: string | undefined;
-}
-
 /** Retention settings the store applies. */
 export interface StoreRetention {
   /** How long a finished (sent/abandoned/cancelled) message stays. */
@@ -73,9 +47,9 @@ export interface StoreRetention {
 export interface MessageStore {
   readonly keys: CourierKeys;
   /** Record a new message as `queued`. False when a record with that id exists. */
-  create(payload: JobPayload): Promise<boolean>;
+  create(payload: JobPayload, meta?: CreateMeta): Promise<boolean>;
   /** Queue `create` for many messages on a pipeline/multi the caller executes. */
-  createIn(pipeline: ScriptPipeline, payload: JobPayload): void;
+  createIn(pipeline: ScriptPipeline, payload: JobPayload, meta?: CreateMeta): void;
   /**
    * Mark an attempt as started (`processing`), creating the record from the payload
    * if it is missing. Given a {@link LazyPayload}, the content is asked for only then.
@@ -88,9 +62,13 @@ export interface MessageStore {
    * Returns 'ok', 'missing', or the status that did not allow it.
    */
   transition(id: string, from: readonly MessageStatus[], to: MessageStatus): Promise<string>;
-  get(id: string): Promise<Message | undefined>;
+  /** The whole record, content included. */
+  get(id: string): Promise<StoredMessage | undefined>;
   /** A message's status alone (its content is not read), or undefined when there is no record. */
   status(id: string): Promise<MessageStatus | undefined>;
+  /** Whole records of several ids in one round trip (undefined for those that are gone). */
+  getMany(ids: readonly string[]): Promise<(StoredMessage | undefined)[]>;
+  /** A page of summaries: never reads the content (see records.ts). */
   list(query: ListQuery): Promise<ListPage>;
 }
 
@@ -120,47 +98,6 @@ function defineScripts(connection: RedisConnection): RedisConnection & ScriptCom
   return connection as RedisConnection & ScriptCommands;
 }
 
-function contentOf(payload: JobPayload): StoredContent {
-  const { v: _v, id: _id, ...content } = payload;
-  return content;
-}
-
-/** Encode a page token (the last id of a page). */
-export function encodePageToken(id: string): string {
-  return Buffer.from(JSON.stringify({ a: id }), 'utf8').toString('base64url');
-}
-
-/** Decode a page token; undefined for a malformed one (the caller answers 400). */
-export function decodePageToken(token: string): string | undefined {
-  try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { a?: unknown };
-    return typeof parsed.a === 'string' && /^[0-9a-f-]{36}$/.test(parsed.a) ? parsed.a : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Thrown by `list` for a page token it did not issue. */
-export class InvalidPageTokenError extends Error {
-  constructor() {
-    super('page_token is not valid');
-    this.name = 'InvalidPageTokenError';
-  }
-}
-
-function parseMessage(id: string, h: Record<string, string>): Message | undefined {
-  if (h['m'] === undefined || h['status'] === undefined) return undefined;
-  const content = JSON.parse(h['m']) as StoredContent;
-  return {
-    id,
-    ...content,
-    status: h['status'] as MessageStatus,
-    send_count: Number(h['send_count'] ?? 0),
-    dispatches: JSON.parse(h['dispatches'] ?? '[]') as Dispatch[],
-    updated_at: h['updated_at'] ?? content.created_at,
-  };
-}
-
 /**
  * Create the message store on a connection.
  *
@@ -186,12 +123,13 @@ export function createMessageStore(connection: RedisConnection, prefix: string, 
   // Keys of BEGIN re-creating a record, by position (scripts.ts): the 7 every attempt uses, then the entry indexes.
   const createKeys = (payload: JobPayload): string[] => [keys.message(payload.id), ...statusIndexes, ...entryIndexes(payload)];
   // CREATE's keys and arguments (scripts.ts).
-  const createArgs = (payload: JobPayload, now: string): string[] => [
+  const createArgs = (payload: JobPayload, now: string, meta: CreateMeta | undefined): string[] => [
     keys.message(payload.id),
     queuedIndex,
     ...entryIndexes(payload),
     payload.id,
     JSON.stringify(contentOf(payload)),
+    summaryFieldOf(payload, meta),
     now,
     recipientTtlArg,
     hasTemplateArg(payload),
@@ -199,11 +137,11 @@ export function createMessageStore(connection: RedisConnection, prefix: string, 
 
   return {
     keys,
-    async create(payload) {
-      return (await redis.courierCreate(...createArgs(payload, payload.created_at))) === 1;
+    async create(payload, meta) {
+      return (await redis.courierCreate(...createArgs(payload, payload.created_at, meta))) === 1;
     },
-    createIn(pipeline, payload) {
-      (pipeline as unknown as ScriptCommands).courierCreate(...createArgs(payload, payload.created_at));
+    createIn(pipeline, payload, meta) {
+      (pipeline as unknown as ScriptCommands).courierCreate(...createArgs(payload, payload.created_at, meta));
     },
     async begin(given) {
       const now = new Date().toISOString();
@@ -219,6 +157,8 @@ export function createMessageStore(connection: RedisConnection, prefix: string, 
         JSON.stringify(contentOf(payload)),
         recipientTtlArg,
         hasTemplateArg(payload),
+        // The creating key is not in the payload: a re-created record has none.
+        summaryFieldOf(payload),
       );
       if (recreated === 'missing') throw new Error('unreachable: BEGIN with content answered missing');
       return recreated;
@@ -253,63 +193,15 @@ export function createMessageStore(connection: RedisConnection, prefix: string, 
       const status = await redis.hget(keys.message(id), 'status');
       return status === null ? undefined : (status as MessageStatus);
     },
-    async list(query) {
-      let after: string | undefined;
-      if (query.pageToken !== undefined) {
-        after = decodePageToken(query.pageToken);
-        if (after === undefined) throw new InvalidPageTokenError();
-      }
-      // Scan the most selective index; check the other filters on the records.
-      const index =
-        query.recipient !== undefined
-          ? keys.recipientIndex(query.recipient)
-          : query.templateType !== undefined
-            ? keys.templateIndex(query.templateType)
-            : query.status !== undefined
-              ? keys.statusIndex(query.status)
-              : keys.allIndex;
-      const wantRecipient = query.recipient === undefined ? undefined : normalizeRecipient(query.recipient);
-      const matches = (m: Message): boolean =>
-        (query.status === undefined || m.status === query.status) &&
-        (wantRecipient === undefined || normalizeRecipient(m.recipient) === wantRecipient) &&
-        (query.templateType === undefined || m.template_type === query.templateType);
-
-      const messages: Message[] = [];
-      const batch = Math.min(1_000, Math.max(query.pageSize * 2, 50));
-      // Bound the work of one request when filters match little: callers page on.
-      const maxScanned = Math.max(query.pageSize * 20, 5_000);
-      let scanned = 0;
-      let cursor = after;
-      let exhausted = false;
-      let pageFull = false;
-      while (!pageFull && scanned < maxScanned) {
-        const ids = (await redis.zrange(index, cursor === undefined ? '+' : `(${cursor}`, '-', 'BYLEX', 'REV', 'LIMIT', 0, batch)) as string[];
-        const pipeline = redis.pipeline();
-        for (const id of ids) pipeline.hgetall(keys.message(id));
-        const results = ids.length === 0 ? [] : ((await pipeline.exec()) ?? []);
-        const dangling: string[] = [];
-        for (const [i, id] of ids.entries()) {
-          scanned++;
-          cursor = id;
-          const h = results[i]?.[1] as Record<string, string> | undefined;
-          const m = h === undefined ? undefined : parseMessage(id, h);
-          if (m === undefined) dangling.push(id);
-          if (m !== undefined && matches(m)) {
-            messages.push(m);
-            if (messages.length === query.pageSize) {
-              pageFull = true;
-              break;
-            }
-          }
-        }
-        // Records expire on their own; their ids are dropped from the index as they are met.
-        if (dangling.length > 0) void redis.zrem(index, ...dangling).catch(() => undefined);
-        if (!pageFull && ids.length < batch) {
-          exhausted = true;
-        }
-        if (exhausted) break;
-      }
-      return { messages, nextPageToken: exhausted || cursor === undefined ? undefined : encodePageToken(cursor) };
+    async getMany(ids) {
+      if (ids.length === 0) return [];
+      const pipeline = redis.pipeline();
+      for (const id of ids) pipeline.hgetall(keys.message(id));
+      const results = (await pipeline.exec()) ?? [];
+      return ids.map((id, i) => parseMessage(id, (results[i]?.[1] as Record<string, string> | undefined) ?? {}));
+    },
+    list(query) {
+      return listSummaries(redis, keys, query);
     },
   };
 }

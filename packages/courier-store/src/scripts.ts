@@ -37,8 +37,8 @@ end
  * scripts take different key lists; it needs no prelude.
  */
 const CREATE_FN = `
-local function create(hash, statusIndex, allIndex, rcptIndex, templateIndex, id, m, status, now, rcptTtl, hasTemplate)
-  redis.call('HSET', hash, 'm', m, 'status', status, 'send_count', 0, 'dispatches', '[]', 'updated_at', now)
+local function create(hash, statusIndex, allIndex, rcptIndex, templateIndex, id, m, s, status, now, rcptTtl, hasTemplate)
+  redis.call('HSET', hash, 'm', m, 's', s, 'status', status, 'send_count', 0, 'dispatches', '[]', 'updated_at', now)
   redis.call('ZADD', allIndex, 0, id)
   redis.call('ZADD', rcptIndex, 0, id)
   redis.call('EXPIRE', rcptIndex, rcptTtl)
@@ -54,12 +54,12 @@ export const CREATE_KEY_COUNT = 5;
  * Record a new message as `queued`. Run once per enqueued message, so it takes
  * only the keys it writes (1 the message hash, 2 the `queued` status index, 3
  * the all-messages index, 4 the recipient index, 5 the template-type index or a
- * placeholder) and builds no Lua tables. ARGV: id, m (JSON), now, rcptTtl,
- * hasTemplate. Returns 1 if created, 0 if it existed.
+ * placeholder) and builds no Lua tables. ARGV: id, m (content JSON), s (summary
+ * JSON, records.ts), now, rcptTtl, hasTemplate. Returns 1 if created, 0 if it existed.
  */
 export const CREATE = `${CREATE_FN}
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-create(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], ARGV[1], ARGV[2], 'queued', ARGV[3], ARGV[4], ARGV[5])
+create(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], ARGV[1], ARGV[2], ARGV[3], 'queued', ARGV[4], ARGV[5], ARGV[6])
 return 1
 `;
 
@@ -69,7 +69,7 @@ return 1
  * - 7 keys, ARGV: id, now (every attempt). Returns 'ok', 'missing' (no record:
  *   the caller calls again with the content), or the final status that forbids
  *   the attempt ('sent', 'cancelled', 'abandoned').
- * - 10 keys, ARGV: id, now, m (JSON), rcptTtl, hasTemplate (the rare call after
+ * - 10 keys, ARGV: id, now, m (JSON), rcptTtl, hasTemplate, s (summary JSON) (the rare call after
  *   'missing': the record expired or was lost). Creates the record as
  *   `processing` and returns 'created'; a record that appeared in between is
  *   begun as above.
@@ -78,7 +78,7 @@ export const BEGIN = `${PRELUDE}${CREATE_FN}
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st then
   if not ARGV[3] then return 'missing' end
-  create(KEYS[1], KEYS[STATUS_KEY['processing']], KEYS[8], KEYS[9], KEYS[10], ARGV[1], ARGV[3], 'processing', ARGV[2], ARGV[4], ARGV[5])
+  create(KEYS[1], KEYS[STATUS_KEY['processing']], KEYS[8], KEYS[9], KEYS[10], ARGV[1], ARGV[3], ARGV[6], 'processing', ARGV[2], ARGV[4], ARGV[5])
   return 'created'
 end
 if FINAL[st] then return st end

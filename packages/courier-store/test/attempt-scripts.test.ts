@@ -140,7 +140,7 @@ describe('begin', () => {
 });
 
 describe('finish', () => {
-  it('keeps the record format: m, status, send_count, dispatches, updated_at', async () => {
+  it('keeps the record format: m, s, status, send_count, dispatches, updated_at', async () => {
     const p = payload();
     await store.create(p);
     await store.begin(p);
@@ -155,7 +155,9 @@ describe('finish', () => {
     expect(JSON.stringify(sent)).not.toContain(SECRET);
 
     const h = await redis.hgetall(store.keys.message(p.id));
-    expect(Object.keys(h).sort()).toEqual(['dispatches', 'm', 'send_count', 'status', 'updated_at']);
+    expect(Object.keys(h).sort()).toEqual(['dispatches', 'm', 's', 'send_count', 'status', 'updated_at']);
+    // The summary's immutable fields, without content: what lists read instead of m.
+    expect(JSON.parse(h['s']!)).toEqual({ type: 'email', channel: 'email', recipient: p.recipient, template_type: p.template_type, created_at: p.created_at });
     expect(h['status']).toBe('sent');
     expect(h['send_count']).toBe('2');
     expect(h['updated_at']).toBe(sentAt);

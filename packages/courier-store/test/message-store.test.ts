@@ -218,3 +218,38 @@ describe('index retention', () => {
     expect(await redis.zcard(local.keys.recipientIndex('prune@example.com'))).toBeLessThan(before);
   });
 });
+
+describe('summaries', () => {
+  it('lists summaries without content, with the creating key, from s alone', async () => {
+    const local = createMessageStore(redis, `${prefix}:sum`, { finishedTtlSeconds: 3600 });
+    const p = payload('summary@example.com');
+    await local.create(p, { createdBy: 'billing' });
+    const [m] = (await local.list({ pageSize: 10 })).messages;
+    expect(m).toEqual({
+      id: p.id,
+      type: 'email',
+      channel: 'email',
+      recipient: 'summary@example.com',
+      template_type: 'recovery_code_valid',
+      status: 'queued',
+      send_count: 0,
+      dispatches: [],
+      created_by: 'billing',
+      created_at: p.created_at,
+      updated_at: p.created_at,
+    });
+    expect(JSON.stringify(m)).not.toContain('123456');
+    expect((await local.get(p.id))?.created_by).toBe('billing');
+    expect((await local.getMany([p.id, newMessageId()])).map((x) => x?.template_data)).toEqual([{ recovery_code: '123456' }, undefined]);
+  });
+
+  it('still lists records written before summaries existed (no s field), from their content', async () => {
+    const local = createMessageStore(redis, `${prefix}:legacy`, { finishedTtlSeconds: 3600 });
+    const p = payload('legacy@example.com');
+    await local.create(p);
+    await redis.hdel(local.keys.message(p.id), 's');
+    const [m] = (await local.list({ pageSize: 10, recipient: 'legacy@example.com' })).messages;
+    expect(m).toMatchObject({ id: p.id, recipient: 'legacy@example.com', template_type: 'recovery_code_valid', status: 'queued' });
+    expect(m).not.toHaveProperty('template_data');
+  });
+});

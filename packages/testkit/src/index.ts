@@ -3,3 +3,4 @@ export * from './tls.js';
 export * from './smtp-sink.js';
 export * from './http-sink.js';
 export * from './processes.js';
+export * from './slow-client.js';

@@ -6,15 +6,26 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { API_KEY_SCOPES, type ApiKeyEntry, type ApiKeyScope } from '@courier/core';
 
 /** The result of authenticating a request. */
 export interface Principal {
-  /** A stable, non-secret id of the key used (hash prefix), to scope idempotency keys and logs. */
+  /**
+   * A stable, non-secret id of the key used: its configured `name`, else a hash
+   * prefix. Scopes idempotency keys, and is recorded as a message's `created_by`.
+   */
   readonly keyId: string;
+  /** What the key may do (a plain-string key: every scope). */
+  readonly scopes: ReadonlySet<ApiKeyScope>;
 }
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/** The non-secret id of an unnamed key (a hash prefix: says nothing about the key). */
+export function keyIdOf(key: string): string {
+  return digest(`courier-key-id:${key}`).toString('hex').slice(0, 12);
 }
 
 /**
@@ -38,16 +49,25 @@ export function presentedKey(header: string | undefined, allowBasic = true): str
   return undefined;
 }
 
-/** Create an authenticator for a set of keys. */
-export function createAuthenticator(keys: readonly string[]) {
-  const digests = keys.map((k) => ({ digest: digest(k), keyId: digest(`courier-key-id:${k}`).toString('hex').slice(0, 12) }));
+/** A configured key (string or object) as a principal plus its digest. */
+function entryOf(entry: ApiKeyEntry): { digest: Buffer; principal: Principal } {
+  // A plain string is a key from before scopes: it keeps every scope.
+  const key = typeof entry === 'string' ? entry : entry.key;
+  const scopes = typeof entry === 'string' ? API_KEY_SCOPES : entry.scopes;
+  const name = typeof entry === 'string' ? undefined : entry.name;
+  return { digest: digest(key), principal: { keyId: name ?? keyIdOf(key), scopes: new Set(scopes) } };
+}
+
+/** Create an authenticator for the configured keys (`producer.api_keys`). */
+export function createAuthenticator(keys: readonly ApiKeyEntry[]) {
+  const entries = keys.map(entryOf);
   return function authenticate(header: string | undefined, options: { allowBasic?: boolean } = {}): Principal | undefined {
     const presented = presentedKey(header, options.allowBasic ?? true);
     if (presented === undefined) return undefined;
     const d = digest(presented);
     let match: Principal | undefined;
-    for (const k of digests) {
-      if (timingSafeEqual(d, k.digest) && match === undefined) match = { keyId: k.keyId };
+    for (const k of entries) {
+      if (timingSafeEqual(d, k.digest) && match === undefined) match = k.principal;
     }
     return match;
   };

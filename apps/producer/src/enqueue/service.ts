@@ -12,10 +12,14 @@ import type { SendMessageBody } from '../http/schemas.js';
 
 /** Enqueueing operations of the API. */
 export interface EnqueueService {
-  /** Enqueue validated messages; all or none. Throws ApiError 400 naming bad channels. */
-  enqueue(items: readonly SendMessageBody[], pathPrefix?: (index: number) => string): Promise<{ id: string }[]>;
-  /** Enqueue an already-built payload (Kratos bridge). */
-  enqueuePayloads(payloads: readonly JobPayload[]): Promise<void>;
+  /**
+   * Enqueue validated messages; all or none. Throws ApiError 400 naming bad channels.
+   *
+   * @param createdBy - Non-secret id of the API key, recorded as `created_by`.
+   */
+  enqueue(items: readonly SendMessageBody[], pathPrefix?: (index: number) => string, createdBy?: string): Promise<{ id: string }[]>;
+  /** Enqueue already-built payloads (Kratos bridge). */
+  enqueuePayloads(payloads: readonly JobPayload[], createdBy?: string): Promise<void>;
   /** Re-queue an abandoned message. Returns the store's answer ('ok', 'missing' or the blocking status). */
   retry(id: string): Promise<string>;
   /** Cancel a message that has not been sent (queued, or waiting for a retry). */
@@ -64,7 +68,7 @@ export function createEnqueueService(
 
   return {
     channels,
-    async enqueue(items, pathPrefix = () => '') {
+    async enqueue(items, pathPrefix = () => '', createdBy) {
       const errors = channelErrors(items, pathPrefix);
       if (errors.length > 0) {
         throw new ApiError(400, 'invalid_request', `request is invalid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, errors);
@@ -77,13 +81,13 @@ export function createEnqueueService(
         // buildJobPayload copies only the content fields, so the item is passed whole.
         const payload = buildJobPayload(item, newMessageId(), now);
         const delayMs = send_at !== undefined ? Math.max(0, Date.parse(send_at) - now.getTime()) : delay_ms;
-        return { payload, delayMs, priority };
+        return { payload, delayMs, priority, createdBy };
       });
       await enqueuer.enqueue(entries);
       return entries.map((e) => ({ id: e.payload.id }));
     },
-    async enqueuePayloads(payloads) {
-      await enqueuer.enqueue(payloads.map((payload) => ({ payload })));
+    async enqueuePayloads(payloads, createdBy) {
+      await enqueuer.enqueue(payloads.map((payload) => ({ payload, createdBy })));
     },
     async retry(id) {
       const answer = await store.transition(id, ['abandoned'], 'queued');

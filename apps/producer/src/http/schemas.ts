@@ -57,9 +57,34 @@ export const idParams = z.strictObject({ id: messageIdSchema });
 export const enqueuedResponse = z.object({ id: z.uuid(), status: z.literal('queued') });
 export const batchResponse = z.object({ messages: z.array(enqueuedResponse) });
 
-/** A message as the API returns it (core's model; bodies may be left out of lists: redaction). */
-export const apiMessage = messageSchema.extend({ id: z.uuid() });
-export const listResponse = z.object({ messages: z.array(apiMessage), next_page_token: z.string().optional() });
+/** Who created a message: the creating API key's name, or its non-secret id (a hash prefix). */
+const createdBy = z.string().optional();
+
+/**
+ * A message as `GET /messages/{id}` returns it (core's model). Secret fields of
+ * its content read `[redacted]` unless the key has the `admin` scope.
+ */
+export const apiMessage = messageSchema.extend({ id: z.uuid(), created_by: createdBy });
+
+/**
+ * A message as lists return it: no content (subject, bodies, template data),
+ * only what tracking needs, and the error of its last failed attempt.
+ */
+export const apiMessageSummary = z.object({
+  id: z.uuid(),
+  type: messageTypeSchema,
+  channel: z.string(),
+  recipient: z.string(),
+  template_type: templateTypeSchema.optional(),
+  status: messageStatusSchema,
+  send_count: z.number().int().nonnegative(),
+  last_attempt_at: z.iso.datetime().optional(),
+  last_error: z.object({ code: z.string(), message: z.string(), retryable: z.boolean() }).optional(),
+  created_by: createdBy,
+  created_at: z.iso.datetime(),
+  updated_at: z.iso.datetime(),
+});
+export const listResponse = z.object({ messages: z.array(apiMessageSummary), next_page_token: z.string().optional() });
 export const statusResponse = z.object({ id: z.uuid(), status: messageStatusSchema });
 
 /** The error body of every non-2xx answer. */

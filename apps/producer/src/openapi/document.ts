@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import {
   apiMessage,
+  apiMessageSummary,
   batchBody,
   batchResponse,
   enqueuedResponse,
@@ -31,6 +32,7 @@ const errors = (...codes: number[]) =>
 const ERROR_TEXT: Record<number, string> = {
   400: 'Invalid input; `details` names each failing field',
   401: 'Missing or invalid API key',
+  403: 'The API key lacks the scope this route needs (`send`, `read` or `admin`)',
   404: 'No such message',
   409: 'Conflict (idempotency key reused with another body, or a status that does not allow the operation)',
   413: 'Request body too large',
@@ -63,7 +65,12 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     },
     components: {
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', description: 'An API key from `producer.api_keys` / `COURIER_API_KEYS`.' },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'An API key from `producer.api_keys` / `COURIER_API_KEYS`. Scopes: `send` (enqueue), `read` (lists, reads with secrets redacted), `admin` (retry, cancel, dashboard, reads with secrets; implies `read`). A plain key has every scope.',
+        },
       },
       schemas: {
         SendMessage: schemaOf(sendMessageBody, 'input'),
@@ -71,6 +78,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         Enqueued: schemaOf(enqueuedResponse, 'output'),
         EnqueuedBatch: schemaOf(batchResponse, 'output'),
         Message: schemaOf(apiMessage, 'output'),
+        MessageSummary: schemaOf(apiMessageSummary, 'output'),
         MessageList: schemaOf(listResponse, 'output'),
         StatusChange: schemaOf(statusResponse, 'output'),
         Error: schemaOf(errorResponse, 'output'),
@@ -88,17 +96,17 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           summary: 'Enqueue an e-mail or SMS (templated or raw)',
           parameters: [idempotencyHeader],
           requestBody: { required: true, ...json('SendMessage') },
-          responses: { '202': { description: 'Accepted and queued', ...json('Enqueued') }, ...errors(400, 401, 409, 413, 415, 503) },
+          responses: { '202': { description: 'Accepted and queued', ...json('Enqueued') }, ...errors(400, 401, 403, 409, 413, 415, 503) },
         },
         get: {
-          summary: 'List messages, newest first',
+          summary: 'List message summaries (no content), newest first',
           parameters: [
             { name: 'status', in: 'query', schema: { type: 'string', enum: ['queued', 'processing', 'sent', 'error', 'abandoned', 'cancelled'] } },
             { name: 'recipient', in: 'query', schema: { type: 'string' } },
             { name: 'template_type', in: 'query', schema: { type: 'string' } },
             ...pageParams,
           ],
-          responses: { '200': { description: 'A page of messages', headers: linkHeader, ...json('MessageList') }, ...errors(400, 401, 503) },
+          responses: { '200': { description: 'A page of messages', headers: linkHeader, ...json('MessageList') }, ...errors(400, 401, 403, 503) },
         },
       },
       '/messages/batch': {
@@ -106,33 +114,33 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           summary: 'Enqueue up to 1,000 messages at once (all or none)',
           parameters: [idempotencyHeader],
           requestBody: { required: true, ...json('SendBatch') },
-          responses: { '202': { description: 'Accepted and queued', ...json('EnqueuedBatch') }, ...errors(400, 401, 409, 413, 415, 503) },
+          responses: { '202': { description: 'Accepted and queued', ...json('EnqueuedBatch') }, ...errors(400, 401, 403, 409, 413, 415, 503) },
         },
       },
       '/messages/{id}': {
         get: {
-          summary: 'A message with its dispatches',
+          summary: 'A message with its dispatches; secret content redacted unless the key has the admin scope',
           parameters: [idParam],
-          responses: { '200': { description: 'The message', ...json('Message') }, ...errors(400, 401, 404, 503) },
+          responses: { '200': { description: 'The message', ...json('Message') }, ...errors(400, 401, 403, 404, 503) },
         },
         delete: {
           summary: 'Cancel a message not yet sent',
           parameters: [idParam],
-          responses: { '200': { description: 'Cancelled', ...json('StatusChange') }, ...errors(400, 401, 404, 409, 503) },
+          responses: { '200': { description: 'Cancelled', ...json('StatusChange') }, ...errors(400, 401, 403, 404, 409, 503) },
         },
       },
       '/messages/{id}/retry': {
         post: {
           summary: 'Queue an abandoned message again',
           parameters: [idParam],
-          responses: { '202': { description: 'Queued again', ...json('Enqueued') }, ...errors(400, 401, 404, 409, 503) },
+          responses: { '202': { description: 'Queued again', ...json('Enqueued') }, ...errors(400, 401, 403, 404, 409, 503) },
         },
       },
       '/kratos/messages': {
         post: {
           summary: "Ingest what Kratos's HTTP delivery strategy posts (its default body template)",
           requestBody: { required: true, ...json('KratosPayload') },
-          responses: { '202': { description: 'Accepted and queued', ...json('Enqueued') }, ...errors(400, 401, 413, 415, 503) },
+          responses: { '202': { description: 'Accepted and queued', ...json('Enqueued') }, ...errors(400, 401, 403, 413, 415, 503) },
         },
       },
       '/admin/courier/messages': {
@@ -143,14 +151,14 @@ export function buildOpenApiDocument(): Record<string, unknown> {
             { name: 'recipient', in: 'query', schema: { type: 'string' } },
             ...pageParams,
           ],
-          responses: { '200': { description: 'Messages', headers: linkHeader, ...json('KratosMessageList') }, ...errors(400, 401, 503) },
+          responses: { '200': { description: 'Messages', headers: linkHeader, ...json('KratosMessageList') }, ...errors(400, 401, 403, 503) },
         },
       },
       '/admin/courier/messages/{id}': {
         get: {
           summary: "A message in Kratos's admin API shape",
           parameters: [idParam],
-          responses: { '200': { description: 'The message', ...json('KratosMessage') }, ...errors(400, 401, 404, 503) },
+          responses: { '200': { description: 'The message', ...json('KratosMessage') }, ...errors(400, 401, 403, 404, 503) },
         },
       },
       '/health/alive': { get: { summary: 'Liveness', security: [], responses: { '200': { description: 'Alive', ...json('Health') } } } },

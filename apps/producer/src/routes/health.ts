@@ -1,14 +1,16 @@
 /**
  * `GET /health/alive` (the process answers) and `GET /health/ready` (Redis
- * answers a PING within a second). No authentication, no secrets.
+ * answers a PING within a second). No authentication, so no detail either: a
+ * failed check answers a generic reason and the error itself is logged (it may
+ * name hosts, ports or worse).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { RedisConnection } from '@courier/store';
 
 /** Register the routes. */
-export function registerHealthRoutes(app: FastifyInstance, redis: RedisConnection): void {
-  app.get('/health/alive', async () => ({ status: 'ok' }));
-  app.get('/health/ready', async (_req, reply) => {
+export function registerHealthRoutes(app: FastifyInstance, redis: RedisConnection, logger: FastifyBaseLogger): void {
+  app.get('/health/alive', { config: { scope: 'authenticated' } }, async () => ({ status: 'ok' }));
+  app.get('/health/ready', { config: { scope: 'authenticated' } }, async (_req, reply) => {
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
@@ -19,7 +21,8 @@ export function registerHealthRoutes(app: FastifyInstance, redis: RedisConnectio
       ]);
       return { status: 'ok' };
     } catch (err) {
-      return reply.code(503).send({ status: 'unavailable', errors: { redis: (err as Error).message } });
+      logger.warn({ check: 'redis', error: (err as Error).message }, 'readiness check failed');
+      return reply.code(503).send({ status: 'unavailable', errors: { redis: 'unavailable' } });
     } finally {
       clearTimeout(timer);
     }

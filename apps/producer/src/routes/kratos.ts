@@ -16,7 +16,7 @@ import {
 import { encodePageToken, InvalidPageTokenError, type MessageStore } from '@courier/store';
 import { ApiError, parseOr400 } from '../http/api-error.js';
 import { idParams, kratosListQuery, kratosPayload } from '../http/schemas.js';
-import { presentKratosMessage } from '../present/message.js';
+import { presentKratosMessage, type KratosContent } from '../present/kratos.js';
 import type { EnqueueService } from '../enqueue/service.js';
 import { nextLink } from './paging.js';
 
@@ -24,14 +24,15 @@ import { nextLink } from './paging.js';
 export interface KratosRoutesDeps {
   readonly store: MessageStore;
   readonly enqueue: EnqueueService;
-  readonly redactLists: boolean;
+  /** Kratos's dev mode: show subject and body instead of `<redacted-unless-dev-mode>`. */
+  readonly exposeContent: boolean;
 }
 
 const TEMPLATE_DATA_FIELDS = ['to', 'recovery_code', 'recovery_url', 'verification_url', 'verification_code', 'login_code', 'registration_code'] as const;
 
 /** Register the routes. */
 export function registerKratosRoutes(app: FastifyInstance, deps: KratosRoutesDeps): void {
-  app.post('/kratos/messages', async (req, reply) => {
+  app.post('/kratos/messages', { config: { scope: 'send' } }, async (req, reply) => {
     const body = parseOr400(kratosPayload, req.body, 'request body');
     const isEmail = emailAddressSchema.safeParse(body.recipient).success;
     const type = isEmail ? 'email' : 'sms';
@@ -71,11 +72,11 @@ export function registerKratosRoutes(app: FastifyInstance, deps: KratosRoutesDep
       if (type === 'email') candidate['subject'] = body.subject ?? '';
     }
     const payload: JobPayload = parseOr400(jobPayloadSchema, candidate, 'request body');
-    await deps.enqueue.enqueuePayloads([payload]);
+    await deps.enqueue.enqueuePayloads([payload], req.principal?.keyId);
     return reply.code(202).header('location', `/messages/${payload.id}`).send({ id: payload.id, status: 'queued' });
   });
 
-  app.get('/admin/courier/messages', async (req, reply) => {
+  app.get('/admin/courier/messages', { config: { scope: 'read' } }, async (req, reply) => {
     const query = parseOr400(kratosListQuery, req.query, 'query', 'query');
     // Kratos's `queued` covers our `error` (failed, waiting for a retry); its
     // `abandoned` covers our `cancelled`. Other statuses map one to one.
@@ -101,13 +102,17 @@ export function registerKratosRoutes(app: FastifyInstance, deps: KratosRoutesDep
       throw err;
     }
     if (page.next !== undefined) void reply.header('link', nextLink('/admin/courier/messages', req.query, page.next));
-    return page.messages.map((m) => presentKratosMessage(m, deps.redactLists));
+    // Summaries carry no content; only dev mode reads it, for this page's messages.
+    const contents: (KratosContent | undefined)[] = deps.exposeContent
+      ? (await deps.store.getMany(page.messages.map((m) => m.id))).map((m) => ({ subject: m?.subject, body: m?.body }))
+      : [];
+    return page.messages.map((m, i) => presentKratosMessage(m, contents[i]));
   });
 
-  app.get('/admin/courier/messages/:id', async (req) => {
+  app.get('/admin/courier/messages/:id', { config: { scope: 'read' } }, async (req) => {
     const { id } = parseOr400(idParams, req.params, 'path', 'path');
     const message = await deps.store.get(id);
     if (message === undefined) throw new ApiError(404, 'not_found', `no message ${id}`);
-    return presentKratosMessage(message, false);
+    return presentKratosMessage(message, deps.exposeContent ? message : undefined);
   });
 }

@@ -3,7 +3,7 @@
  * whoever enqueued them, so control and bidi characters are neutralised before
  * they reach a terminal.
  */
-import type { Message } from '../types.js';
+import type { Message, MessageSummary } from '../types.js';
 
 // C0/C1 controls (escape sequences) and Unicode bidi overrides, which could rewrite what a terminal shows.
 const UNSAFE = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
@@ -28,12 +28,9 @@ export function table(header: readonly string[], rows: readonly (readonly string
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-/** What a message is about, in a few words: its template, subject or the start of its body. */
-function content(m: Message): string {
-  if (m.template_type !== undefined) return m.template_type;
-  if (m.subject !== undefined) return truncate(safeText(m.subject), 40);
-  if (m.body !== undefined) return truncate(safeText(m.body), 40);
-  return '-';
+/** What a listed message is about: its template type; lists carry no content (a subject may hold a code). */
+function summaryContent(m: MessageSummary): string {
+  return m.template_type ?? '(raw)';
 }
 
 function characters(text: string): string {
@@ -41,10 +38,10 @@ function characters(text: string): string {
 }
 
 /** The `messages list` table. */
-export function messageTable(messages: readonly Message[]): string {
+export function messageTable(messages: readonly MessageSummary[]): string {
   return table(
     ['ID', 'STATUS', 'TYPE', 'RECIPIENT', 'CONTENT', 'SENDS', 'CREATED'],
-    messages.map((m) => [m.id, m.status, m.type, truncate(safeText(m.recipient), 40), content(m), String(m.send_count), m.created_at]),
+    messages.map((m) => [m.id, m.status, m.type, truncate(safeText(m.recipient), 40), summaryContent(m), String(m.send_count), m.created_at]),
   );
 }
 

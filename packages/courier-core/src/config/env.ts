@@ -31,6 +31,7 @@ interface Def {
   in?: z.ZodType;
   element?: z.ZodType;
   shape?: Record<string, z.ZodType>;
+  options?: z.ZodType[];
 }
 
 function defOf(schema: z.ZodType): Def {
@@ -49,6 +50,16 @@ function unwrap(schema: z.ZodType): z.ZodType {
       return s;
     }
   }
+}
+
+/**
+ * True for a string schema, or a union with a string among its options (an API
+ * key is a string or an object): a list of these takes commas as well as JSON.
+ */
+function takesString(schema: z.ZodType): boolean {
+  const def = defOf(unwrap(schema));
+  if (def.type === 'string') return true;
+  return def.type === 'union' && (def.options ?? []).some((o) => defOf(unwrap(o)).type === 'string');
 }
 
 /** List every key of a schema that an environment variable can set. */
@@ -72,8 +83,7 @@ export function envKeys(schema: z.ZodType, path: readonly string[] = []): EnvKey
     case 'boolean':
       return [{ path, variable, kind: 'boolean' }];
     case 'array': {
-      const el = def.element === undefined ? undefined : defOf(unwrap(def.element)).type;
-      return [{ path, variable, kind: el === 'string' ? 'list' : 'json' }];
+      return [{ path, variable, kind: def.element !== undefined && takesString(def.element) ? 'list' : 'json' }];
     }
     default:
       return [{ path, variable, kind: 'json' }];

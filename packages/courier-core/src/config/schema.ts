@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { parseSmtpConnectionUri } from './smtp-uri.js';
+import { DEFAULT_REDACTED_FIELDS, DEFAULT_REDACTED_PATTERNS } from '../redaction/defaults.js';
 
 /** URI schemes accepted for templates and Jsonnet bodies. */
 export const TEMPLATE_URI_SCHEMES = ['file:', 'base64:', 'http:', 'https:'] as const;
@@ -213,6 +214,34 @@ const redisSchema = z
   })
   .prefault({});
 
+/**
+ * Connection timeouts of an HTTP server (producer API, worker health server), so
+ * a client trickling headers or a body a byte at a time cannot hold a connection
+ * (and its memory) open indefinitely.
+ */
+const httpTimeoutsSchema = z
+  .strictObject({
+    /** Whole request (headers and body) must arrive within this. */
+    request_ms: z.number().int().min(100).max(3_600_000).default(30_000),
+    /** Headers must arrive within this. */
+    headers_ms: z.number().int().min(100).max(3_600_000).default(10_000),
+    /** An idle keep-alive connection is closed after this. */
+    keep_alive_ms: z.number().int().min(100).max(3_600_000).default(5_000),
+  })
+  .superRefine((t, ctx) => {
+    // Node refuses a headers timeout longer than the request timeout.
+    if (t.headers_ms > t.request_ms) ctx.addIssue({ code: 'custom', path: ['headers_ms'], message: 'must not be more than request_ms' });
+  })
+  .prefault({});
+export type HttpTimeouts = z.infer<typeof httpTimeoutsSchema>;
+
+/**
+ * Where the apps listen by default: loopback, so a plain install is not reachable
+ * from the network until someone decides it should be. Containers (infra/) set
+ * `0.0.0.0` explicitly.
+ */
+export const DEFAULT_LISTEN_HOST = '127.0.0.1';
+
 const workerSchema = z
   .strictObject({
     concurrency: z.number().int().min(1).max(10_000).default(50),
@@ -227,18 +256,88 @@ const workerSchema = z
     shutdown_timeout_ms: z.number().int().min(0).default(20_000),
     lock_duration_ms: z.number().int().min(1_000).default(30_000),
     stalled_interval_ms: z.number().int().min(1_000).default(30_000),
-    host: z.string().default('0.0.0.0'),
+    host: z.string().default(DEFAULT_LISTEN_HOST),
     port: z.number().int().min(0).max(65_535).default(4001),
+    /** Of the health/metrics server. */
+    timeouts: httpTimeoutsSchema,
+  })
+  .prefault({});
+
+/**
+ * What an API key may do. `send`: enqueue (`POST /messages`, `/messages/batch`,
+ * `/kratos/messages`). `read`: lists and single reads (also Kratos's admin API),
+ * with secrets redacted. `admin`: retry, cancel, the dashboard, and single reads
+ * with secrets (one-time codes, bodies) shown; implies `read`.
+ */
+export const API_KEY_SCOPES = ['send', 'read', 'admin'] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+const apiKeySecret = z.string().min(16, 'API keys must be at least 16 characters');
+
+/**
+ * An API key: a plain string (every scope, as before scopes existed), or an
+ * object naming its scopes and, optionally, a name for logs and records.
+ */
+export const apiKeyEntrySchema = z.union([
+  apiKeySecret,
+  z.strictObject({
+    key: apiKeySecret,
+    scopes: z.array(z.enum(API_KEY_SCOPES)).min(1, 'must name at least one scope').default([...API_KEY_SCOPES]),
+    name: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[A-Za-z0-9._-]+$/, 'may only contain letters, digits, ".", "_" and "-"')
+      .optional(),
+  }),
+]);
+export type ApiKeyEntry = z.infer<typeof apiKeyEntrySchema>;
+
+/** Which field names `producer.redaction` treats as secret (see redaction/redactor.ts). */
+const redactionSchema = z
+  .strictObject({
+    fields: z.array(z.string().min(1).max(128)).default([...DEFAULT_REDACTED_FIELDS]),
+    patterns: z
+      .array(
+        z.string().min(1).max(256).refine((p) => {
+          try {
+            new RegExp(p, 'i');
+            return true;
+          } catch {
+            return false;
+          }
+        }, 'must be a valid regular expression'),
+      )
+      .default([...DEFAULT_REDACTED_PATTERNS]),
   })
   .prefault({});
 
 const producerSchema = z
   .strictObject({
-    host: z.string().default('0.0.0.0'),
+    host: z.string().default(DEFAULT_LISTEN_HOST),
     port: z.number().int().min(0).max(65_535).default(4000),
-    api_keys: z.array(z.string().min(16, 'API keys must be at least 16 characters')).default([]),
+    api_keys: z
+      .array(apiKeyEntrySchema)
+      .superRefine((keys, ctx) => {
+        // A name is a key's id in records and logs: two keys must not share one.
+        const seen = new Set<string>();
+        keys.forEach((k, i) => {
+          if (typeof k === 'string' || k.name === undefined) return;
+          if (seen.has(k.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate key name "${k.name}"` });
+          seen.add(k.name);
+        });
+      })
+      .default([]),
     body_limit_bytes: z.number().int().min(1_024).default(5 * 1024 * 1024),
+    /** Kept so existing files load; lists no longer carry content at all (they return summaries). */
     redact_bodies: z.boolean().default(true),
+    timeouts: httpTimeoutsSchema,
+    /**
+     * Kratos's dev mode for its admin message API: show subject and body in
+     * `/admin/courier/messages[/{id}]` instead of `<redacted-unless-dev-mode>`.
+     */
+    expose_message_content: z.boolean().default(false),
+    redaction: redactionSchema,
     dashboard: z
       .strictObject({
         enabled: z.boolean().default(true),

@@ -1,7 +1,7 @@
 /**
  * `courier messages list|get|retry|cancel`.
  */
-import type { Message, MessageStatus, TemplateType } from '../../types.js';
+import type { MessageStatus, MessageSummary, TemplateType } from '../../types.js';
 import { integerOption, stringOption, type OptionValues } from '../args.js';
 import { json, messageDetail, messageTable } from '../format.js';
 import { clientFrom, type CliIo } from '../io.js';
@@ -24,7 +24,7 @@ export async function listMessages(values: OptionValues, io: CliIo): Promise<num
     ...(templateType === undefined ? {} : { templateType: templateType as TemplateType }),
     pageSize: Math.min(limit, MAX_PAGE_SIZE),
   };
-  const messages: Message[] = [];
+  const messages: MessageSummary[] = [];
   let more = false;
   let pageToken: string | undefined;
   do {
