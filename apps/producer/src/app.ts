@@ -104,6 +104,7 @@ export async function buildProducer(config: CourierConfig, logger: Logger): Prom
       }) as never,
       store,
       redis,
+      redactor,
     });
   }
 

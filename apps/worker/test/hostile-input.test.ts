@@ -125,6 +125,11 @@ describe('strings that are not well-formed UTF-16', () => {
     );
     expect(nested.status).toBe(400);
     expect(nested.body['error'].details[0].path).toBe('template_data.identity.traits.name\udc00');
+
+    // What Kratos's HTTP strategy posts goes through the same check.
+    const kratos = await post('/kratos/messages', JSON.stringify({ recipient: 'ann@example.com', template_type: 'login_code_valid', subject: 'S', body: 'code \udbff' }));
+    expect(kratos.status).toBe(400);
+    expect(kratos.body['error'].details[0].path).toBe('body');
   });
 
   it('written by an older producer, are refused each on its own and fail no other message of their Jsonnet batch', async () => {

@@ -11,6 +11,7 @@ import {
   messageTypeSchema,
   newMessageObject,
   templateTypeSchema,
+  textSchema,
 } from '@courier/core';
 
 const MAX_DELAY_MS = 366 * 24 * 3600 * 1000;
@@ -98,15 +99,15 @@ export const errorResponse = z.object({
 
 // --- Kratos bridge -------------------------------------------------------------
 
-const nullableText = z.string().max(1_000_000).nullish();
+const nullableText = textSchema(1_000_000).nullish();
 
 /**
  * What Kratos's HTTP delivery strategy posts with its default body template
  * (plus login and registration codes). Unknown fields are ignored, nulls allowed.
  */
 export const kratosPayload = z.looseObject({
-  recipient: z.string().min(1).max(320),
-  template_type: z.string().max(64).nullish(),
+  recipient: textSchema(320).min(1),
+  template_type: textSchema(64).nullish(),
   to: nullableText,
   recovery_code: nullableText,
   recovery_url: nullableText,

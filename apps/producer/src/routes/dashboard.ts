@@ -1,7 +1,7 @@
 /**
  * Bull Board at `/admin/queues`, behind the API key (HTTP Basic with the key as
- * password, so a browser can log in; or Bearer). Job data shown there has bodies
- * and one-time codes redacted. Only reads and retry/clean/promote are let
+ * password, so a browser can log in; or Bearer). Job data shown there has its
+ * secret content redacted (`producer.redaction`, as single reads without `admin`). Only reads and retry/clean/promote are let
  * through (../dashboard/allow-list.ts), the writes only when not
  * `producer.dashboard.read_only` (the default); state-changing calls must come
  * from the dashboard's own origin, and its pages cannot be framed
@@ -14,28 +14,15 @@ import type { FastifyInstance } from 'fastify';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
-import { SECRET_TEMPLATE_FIELDS } from '@courier/core';
+import type { Redactor } from '@courier/core';
 import type { MessageStore, RedisConnection } from '@courier/store';
 import { allowListedRoutes, requireSameOrigin, securityHeaders } from '../dashboard/guards.js';
 import { trackDashboardRemovals } from '../dashboard/removals.js';
 import { trackDashboardRetries } from '../dashboard/retries.js';
+import { redactMessageContent } from '../present/content.js';
 
 /** Where the dashboard is served. */
 export const DASHBOARD_PATH = '/admin/queues';
-
-/** Redact what the dashboard must not show of a job's data. */
-export function redactJobData(data: unknown): unknown {
-  if (data === null || typeof data !== 'object') return data;
-  const copy: Record<string, unknown> = { ...(data as Record<string, unknown>) };
-  for (const field of ['body', 'html_body']) if (copy[field] !== undefined) copy[field] = '[redacted]';
-  const td = copy['template_data'];
-  if (td !== null && typeof td === 'object') {
-    const t: Record<string, unknown> = { ...(td as Record<string, unknown>) };
-    for (const f of SECRET_TEMPLATE_FIELDS) if (t[f] !== undefined) t[f] = '[redacted]';
-    copy['template_data'] = t;
-  }
-  return copy;
-}
 
 /** Options of {@link registerDashboard}. */
 export interface DashboardOptions {
@@ -47,6 +34,8 @@ export interface DashboardOptions {
   readonly store: MessageStore;
   /** The connection `queue` and `store` use. */
   readonly redis: RedisConnection;
+  /** What of a job's data (the message payload) the board must not show (`producer.redaction`). */
+  readonly redactor: Redactor;
 }
 
 /**
@@ -59,7 +48,7 @@ export async function registerDashboard(app: FastifyInstance, queue: Queue, opti
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(DASHBOARD_PATH);
   const adapter = new BullMQAdapter(queue, { readOnlyMode: options.readOnly });
-  adapter.setFormatter('data', redactJobData);
+  adapter.setFormatter('data', (data: unknown) => redactMessageContent(data, options.redactor));
   createBullBoard({ queues: [adapter], serverAdapter, options: { uiConfig: { boardTitle: 'Courier' } } });
   await app.register(async (scope) => {
     scope.addHook('onRequest', securityHeaders);
