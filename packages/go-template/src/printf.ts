@@ -254,6 +254,14 @@ function formatAbs(x: number, verb: string, prec: number, sharp: boolean): strin
   return fmtF(digs.d, digs.dp, p, sharp);
 }
 
+/** Go's strconv.FormatFloat(x, verb, prec, 64) (prec -1 = shortest). */
+export function strconvFormatFloat(x: number, verb: 'e' | 'E' | 'f' | 'g' | 'G', prec: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? '+Inf' : '-Inf';
+  const s = formatAbs(Math.abs(x), verb, prec, false);
+  return x < 0 || Object.is(x, -0) ? '-' + s : s;
+}
+
 /** Formats a float64 as Go's fmt does with verb (v e E f F g G) and flags. */
 export function formatFloat(x: number, verb: string, f: Flags = NO_FLAGS): string {
   let s: string;

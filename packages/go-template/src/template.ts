@@ -9,7 +9,7 @@ import { gf, type FuncMap, type GoFunc } from './funcs/types.js';
 import { sprigFuncs } from './funcs/sprig/index.js';
 import { isEmptyTree, type Tree } from './parse/nodes.js';
 import { parseTrees } from './parse/parser.js';
-import { escapeSet, htmlEscaperFuncs } from './escape/escape.js';
+import { escapeTemplateByName, HtmlEscapeError, htmlEscaperFuncs, type EscapeNamespace } from './escape/escape.js';
 import { allFloats, wrap } from './value.js';
 
 /** A caller-supplied function: a {@link GoFunc} description, or a plain JS function (variadic `interface {}` arguments). */
@@ -44,8 +44,9 @@ export class TemplateSet {
   private readonly funcs: FuncMap;
   private readonly html: boolean;
   private readonly floats: boolean;
-  private escaped: Map<string, Tree> | null = null;
-  private escapeError: Map<string, Error> = new Map();
+  private ns: EscapeNamespace | null = null;
+  private escapeError: Map<string, TemplateExecError> = new Map();
+  private escapedNames = new Set<string>();
 
   /** Creates an empty set whose first template is `name`. */
   constructor(name: string, opts: TemplateOptions) {
@@ -67,7 +68,7 @@ export class TemplateSet {
    * Throws a {@link TemplateParseError} with file, line and column.
    */
   parse(name: string, source: string): this {
-    if (this.escaped) throw new Error(`html/template: cannot Parse after Execute`);
+    if (this.ns) throw new Error('html/template: cannot Parse after Execute');
     const userFuncs = this.funcs;
     const trees = parseTrees(name, source, { hasFunction: (n) => Object.hasOwn(userFuncs, n) && !n.startsWith('_html_template_') });
     for (const [n, tree] of trees) {
@@ -108,25 +109,30 @@ export class TemplateSet {
 
   private htmlSetCache: ExecSet | null = null;
   private htmlSet(): ExecSet {
-    return (this.htmlSetCache ??= { funcs: this.funcs, lookup: (n) => this.escaped?.get(n) });
+    return (this.htmlSetCache ??= { funcs: this.funcs, lookup: (n) => this.trees.get(n) ?? this.ns?.derived.get(n) });
   }
 
   private escapedTree(name: string): Tree {
-    this.escaped ??= new Map();
-    const done = this.escaped.get(name);
-    if (done) return done;
+    this.ns ??= { trees: this.trees, derived: new Map(), output: new Map() };
     const prev = this.escapeError.get(name);
     if (prev) throw prev;
     const tree = this.trees.get(name);
     if (!tree) throw new TemplateExecError(`html/template: ${JSON.stringify(name)} is undefined`, name);
-    if (!tree.root) throw new TemplateExecError(`html/template: ${JSON.stringify(name)} is an incomplete template`, name);
-    try {
-      escapeSet(this.trees, name, this.escaped);
-    } catch (e) {
-      if (e instanceof Error) this.escapeError.set(name, e);
-      throw e;
+    if (!this.escapedNames.has(name)) {
+      if (!tree.root) throw new TemplateExecError(`html/template: ${JSON.stringify(name)} is an incomplete template`, name);
+      try {
+        escapeTemplateByName(this.ns, name);
+      } catch (e) {
+        if (e instanceof HtmlEscapeError) {
+          const err = new TemplateExecError(e.render(), name);
+          this.escapeError.set(name, err);
+          throw err;
+        }
+        throw e;
+      }
+      this.escapedNames.add(name);
     }
-    return this.escaped.get(name)!;
+    return tree;
   }
 }
 

@@ -3,7 +3,7 @@
  * @module
  */
 import { parseFloatGo, parseIntBase0 } from '../../parse/strconv.js';
-import { formatFloat, sprintf } from '../../printf.js';
+import { formatFloat, sprintf, strconvFormatFloat } from '../../printf.js';
 import { GoNum, GoTyped, isMap, sortedKeys, wrap } from '../../value.js';
 
 /** sprig's `strval`: strings as is, everything else `%v`. */
@@ -101,13 +101,10 @@ function jsonFloat(f: number): string {
   if (!Number.isFinite(f)) throw new Error(`json: unsupported value: ${formatFloat(f, 'g')}`);
   const abs = Math.abs(f);
   if (abs !== 0 && (abs < 1e-6 || abs >= 1e21)) {
-    let s = f.toExponential();
-    s = s.replace(/e([+-])(\d)$/, 'e$10$2');
-    // Go: strconv 'e' -1 then e-07 -> e-7
-    s = s.replace(/e-0(\d)$/, 'e-$1');
-    return s;
+    // Go: strconv 'e' -1, then e-07 -> e-7
+    return strconvFormatFloat(f, 'e', -1).replace(/e-0(\d)$/, 'e-$1');
   }
-  return formatFloat(f, 'f');
+  return strconvFormatFloat(f, 'f', -1);
 }
 
 /** Go's `json.Marshal` (escapeHTML) / `MarshalIndent`. */
