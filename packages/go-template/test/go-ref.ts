@@ -2,7 +2,7 @@
  * Builds and drives the Go reference renderer (test/go-ref/main.go) for differential tests.
  * Requires Go and Debian's sprig: `apt-get install golang-go golang-github-masterminds-sprig-dev`.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -55,23 +55,60 @@ export function buildGoRef(): string {
   return out;
 }
 
-/** Runs many cases through one Go process. */
+/** A long-running Go reference process answering one JSON line per request, in order. */
+export class GoRef {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly waiting: ((r: Result) => void)[] = [];
+  private buf = '';
+
+  constructor() {
+    this.child = spawn(buildGoRef(), [], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stdout.setEncoding('utf8');
+    this.child.stdout.on('data', (chunk: string) => {
+      this.buf += chunk;
+      let nl: number;
+      while ((nl = this.buf.indexOf('\n')) >= 0) {
+        const line = this.buf.slice(0, nl);
+        this.buf = this.buf.slice(nl + 1);
+        this.waiting.shift()?.(JSON.parse(line) as Result);
+      }
+    });
+  }
+
+  /** Renders one case with Go. */
+  render(c: Case): Promise<Result> {
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      this.child.stdin.write(JSON.stringify({ templates: c.templates, entry: c.entry ?? c.templates[0]!.name, data: c.data ?? null, html: !!c.html }) + '\n');
+    });
+  }
+
+  /** Renders many cases (pipelined). */
+  renderAll(cases: readonly Case[]): Promise<Result[]> {
+    return Promise.all(cases.map((c) => this.render(c)));
+  }
+
+  /** Stops the process. */
+  close(): void {
+    this.child.stdin.end();
+  }
+}
+
+/** Runs many cases through a fresh Go process. */
 export async function runGo(cases: readonly Case[]): Promise<Result[]> {
-  const bin = buildGoRef();
-  const child = spawn(bin, [], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const chunks: Buffer[] = [];
-  child.stdout.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<void>((res, rej) => {
-    child.on('error', rej);
-    child.on('close', () => res());
-  });
-  const lines = cases.map((c) => JSON.stringify({ templates: c.templates, entry: c.entry ?? c.templates[0]!.name, data: c.data ?? null, html: !!c.html }) + '\n');
-  child.stdin.end(lines.join(''));
-  await done;
-  const text = Buffer.concat(chunks).toString('utf8');
-  const results = text.split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as Result);
-  if (results.length !== cases.length) throw new Error(`go-ref returned ${results.length} results for ${cases.length} cases`);
-  return results;
+  const g = new GoRef();
+  try {
+    return await g.renderAll(cases);
+  } finally {
+    g.close();
+  }
+}
+
+/** True when both renderings agree: same success, same output (also the partial output before an error) and same error. */
+export function agree(go: Result, ts: Result): boolean {
+  if (go.ok !== ts.ok) return false;
+  if (go.ok) return go.out === ts.out;
+  return go.err === ts.err && go.out === ts.out;
 }
 
 /** Renders a case with this package. */

@@ -400,6 +400,7 @@ export function stringFuncs(): FuncMap {
     }),
     b32enc: gf(['string'], (s: string) => base32(bytesOf(s))),
     toStrings: gf(['any'], (v: unknown) => sliceOf('string', strslice(v))),
+    join: gf(['string', 'any'], (sep: string, v: unknown) => strslice(v).join(sep)),
     hello: gf([], () => 'Hello!'),
     atoi: gf(['string'], (a: string) => {
       const m = /^[+-]?[0-9]+$/.test(a) ? Number(a) : 0;
