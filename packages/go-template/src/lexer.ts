@@ -50,7 +50,7 @@ export interface Item {
   line: number;
 }
 
-const KEY: Record<string, T> = {
+const KEY: Record<string, T> = Object.assign(Object.create(null) as Record<string, T>, {
   '.': T.Dot,
   block: T.Block,
   break: T.Break,
@@ -63,7 +63,7 @@ const KEY: Record<string, T> = {
   nil: T.Nil,
   template: T.Template,
   with: T.With,
-};
+});
 
 /** Go's `%#U` of a rune: `U+0041 'A'`. */
 export function fmtRuneU(r: number): string {

@@ -32,9 +32,9 @@ function pad(s: string, f: Flags, zeroOk = false): string {
   const n = f.width - runeCount(s);
   if (n <= 0) return s;
   if (f.minus) return s + ' '.repeat(n);
-  if (f.zero && zeroOk) {
-    // zeros go after the sign
-    if (s[0] === '-' || s[0] === '+' || s[0] === ' ') return s[0] + '0'.repeat(n) + s.slice(1);
+  if (f.zero) {
+    // numbers: zeros go after the sign; everything else (Go 1.19) is zero-padded on the left too
+    if (zeroOk && (s[0] === '-' || s[0] === '+' || s[0] === ' ')) return s[0] + '0'.repeat(n) + s.slice(1);
     return '0'.repeat(n) + s;
   }
   return ' '.repeat(n) + s;
@@ -254,6 +254,57 @@ function formatAbs(x: number, verb: string, prec: number, sharp: boolean): strin
   return fmtF(digs.d, digs.dp, p, sharp);
 }
 
+/** Go's %x/%X of a finite float64 >= 0: hexadecimal mantissa and binary exponent (strconv 'x'). */
+function formatHexFloat(x: number, prec: number, upper: boolean): string {
+  let mant = 0n;
+  let exp = 0;
+  if (x !== 0) {
+    const dv = new DataView(new ArrayBuffer(8));
+    dv.setFloat64(0, x);
+    const hi = dv.getUint32(0);
+    const lo = dv.getUint32(4);
+    const e = (hi >>> 20) & 0x7ff;
+    mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+    if (e === 0) {
+      exp = -1022;
+      while (!(mant & (1n << 52n))) {
+        mant <<= 1n;
+        exp--;
+      }
+    } else {
+      mant |= 1n << 52n;
+      exp = e - 1023;
+    }
+  }
+  // mant has 53 bits: 1.xxxx (52 fraction bits = 13 hex digits)
+  let frac = mant & ((1n << 52n) - 1n);
+  let lead = mant >> 52n;
+  let digits = 13;
+  if (prec >= 0 && prec < 13) {
+    const shift = BigInt(4 * (13 - prec));
+    const half = 1n << (shift - 1n);
+    const rem = frac & ((1n << shift) - 1n);
+    frac >>= shift;
+    if (rem > half || (rem === half && (frac & 1n) === 1n)) frac += 1n;
+    if (frac >> BigInt(4 * prec) > 0n) {
+      frac &= (1n << BigInt(4 * prec)) - 1n;
+      lead += 1n;
+      if (lead === 2n) {
+        lead = 1n;
+        exp++;
+      }
+    }
+    digits = prec;
+  }
+  let hex = digits > 0 ? frac.toString(16).padStart(digits, '0') : '';
+  if (prec < 0) hex = hex.replace(/0+$/, '');
+  else hex = hex.padEnd(prec, '0');
+  const ae = Math.abs(exp);
+  let out = '0x' + lead.toString(16) + (hex ? '.' + hex : '') + 'p' + (exp < 0 ? '-' : '+') + (ae < 10 ? '0' : '') + ae;
+  if (x === 0) out = '0x0' + (prec > 0 ? '.' + '0'.repeat(prec) : '') + 'p+00';
+  return upper ? out.toUpperCase() : out;
+}
+
 /** Go's strconv.FormatFloat(x, verb, prec, 64) (prec -1 = shortest). */
 export function strconvFormatFloat(x: number, verb: 'e' | 'E' | 'f' | 'g' | 'G', prec: number): string {
   if (Number.isNaN(x)) return 'NaN';
@@ -270,6 +321,12 @@ export function formatFloat(x: number, verb: string, f: Flags = NO_FLAGS): strin
   else {
     const neg = x < 0 || Object.is(x, -0);
     const vb = verb === 'v' ? 'g' : verb === 'F' ? 'f' : verb;
+    if (vb === 'x' || vb === 'X') {
+      s = formatHexFloat(Math.abs(x), f.prec, vb === 'X');
+      if (neg) s = '-' + s;
+      if (s[0] !== '-') s = f.plus ? '+' + s : f.space ? ' ' + s : s;
+      return pad(s, f, true);
+    }
     const prec = f.prec < 0 && (vb === 'e' || vb === 'E' || vb === 'f') ? 6 : f.prec;
     s = formatAbs(Math.abs(x), vb, prec, f.sharp);
     if (neg) s = '-' + s;
@@ -352,9 +409,12 @@ function quoteRune(r: number, ascii: boolean): string {
   return q;
 }
 
+let badFlags: Flags = NO_FLAGS;
+
 function badVerb(verb: string, v: unknown, type?: string): string {
   if (v === null || v === undefined) return `%!${verb}(<nil>)`;
-  return `%!${verb}(${type ?? typeName(v)}=${fmtValue(v, 'v', NO_FLAGS, 0)})`;
+  // Go prints the operand with %v and the directive's flags, width and precision.
+  return `%!${verb}(${type ?? typeName(v)}=${fmtValue(v, 'v', badFlags, 0)})`;
 }
 
 // ---- strings ----
@@ -404,6 +464,7 @@ function canBackquote(s: string): boolean {
 
 /** Formats one operand with a verb, recursing into slices and maps as Go's fmt does. */
 function fmtValue(v: unknown, verb: string, f: Flags, depth: number): string {
+  badFlags = f;
   if (verb === 'T') return pad(v === undefined || v === null ? '<nil>' : typeName(v), f);
   if (v === undefined || v === null) {
     if (verb === 'v' || depth > 0) return pad('<nil>', f);
@@ -413,7 +474,7 @@ function fmtValue(v: unknown, verb: string, f: Flags, depth: number): string {
   if (typeof v === 'number') v = wrap(v);
   if (v instanceof GoNum) {
     if (v.kind === 'float64') {
-      if ('eEfFgGvx'.includes(verb) && verb !== 'x') return formatFloat(v.v, verb, f);
+      if ('eEfFgGvxX'.includes(verb)) return formatFloat(v.v, verb, f);
       return badVerb(verb, v);
     }
     if (v.kind === 'uint8' && verb === 'v') return formatInt(v.v, 'd', f, v.kind);

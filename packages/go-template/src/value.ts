@@ -89,7 +89,7 @@ export function allFloats(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(allFloats);
   if (isMap(v)) {
     const o: Record<string, unknown> = {};
-    for (const k of Object.keys(v)) o[k] = allFloats(v[k]);
+    for (const k of Object.keys(v)) setKey(o, k, allFloats(v[k]));
     return o;
   }
   return v;
@@ -198,4 +198,14 @@ export function compareStrings(a: string, b: string): number {
 /** UTF-8 byte length of a string (Go's `len`). */
 export function byteLen(s: string): number {
   return Buffer.byteLength(s, 'utf8');
+}
+
+/** A copy of `o` without a prototype, so lookups by arbitrary names (`toString`, `constructor`) find nothing inherited. */
+export function nullProto<T extends object>(o: T): T {
+  return Object.assign(Object.create(null) as T, o);
+}
+
+/** Sets a map entry as an own property (safe for keys like `__proto__`). */
+export function setKey(o: Record<string, unknown>, k: string, v: unknown): void {
+  Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
 }

@@ -8,6 +8,7 @@ import { nodeString } from '../parse/nodes.js';
 import { sprintf } from '../printf.js';
 import { A, ctx, ctxEq, ctxString, D, E, errCtx, HtmlEscapeError, isComment, J, mangle, S, U, type Ctx } from './context.js';
 import { unescapeHTML } from './escapers.js';
+import { nullProto } from '../value.js';
 import { ATTR_START, isJSType, tSpecialTagEnd, TRANSITION } from './transition.js';
 
 export { htmlEscaperFuncs } from './escapers.js';
@@ -27,20 +28,20 @@ export interface EscapeNamespace {
 }
 
 const PREDEFINED = new Set(['html', 'urlquery']);
-const EQUIV: Record<string, string> = {
+const EQUIV: Record<string, string> = nullProto({
   _html_template_attrescaper: 'html',
   _html_template_htmlescaper: 'html',
   _html_template_rcdataescaper: 'html',
   _html_template_urlescaper: 'urlquery',
   _html_template_urlnormalizer: 'urlquery',
-};
-const REDUNDANT: Record<string, Set<string>> = {
+});
+const REDUNDANT: Record<string, Set<string>> = nullProto({
   _html_template_commentescaper: new Set(['_html_template_attrescaper', '_html_template_nospaceescaper', '_html_template_htmlescaper']),
   _html_template_cssescaper: new Set(['_html_template_attrescaper']),
   _html_template_jsregexpescaper: new Set(['_html_template_attrescaper']),
   _html_template_jsstrescaper: new Set(['_html_template_attrescaper']),
   _html_template_urlescaper: new Set(['_html_template_urlnormalizer']),
-};
+});
 const normalizeEscFn = (e: string) => EQUIV[e] ?? e;
 
 class Escaper {

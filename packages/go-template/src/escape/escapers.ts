@@ -5,7 +5,7 @@
 import { sprint } from '../printf.js';
 import { toJSON } from '../funcs/sprig/convert.js';
 import { gf, type FuncMap } from '../funcs/types.js';
-import { GoTyped, type ContentType } from '../value.js';
+import { GoTyped, nullProto, type ContentType } from '../value.js';
 import { ctx, D, E, S, isInTag, type Ctx } from './context.js';
 import { attrType, decodeCSS, isCSSNmchar, TRANSITION } from './transition.js';
 
@@ -387,7 +387,7 @@ export function htmlEscaperFuncs(): FuncMap {
   };
 }
 
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', colon: ':', sol: '/', lpar: '(', rpar: ')', semi: ';', equals: '=', num: '#', quest: '?', period: '.', comma: ',', Tab: '\t', NewLine: '\n', excl: '!', percnt: '%', plus: '+' };
+const ENTITIES: Record<string, string> = nullProto({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', colon: ':', sol: '/', lpar: '(', rpar: ')', semi: ';', equals: '=', num: '#', quest: '?', period: '.', comma: ',', Tab: '\t', NewLine: '\n', excl: '!', percnt: '%', plus: '+' });
 
 /** Go's html.UnescapeString (numeric references and common named entities). */
 export function unescapeHTML(s: string): string {

@@ -5,6 +5,7 @@
  */
 import { sprintf } from '../printf.js';
 import { A, ctx, D, E, errCtx, J, S, U, type Ctx } from './context.js';
+import { nullProto } from '../value.js';
 
 type TFn = (c: Ctx, s: string) => [Ctx, number];
 
@@ -302,7 +303,7 @@ function eatAttrName(s: string, i: number): [number, Ctx | null] {
   return [s.length, null];
 }
 
-const ELEMENT_NAMES: Record<string, E> = { script: E.Script, style: E.Style, textarea: E.Textarea, title: E.Title };
+const ELEMENT_NAMES: Record<string, E> = nullProto({ script: E.Script, style: E.Style, textarea: E.Textarea, title: E.Title });
 const asciiAlpha = (c: string | undefined) => c !== undefined && /^[A-Za-z]$/.test(c);
 const asciiAlphaNum = (c: string | undefined) => c !== undefined && /^[A-Za-z0-9]$/.test(c);
 
@@ -333,9 +334,9 @@ export function eatWhiteSpace(s: string, i: number): number {
   return s.length;
 }
 
-const ATTR_TYPES: Record<string, string> = {
+const ATTR_TYPES: Record<string, string> = nullProto({
   'accept-charset': 'unsafe', action: 'url', archive: 'url', async: 'unsafe', background: 'url', cite: 'url', challenge: 'unsafe', charset: 'unsafe', classid: 'url', codebase: 'url', content: 'unsafe', crossorigin: 'unsafe', data: 'url', defer: 'unsafe', enctype: 'unsafe', form: 'unsafe', formaction: 'url', formenctype: 'unsafe', formmethod: 'unsafe', formnovalidate: 'unsafe', href: 'url', 'http-equiv': 'unsafe', icon: 'url', keytype: 'unsafe', language: 'unsafe', longdesc: 'url', manifest: 'url', method: 'unsafe', novalidate: 'unsafe', pattern: 'unsafe', poster: 'url', profile: 'url', rel: 'unsafe', sandbox: 'unsafe', src: 'url', srcdoc: 'html', srcset: 'srcset', style: 'css', type: 'unsafe', usemap: 'url', value: 'unsafe', xmlns: 'url',
-};
+});
 
 /** Go's attrType: content type of an attribute by (lower-case) name: plain, url, css, js, srcset, html, unsafe. */
 export function attrType(name: string): string {

@@ -2,7 +2,7 @@
  * sprig list and dict functions (list.go, dict.go).
  * @module
  */
-import { elemType as elemTypeOf, GoNum, GoTyped, isMap, sliceOf, sortedKeys, wrap } from '../../value.js';
+import { elemType as elemTypeOf, GoNum, GoTyped, isMap, setKey, sliceOf, sortedKeys, wrap } from '../../value.js';
 import { eq } from '../builtins.js';
 import { FuncError, gf, type FuncMap } from '../types.js';
 import { strval, toInt64 } from './convert.js';
@@ -113,7 +113,7 @@ export function collectionFuncs(): FuncMap {
         const d: Record<string, unknown> = {};
         for (let i = 0; i < v.length; i += 2) {
           const key = strval(v[i]);
-          d[key] = i + 1 >= v.length ? '' : (v[i + 1] ?? null);
+          setKey(d, key, i + 1 >= v.length ? '' : (v[i + 1] ?? null));
         }
         return d;
       },
@@ -125,7 +125,7 @@ export function collectionFuncs(): FuncMap {
     }),
     set: gf(['map[string]interface {}', 'string', 'any'], (d: unknown, k: string, v: unknown) => {
       if (d === null) throw new FuncError('assignment to entry in nil map');
-      (d as Record<string, unknown>)[k] = v;
+      setKey(d as Record<string, unknown>, k, v);
       return d;
     }),
     unset: gf(['map[string]interface {}', 'string'], (d: unknown, k: string) => {
@@ -148,7 +148,7 @@ export function collectionFuncs(): FuncMap {
       (d: unknown, ...ks: string[]) => {
         const m = dictArg(d);
         const r: Record<string, unknown> = {};
-        for (const k of ks) if (Object.hasOwn(m, k)) r[k] = m[k];
+        for (const k of ks) if (Object.hasOwn(m, k)) setKey(r, k, m[k]);
         return r;
       },
       'string',
@@ -158,7 +158,7 @@ export function collectionFuncs(): FuncMap {
       (d: unknown, ...ks: string[]) => {
         const m = dictArg(d);
         const r: Record<string, unknown> = {};
-        for (const k of Object.keys(m)) if (!ks.includes(k)) r[k] = m[k];
+        for (const k of Object.keys(m)) if (!ks.includes(k)) setKey(r, k, m[k]);
         return r;
       },
       'string',

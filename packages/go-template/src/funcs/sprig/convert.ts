@@ -4,7 +4,7 @@
  */
 import { parseFloatGo, parseIntBase0 } from '../../parse/strconv.js';
 import { formatFloat, sprintf, strconvFormatFloat } from '../../printf.js';
-import { GoNum, GoTyped, isMap, sortedKeys, wrap } from '../../value.js';
+import { GoNum, GoTyped, isMap, setKey, sortedKeys, wrap } from '../../value.js';
 
 /** sprig's `strval`: strings as is, everything else `%v`. */
 export function strval(v: unknown): string {
@@ -143,7 +143,7 @@ export function fromParsedJSON(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(fromParsedJSON);
   if (v !== null && typeof v === 'object') {
     const o: Record<string, unknown> = {};
-    for (const [k, e] of Object.entries(v)) o[k] = fromParsedJSON(e);
+    for (const [k, e] of Object.entries(v)) setKey(o, k, fromParsedJSON(e));
     return o;
   }
   return v;

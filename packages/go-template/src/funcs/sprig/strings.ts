@@ -337,10 +337,7 @@ export function stringFuncs(): FuncMap {
       if (end < 0 || end > n) return byteSlice(s, start);
       return byteSlice(s, start, end);
     }),
-    repeat: gf(['int', 'string'], (count: number, s: string) => {
-      if (count < 0) throw new Error('strings: negative Repeat count');
-      return s.repeat(count);
-    }),
+    repeat: gf(['int', 'string'], (count: number, s: string) => goRepeat(s, count)),
     trimall: gf(['string', 'string'], (a: string, b: string) => trimCut(b, a)),
     trimAll: gf(['string', 'string'], (a: string, b: string) => trimCut(b, a)),
     trimSuffix: gf(['string', 'string'], (a: string, b: string) => (a !== '' && b.endsWith(a) ? b.slice(0, b.length - a.length) : b)),
@@ -367,11 +364,11 @@ export function stringFuncs(): FuncMap {
       'any',
     ),
     indent: gf(['int', 'string'], (n: number, s: string) => {
-      const pad = ' '.repeat(Math.max(0, n));
+      const pad = goRepeat(' ', n);
       return pad + s.split('\n').join('\n' + pad);
     }),
     nindent: gf(['int', 'string'], (n: number, s: string) => {
-      const pad = ' '.repeat(Math.max(0, n));
+      const pad = goRepeat(' ', n);
       return '\n' + pad + s.split('\n').join('\n' + pad);
     }),
     replace: gf(['string', 'string', 'string'], (o: string, n: string, src: string) => goReplaceAll(src, o, n)),
@@ -407,6 +404,12 @@ export function stringFuncs(): FuncMap {
       return Number.isSafeInteger(m) ? m : 0;
     }),
   };
+}
+
+/** Go's strings.Repeat (panics on a negative count). */
+function goRepeat(s: string, n: number): string {
+  if (n < 0) throw new Error('strings: negative Repeat count');
+  return s.repeat(n);
 }
 
 function base64Err(s: string): string {
