@@ -39,6 +39,7 @@ interface Variable {
 }
 
 const BREAK = 1;
+const NO_ARGS: readonly ArgNode[] = [];
 const CONTINUE = 2;
 
 /** Maximum nesting of `{{template}}` calls (Go uses 100000; a JS stack gives out sooner, so the limit is lower). */
@@ -357,7 +358,7 @@ class State {
   }
 
   evalCall(dot: unknown, fn: GoFunc, node: Node, name: string, allArgs: readonly ArgNode[], final: Final): unknown {
-    const args = allArgs.slice(1);
+    const args = allArgs.length > 1 ? allArgs.slice(1) : NO_ARGS;
     let numIn = args.length;
     if (final !== MISSING) numIn++;
     let numFixed = args.length;
@@ -387,7 +388,7 @@ class State {
       argv[i] = this.validateType(final, t);
     }
     try {
-      return fn.fn(...argv);
+      return fn.fn.apply(undefined, argv);
     } catch (e) {
       if (e instanceof TemplateExecError) throw e;
       this.at(node);

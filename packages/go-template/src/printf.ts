@@ -342,6 +342,7 @@ export function formatFloat(x: number, verb: string, f: Flags = NO_FLAGS): strin
 // ---- integers ----
 
 function formatInt(n: number, verb: string, f: Flags, kind: string): string {
+  if ((verb === 'v' || verb === 'd') && f === NO_FLAGS) return String(n);
   let base = 10;
   switch (verb) {
     case 'd':

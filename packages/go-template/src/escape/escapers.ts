@@ -263,49 +263,58 @@ function urlFilter(...args: unknown[]): string {
   return s;
 }
 
-/** Go's processURLOnto: [result, changed]. */
+/** Go's processURLOnto on the UTF-8 bytes of s: [result, changed]. */
 function processURL(s: string, norm: boolean): [string, boolean] {
-  const bytes = Buffer.from(s);
   let out = '';
   let written = 0;
-  const n = bytes.length;
+  const n = s.length;
   for (let i = 0; i < n; i++) {
-    const c = bytes[i]!;
-    switch (c) {
-      case 0x21:
-      case 0x23:
-      case 0x24:
-      case 0x26:
-      case 0x2a:
-      case 0x2b:
-      case 0x2c:
-      case 0x2f:
-      case 0x3a:
-      case 0x3b:
-      case 0x3d:
-      case 0x3f:
-      case 0x40:
-      case 0x5b:
-      case 0x5d:
-        if (norm) continue;
-        break;
-      case 0x2d:
-      case 0x2e:
-      case 0x5f:
-      case 0x7e:
-        continue;
-      case 0x25:
-        if (norm && i + 2 < n && isHexB(bytes[i + 1]!) && isHexB(bytes[i + 2]!)) continue;
-        break;
-      default:
-        if ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39)) continue;
+    const c = s.charCodeAt(i);
+    if (c < 0x80) {
+      switch (c) {
+        case 0x21:
+        case 0x23:
+        case 0x24:
+        case 0x26:
+        case 0x2a:
+        case 0x2b:
+        case 0x2c:
+        case 0x2f:
+        case 0x3a:
+        case 0x3b:
+        case 0x3d:
+        case 0x3f:
+        case 0x40:
+        case 0x5b:
+        case 0x5d:
+          if (norm) continue;
+          break;
+        case 0x2d:
+        case 0x2e:
+        case 0x5f:
+        case 0x7e:
+          continue;
+        case 0x25:
+          if (norm && i + 2 < n && isHexB(s.charCodeAt(i + 1)) && isHexB(s.charCodeAt(i + 2))) continue;
+          break;
+        default:
+          if ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39)) continue;
+      }
+      out += s.slice(written, i) + '%' + c.toString(16).padStart(2, '0');
+      written = i + 1;
+      continue;
     }
-    out += bytes.subarray(written, i).toString('latin1') + '%' + c.toString(16).padStart(2, '0');
+    // non-ASCII: percent-encode each UTF-8 byte of the code point
+    const cp = s.codePointAt(i)!;
+    const w = cp > 0xffff ? 2 : 1;
+    const ch = cp >= 0xd800 && cp <= 0xdfff ? '\ufffd' : String.fromCodePoint(cp);
+    out += s.slice(written, i);
+    for (const b of Buffer.from(ch)) out += '%' + b.toString(16).padStart(2, '0');
+    i += w - 1;
     written = i + 1;
   }
   if (written === 0) return [s, false];
-  // everything written so far is ASCII; the tail may hold UTF-8
-  return [out + bytes.subarray(written).toString('utf8'), true];
+  return [out + s.slice(written), true];
 }
 function isHexB(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);

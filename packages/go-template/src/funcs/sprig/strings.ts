@@ -59,6 +59,17 @@ const isSpaceR = (c: string) => /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2
 
 /** Go's strings.Title: upper-cases letters that start words. */
 function title(s: string): string {
+  if (/^[\x00-\x7f]*$/.test(s)) {
+    let out = '';
+    let sep = true;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      const word = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+      out += sep && c >= 97 && c <= 122 ? String.fromCharCode(c - 32) : s[i];
+      sep = !word;
+    }
+    return out;
+  }
   let prev = ' ';
   let out = '';
   for (const c of s) {
