@@ -42,8 +42,11 @@ const BREAK = 1;
 const NO_ARGS: readonly ArgNode[] = [];
 const CONTINUE = 2;
 
-/** Maximum nesting of `{{template}}` calls (Go uses 100000; a JS stack gives out sooner, so the limit is lower). */
-export const MAX_EXEC_DEPTH = 1000;
+/**
+ * Maximum nesting of `{{template}}` calls, Go's value. The JS stack usually gives out sooner: running out of stack
+ * inside a template call is reported with the same error at that call.
+ */
+export const MAX_EXEC_DEPTH = 100000;
 
 /** Execution state for one render. */
 class State {
@@ -233,6 +236,13 @@ class State {
     this.dotIface = false;
     try {
       if (tree.root) this.walk(newDot, tree.root);
+    } catch (e) {
+      if (e instanceof RangeError && e.message.includes('call stack')) {
+        this.tree = saved.tree;
+        this.node = t;
+        this.errorf(`exceeded maximum template depth (${MAX_EXEC_DEPTH})`);
+      }
+      throw e;
     } finally {
       this.depth--;
       this.dotIface = savedIface;
@@ -504,7 +514,7 @@ export function execute(set: ExecSet, tree: Tree, data: unknown): string {
       e.partialOutput = s.out;
       throw e;
     }
-    if (e instanceof RangeError && /call stack/.test(e.message)) {
+    if (e instanceof RangeError && e.message.includes('call stack')) {
       const err = new TemplateExecError(`template: ${tree.name}: exceeded maximum template depth`, tree.name);
       err.partialOutput = s.out;
       throw err;

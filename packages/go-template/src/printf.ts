@@ -342,7 +342,7 @@ export function formatFloat(x: number, verb: string, f: Flags = NO_FLAGS): strin
 // ---- integers ----
 
 function formatInt(n: number, verb: string, f: Flags, kind: string): string {
-  if ((verb === 'v' || verb === 'd') && f === NO_FLAGS) return String(n);
+  if ((verb === 'v' || verb === 'd') && f === NO_FLAGS) return Number.isSafeInteger(n) ? String(n) : BigInt(n).toString();
   let base = 10;
   switch (verb) {
     case 'd':
@@ -372,7 +372,7 @@ function formatInt(n: number, verb: string, f: Flags, kind: string): string {
       return badVerb(verb, n, kind);
   }
   const neg = n < 0;
-  let digits = (typeof n === 'bigint' ? n : BigInt(Math.abs(n))).toString(base);
+  let digits = BigInt(Math.abs(n)).toString(base);
   if (verb === 'X') digits = digits.toUpperCase();
   if (f.prec >= 0) {
     if (f.prec === 0 && n === 0) digits = '';

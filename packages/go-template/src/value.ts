@@ -76,8 +76,15 @@ export function isMap(v: unknown): v is Record<string, unknown> {
   return true;
 }
 
-/** Brings a value read out of caller data into the model (non-integer numbers become float64). */
+/** ES2024 string methods (Node >= 20). */
+interface WellFormed {
+  isWellFormed(): boolean;
+  toWellFormed(): string;
+}
+
+/** Brings a value read out of caller data into the model: lone surrogates in strings become U+FFFD (what Go sees after UTF-8 decoding), non-integer numbers become float64. */
 export function wrap(v: unknown): unknown {
+  if (typeof v === 'string') return (v as unknown as WellFormed).isWellFormed() ? v : (v as unknown as WellFormed).toWellFormed();
   if (typeof v === 'number') return Number.isSafeInteger(v) ? v : new GoNum('float64', v);
   if (typeof v === 'bigint') return new GoNum('int64', Number(v));
   return v;

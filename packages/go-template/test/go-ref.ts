@@ -111,6 +111,11 @@ export function agree(go: Result, ts: Result): boolean {
   return go.err === ts.err && go.out === ts.out;
 }
 
+/** The string as written out in UTF-8 and read back (lone surrogates become U+FFFD, as Go's JSON decoding does). */
+function utf8(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
+}
+
 /** Renders a case with this package. */
 export function runTs(c: Case): Result {
   let set;
@@ -121,9 +126,9 @@ export function runTs(c: Case): Result {
     return { ok: false, out: '', phase: 'crash', err: String((e as Error).stack) };
   }
   try {
-    return { ok: true, out: set.executeTemplate(c.entry ?? c.templates[0]!.name, c.data ?? null) };
+    return { ok: true, out: utf8(set.executeTemplate(c.entry ?? c.templates[0]!.name, c.data ?? null)) };
   } catch (e) {
-    if (e instanceof TemplateExecError) return { ok: false, out: e.partialOutput, phase: 'exec', err: e.message };
+    if (e instanceof TemplateExecError) return { ok: false, out: utf8(e.partialOutput), phase: 'exec', err: e.message };
     if (e instanceof TemplateParseError) return { ok: false, out: '', phase: 'exec', err: e.message };
     return { ok: false, out: '', phase: 'crash', err: String((e as Error).stack) };
   }

@@ -11,8 +11,9 @@ const RUNS = Number(process.env.GO_TEMPLATE_PROPERTY_RUNS ?? 2500);
 
 // ---- data ----
 const str = fc.oneof(
-  fc.constantFrom('', 'a', 'Hello World', 'x<y>&"z\'', 'javascript:alert(1)', 'https://e.com/a b?q=1&r=2#f', 'héllo wörld', 'a\nb\tc', 'ab+cd/ef', ' padded ', '0', 'true', 'mIxEd_case-Words'),
+  fc.constantFrom('', 'a', 'Hello World', 'x<y>&"z\'', 'javascript:alert(1)', 'https://e.com/a b?q=1&r=2#f', 'héllo wörld', 'a\nb\tc', 'ab+cd/ef', ' padded ', '0', 'true', 'mIxEd_case-Words', '</script><b>', 'expression(x)', 'red', '1px solid', '😀 emoji', '\u2028x\u0000', 'a,b c', '%41%zz', '{{.}}', 'ünïcødé ÉÀ', 'x\\y', 'MAILTO:a@b'),
   fc.string({ maxLength: 8 }),
+  fc.string({ unit: fc.constantFrom('a', 'Z', '0', ' ', '<', '&', '"', "'", '\\', '\n', '\t', '\u0000', '\u007f', 'é', 'ß', 'ü', '中', '😀', '\u00a0', '\u0085', '\u2028', '\u200b', '\ufeff', '\ue000', '\ufffd', '\ud800'), maxLength: 6 }),
 );
 const scalar = fc.oneof(str, fc.integer({ min: -1000, max: 1000 }), fc.constantFrom(0, 1, 15, -3), fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }), fc.constantFrom(0.5, 2.5, 1e-7, 123456.789, 1e21), fc.boolean(), fc.constant(null));
 const data = fc.record({
@@ -28,7 +29,7 @@ const data = fc.record({
 });
 
 // ---- templates ----
-const FIELDS = ['.s', '.t', '.n', '.f', '.b', '.z', '.l', '.e', '.m', '.m.a', '.m.b', '.m.c', '.missing', '.m.missing', '.', '$', '$.s'];
+const FIELDS = ['.s', '.t', '.n', '.f', '.b', '.z', '.l', '.e', '.m', '.m.a', '.m.b', '.m.c', '.missing', '.m.missing', '.', '$', '$.s', '$.m.b', '(.m).b', '(index .l 0)', '.z.x', '.s.x', '.m.a.x'];
 const LITERALS = ['"lit"', '"a<b>&c"', '`raw`', '1', '0', '-2', '2.5', '1e3', '0x10', "'a'", 'true', 'false'];
 const operand = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...FIELDS) }, { weight: 1, arbitrary: fc.constantFrom(...LITERALS) });
 
@@ -41,6 +42,8 @@ const FUNCS: [string, number][] = [
   ['int', 1], ['int64', 1], ['float64', 1], ['atoi', 1], ['first', 1], ['last', 1], ['list', 2], ['join', 2], ['contains', 2],
   ['hasPrefix', 2], ['trimPrefix', 2], ['replace', 3], ['abbrev', 2], ['trunc', 2], ['repeat', 2], ['indent', 2], ['kebabcase', 1],
   ['snakecase', 1], ['camelcase', 1], ['initials', 1], ['ternary', 3], ['hasKey', 2], ['get', 2], ['dict', 2],
+  ['slice', 3], ['eq', 3], ['and', 3], ['or', 3], ['len', 2], ['not', 2], ['squote', 2], ['substr', 3], ['wrap', 2], ['plural', 3],
+  ['splitList', 2], ['split', 2], ['sha256sum', 1], ['regexMatch', 2], ['until', 1], ['toPrettyJson', 1], ['swapcase', 1], ['untitle', 1],
 ];
 const FORMATS = ['"%v"', '"%s"', '"%d"', '"%q"', '"%x"', '"%5.2f"', '"%-4v|"', '"%T"', '"%v %v"', '"%t"', '"%05d"', '"%e"', '"%g"', '"%+d"', '"%%"'];
 
@@ -54,13 +57,15 @@ const pipeFn = fc.oneof(
 const pipeline: fc.Arbitrary<string> = fc.tuple(fc.oneof(operand, call, call.map((c) => `(${c})`)), fc.array(pipeFn, { maxLength: 2 })).map(([head, fns]) => [head, ...fns].join(' | '));
 
 const TEXT_BITS = ['a', ' ', '\n', 'x y', '-', '<b>', '</b>', '&amp;'];
-const HTML_BITS = ['<p>', '</p>', '<a href="', '<a href="/x?q=', '">', '<a title=', '>', '<img src=\'', "'>", '<script>var v = ', ';</script>', '<script>var s = "', '";</script>', '<div style="color: ', '"></div>', '<style>p{x:', '}</style>', '<!-- c -->', '<textarea>', '</textarea>', '<button onclick="f(', ')">', 'text', ' '];
+const HTML_BITS = ['<p>', '</p>', '<a href="', '<a href="/x?q=', '">', '<a title=', '>', '<img src=\'', "'>", '<script>var v = ', ';</script>', '<script>var s = "', '";</script>', '<div style="color: ', '"></div>', '<style>p{x:', '}</style>', '<!-- c -->', '<textarea>', '</textarea>', '<button onclick="f(', ')">', 'text', ' ', '<img srcset="', '<a href=', ' class=', '<div style="background:url(', ')">', '<script>/* c */ var r = /', '/;</script>', "<script>var q = '", "';</script>", '<title>', '</title>', '<a data-url="', '<input value=', ' disabled>', '<!DOCTYPE html>', '&amp;', '<p id="x" ', '<a href="#', '<script type="text/template">', '</script>'];
 
 function body(html: boolean, depth: number): fc.Arbitrary<string> {
   const text = fc.constantFrom(...(html ? HTML_BITS : TEXT_BITS));
   const action = fc.tuple(fc.constantFrom('{{', '{{- '), pipeline, fc.constantFrom('}}', ' -}}')).map(([l, p, r]) => l + p + r);
   const decl = pipeline.map((p) => `{{$v := ${p}}}{{$v}}`);
-  const parts: fc.Arbitrary<string>[] = [text, action, action, decl];
+  const assign = pipeline.map((p) => `{{$w := 0}}{{$w = ${p}}}{{$w}}`);
+  const comment = fc.constantFrom('{{/* c */}}', '{{- /* c */ -}}', ' {{- /* c */}}');
+  const parts: fc.Arbitrary<string>[] = [text, action, action, decl, assign, comment];
   if (depth > 0) {
     const inner = body(html, depth - 1);
     parts.push(
@@ -70,6 +75,9 @@ function body(html: boolean, depth: number): fc.Arbitrary<string> {
         ([r, a, b, vars]) => `{{range ${vars ? '$i, $e := ' : ''}${r}}}${a}${vars ? '{{$i}}:{{$e}}' : ''}${b === null ? '' : `{{else}}${b}`}{{end}}`,
       ),
       inner.map((a) => `{{define "d"}}${a}{{end}}{{template "d" .m}}`),
+      fc.tuple(pipeline, pipeline, inner, inner, inner).map(([p, q, a, b, c]) => `{{if ${p}}}${a}{{else if ${q}}}${b}{{else}}${c}{{end}}`),
+      fc.tuple(inner, pipeline).map(([a, p]) => `{{range $i, $e := .l}}{{if ${p}}}{{break}}{{end}}${a}{{if eq $i 1}}{{continue}}{{end}}{{$e}}{{end}}`),
+      fc.tuple(fc.constantFrom('B', 'C'), inner).map(([n, a]) => `{{block "${n}" .}}${a}{{end}}`),
     );
   }
   return fc.array(fc.oneof(...parts), { minLength: 1, maxLength: 4 }).map((xs) => xs.join(''));

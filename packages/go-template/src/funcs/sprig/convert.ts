@@ -26,11 +26,17 @@ function trimZeroDecimal(s: string): string {
   return s;
 }
 
+/** Go's `int64(f)` conversion on amd64: out-of-range values and NaN give the minimum int64. */
+export function goInt64(f: number): number {
+  if (Number.isNaN(f) || f >= 2 ** 63 || f < -(2 ** 63)) return -(2 ** 63);
+  return Math.trunc(f);
+}
+
 /** spf13/cast `ToInt64` (0 on failure). */
 export function toInt64(v: unknown): number {
   if (v === null || v === undefined) return 0;
-  if (typeof v === 'number') return Math.trunc(v);
-  if (v instanceof GoNum) return Math.trunc(v.v);
+  if (typeof v === 'number') return goInt64(v);
+  if (v instanceof GoNum) return goInt64(v.v);
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (typeof v === 'string' || v instanceof GoTyped) {
     const s = String(v);

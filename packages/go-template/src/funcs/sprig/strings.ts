@@ -17,8 +17,11 @@ function bytesOf(s: string): Uint8Array {
 /** Go's `s[a:b]` on UTF-8 bytes. */
 function byteSlice(s: string, a: number, b?: number): string {
   const by = bytesOf(s);
-  if (a < 0 || (b ?? by.length) > by.length || a > (b ?? by.length)) throw new Error(`runtime error: slice bounds out of range [${a}:${b ?? by.length}] with length ${by.length}`);
-  return dec.decode(by.subarray(a, b));
+  const n = by.length;
+  const hi = b ?? n;
+  if (b !== undefined && (b > n || b < 0)) throw new Error(`runtime error: slice bounds out of range [:${b}] with length ${n}`);
+  if (a < 0 || a > hi) throw new Error(`runtime error: slice bounds out of range [${a}:${hi}]`);
+  return dec.decode(by.subarray(a, hi));
 }
 
 const GO_SPACE = new Set([9, 10, 11, 12, 13, 32, 0x85, 0xa0]);
@@ -127,6 +130,15 @@ function trimCut(s: string, cutset: string): string {
 }
 
 // ---- xstrings case conversions ----
+/** xstrings isAlphabet: letters, except CJK ideographs. */
+function isAlphabet(c: string): boolean {
+  if (!isLetter(c)) return false;
+  const r = c.codePointAt(0)!;
+  if (r < 0x3400) return true;
+  if ((r >= 0x4e00 && r <= 0x9fcc) || (r >= 0x3400 && r <= 0x4d85) || (r >= 0x20000 && r <= 0x2b81d)) return false;
+  return true;
+}
+
 type WT = 'invalid' | 'number' | 'upper' | 'alpha' | 'connector' | 'punct' | 'other';
 const isConnector = (c: string) => c === '-' || c === '_' || isSpaceR(c);
 
@@ -151,22 +163,22 @@ function nextWord(str: string[], at: number): [WT, number] {
     if (isUpper(r2)) {
       i++;
       while (i < n && isUpper(str[i]!)) i++;
-      if (i < n && isLetter(str[i]!)) i--;
-    } else if (isLetter(r2)) {
+      if (i < n && isAlphabet(str[i]!)) i--;
+    } else if (isAlphabet(r2)) {
       i++;
-      while (i < n && isLetter(str[i]!) && !isUpper(str[i]!)) i++;
+      while (i < n && isAlphabet(str[i]!) && !isUpper(str[i]!)) i++;
     }
     return ['upper', i];
   }
-  if (isLetter(r)) {
-    while (i < n && isLetter(str[i]!) && !isUpper(str[i]!)) i++;
+  if (isAlphabet(r)) {
+    while (i < n && isAlphabet(str[i]!) && !isUpper(str[i]!)) i++;
     return ['alpha', i];
   }
   if (isNumber(r)) {
     while (i < n && isNumber(str[i]!)) i++;
     return ['number', i];
   }
-  while (i < n && !(isConnector(str[i]!) || isLetter(str[i]!) || isNumber(str[i]!) || isPunct(str[i]!))) i++;
+  while (i < n && !(isConnector(str[i]!) || isAlphabet(str[i]!) || isNumber(str[i]!) || isPunct(str[i]!))) i++;
   return ['other', i];
 }
 
@@ -338,9 +350,19 @@ export function stringFuncs(): FuncMap {
     lower: gf(['string'], lower),
     title: gf(['string'], title),
     untitle: gf(['string'], (s: string) => {
-      if (s === '') return s;
-      const arr = Array.from(s);
-      return lower(arr[0]!) + arr.slice(1).join('');
+      // goutils.Uncapitalize: lower-cases the first rune of every whitespace-separated word
+      let out = '';
+      let next = true;
+      for (const c of s) {
+        if (isSpaceR(c)) {
+          next = true;
+          out += c;
+        } else if (next) {
+          out += lower(c);
+          next = false;
+        } else out += c;
+      }
+      return out;
     }),
     substr: gf(['int', 'int', 'string'], (start: number, end: number, s: string) => {
       const n = bytesOf(s).length;
