@@ -7,6 +7,7 @@
 import type { FuncMap } from '../types.js';
 import { collectionFuncs } from './collections.js';
 import { defaultFuncs } from './defaults.js';
+import { extraFuncs } from './extra.js';
 import { numericFuncs } from './numeric.js';
 import { stringFuncs } from './strings.js';
 
@@ -17,7 +18,7 @@ let cache: FuncMap | null = null;
 
 /** The implemented part of sprig's hermetic function map (same for text and html). */
 export function sprigFuncs(_html: boolean): FuncMap {
-  cache ??= { ...stringFuncs(), ...numericFuncs(), ...collectionFuncs(), ...defaultFuncs() };
+  cache ??= { ...stringFuncs(), ...numericFuncs(), ...collectionFuncs(), ...defaultFuncs(), ...extraFuncs() };
   return cache;
 }
 
