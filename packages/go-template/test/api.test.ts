@@ -35,6 +35,13 @@ describe('parse errors', () => {
   });
 });
 
+describe('newer Go syntax', () => {
+  it('accepts {{else with}} (Go 1.23)', () => {
+    const t = parse('t', '{{with .a}}a={{.}}{{else with .b}}b={{.}}{{else}}none{{end}}', { html: false });
+    expect([t.execute({ a: 1, b: 2 }), t.execute({ b: 2 }), t.execute({})]).toEqual(['a=1', 'b=2', 'none']);
+  });
+});
+
 describe('exec errors', () => {
   it('use Go’s format and keep the partial output', () => {
     const t = parse('mail', 'Hi {{.a}}\n{{ .b.c }}', { html: false });
