@@ -305,38 +305,86 @@ function formatHexFloat(x: number, prec: number, upper: boolean): string {
   return upper ? out.toUpperCase() : out;
 }
 
-/** Go's strconv.FormatFloat(x, verb, prec, 64) (prec -1 = shortest). */
-export function strconvFormatFloat(x: number, verb: 'e' | 'E' | 'f' | 'g' | 'G', prec: number): string {
-  if (Number.isNaN(x)) return 'NaN';
-  if (!Number.isFinite(x)) return x > 0 ? '+Inf' : '-Inf';
-  const s = formatAbs(Math.abs(x), verb, prec, false);
-  return x < 0 || Object.is(x, -0) ? '-' + s : s;
+/** Go's strconv 'b' format: decimal mantissa and binary exponent. */
+function formatBinaryFloat(x: number): string {
+  const dv = new DataView(new ArrayBuffer(8));
+  dv.setFloat64(0, x);
+  const hi = dv.getUint32(0);
+  const lo = dv.getUint32(4);
+  const e = (hi >>> 20) & 0x7ff;
+  let mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  let exp: number;
+  if (e === 0) exp = -1074;
+  else {
+    mant |= 1n << 52n;
+    exp = e - 1075;
+  }
+  return `${mant}p${exp >= 0 ? '+' : '-'}${Math.abs(exp)}`;
 }
 
-/** Formats a float64 as Go's fmt does with verb (v e E f F g G) and flags. */
-export function formatFloat(x: number, verb: string, f: Flags = NO_FLAGS): string {
+/** Go's strconv.FormatFloat(x, verb, prec, 64) (prec -1 = shortest). */
+export function strconvFormatFloat(x: number, verb: string, prec: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? '+Inf' : '-Inf';
+  const neg = x < 0 || Object.is(x, -0);
+  const ax = Math.abs(x);
   let s: string;
-  if (Number.isNaN(x)) s = 'NaN';
-  else if (!Number.isFinite(x)) s = x > 0 ? '+Inf' : '-Inf';
-  else {
-    const neg = x < 0 || Object.is(x, -0);
-    const vb = verb === 'v' ? 'g' : verb === 'F' ? 'f' : verb;
-    if (vb === 'x' || vb === 'X') {
-      s = formatHexFloat(Math.abs(x), f.prec, vb === 'X');
-      if (neg) s = '-' + s;
-      if (s[0] !== '-') s = f.plus ? '+' + s : f.space ? ' ' + s : s;
-      return pad(s, f, true);
-    }
-    const prec = f.prec < 0 && (vb === 'e' || vb === 'E' || vb === 'f') ? 6 : f.prec;
-    s = formatAbs(Math.abs(x), vb, prec, f.sharp);
-    if (neg) s = '-' + s;
+  if (verb === 'b') s = formatBinaryFloat(ax);
+  else if (verb === 'x' || verb === 'X') s = formatHexFloat(ax, prec, verb === 'X');
+  else s = formatAbs(ax, verb === 'F' ? 'f' : verb, prec, false);
+  return neg ? '-' + s : s;
+}
+
+/** Formats a float64 as Go's fmt does with verb (v b e E f F g G x X) and flags (fmt.fmtFloat). */
+export function formatFloat(x: number, verb: string, f: Flags = NO_FLAGS): string {
+  const v = verb === 'v' ? 'g' : verb;
+  const defPrec = v === 'e' || v === 'E' || v === 'f' || v === 'F' ? 6 : -1;
+  const prec = f.prec >= 0 ? f.prec : defPrec;
+  let num = strconvFormatFloat(x, v, prec);
+  if (num[0] !== '-' && num[0] !== '+') num = '+' + num;
+  if (f.space && num[0] === '+' && !f.plus) num = ' ' + num.slice(1);
+  if (num[1] === 'I' || num[1] === 'N') {
+    if (num[1] === 'N' && !f.space && !f.plus) num = num.slice(1);
+    return pad(num, { ...f, zero: false });
   }
-  if (s[0] !== '-' && s[0] !== '+') {
-    if (f.plus) s = '+' + s;
-    else if (f.space) s = ' ' + s;
-  } else if (s === '+Inf' && !f.plus) s = f.space ? ' Inf' : '+Inf';
-  if (!Number.isFinite(x)) return pad(s, { ...f, zero: false });
-  return pad(s, f, true);
+  if (f.sharp && v !== 'b') {
+    let digits = 0;
+    if (v === 'g' || v === 'G' || v === 'x') digits = prec === -1 ? 6 : prec;
+    let tail = '';
+    let hasDecimalPoint = false;
+    let sawNonzeroDigit = false;
+    let body = num;
+    for (let k = 1; k < body.length; k++) {
+      const c = body[k]!;
+      if (c === '.') hasDecimalPoint = true;
+      else if (c === 'p' || c === 'P') {
+        tail = body.slice(k);
+        body = body.slice(0, k);
+        break;
+      } else if ((c === 'e' || c === 'E') && v !== 'x' && v !== 'X') {
+        tail = body.slice(k);
+        body = body.slice(0, k);
+        break;
+      } else {
+        if (c !== '0') sawNonzeroDigit = true;
+        if (sawNonzeroDigit) digits--;
+      }
+    }
+    if (!hasDecimalPoint) {
+      if (body.length === 2 && body[1] === '0') digits--;
+      body += '.';
+    }
+    while (digits > 0) {
+      body += '0';
+      digits--;
+    }
+    num = body + tail;
+  }
+  if (f.plus || num[0] !== '+') {
+    if (f.zero && f.width >= 0 && f.width > runeCount(num)) return num[0] + '0'.repeat(f.width - runeCount(num)) + num.slice(1);
+    return pad(num, f);
+  }
+  return pad(num.slice(1), f);
 }
 
 // ---- integers ----
@@ -364,7 +412,7 @@ function formatInt(n: number, verb: string, f: Flags, kind: string): string {
     case 'q':
       return pad(quoteRune(validRune(n), f.plus), f);
     case 'U': {
-      let s = 'U+' + n.toString(16).toUpperCase().padStart(4, '0');
+      let s = 'U+' + (n < 0 ? BigInt.asUintN(64, BigInt(n)) : BigInt(n)).toString(16).toUpperCase().padStart(4, '0');
       if (f.sharp && isPrint(n)) s += " '" + String.fromCodePoint(n) + "'";
       return pad(s, f);
     }
@@ -468,14 +516,15 @@ function fmtValue(v: unknown, verb: string, f: Flags, depth: number): string {
   badFlags = f;
   if (verb === 'T') return pad(v === undefined || v === null ? '<nil>' : typeName(v), f);
   if (v === undefined || v === null) {
-    if (verb === 'v' || depth > 0) return pad('<nil>', f);
+    if (depth > 0) return '<nil>';
+    if (verb === 'v') return pad('<nil>', f);
     return badVerb(verb, null);
   }
   if (typeof v === 'number' && Number.isSafeInteger(v)) return formatInt(v, verb, f, 'int');
   if (typeof v === 'number') v = wrap(v);
   if (v instanceof GoNum) {
     if (v.kind === 'float64') {
-      if ('eEfFgGvxX'.includes(verb)) return formatFloat(v.v, verb, f);
+      if ('beEfFgGvxX'.includes(verb)) return formatFloat(v.v, verb, f);
       return badVerb(verb, v);
     }
     if (v.kind === 'uint8' && verb === 'v') return formatInt(v.v, 'd', f, v.kind);
@@ -537,13 +586,87 @@ export function formatV(v: unknown): string {
   return fmtValue(v, 'v', NO_FLAGS, 0);
 }
 
-/** Go's `fmt.Sprintf`. */
-export function sprintf(format: string, args: readonly unknown[]): string {
+function parsenum(s: string, start: number, end: number): [number, boolean, number] {
+  let num = 0;
+  let isnum = false;
+  let i = start;
+  for (; i < end && s[i]! >= '0' && s[i]! <= '9'; i++) {
+    if (num > 1e6 || num < -1e6) return [0, false, end];
+    num = num * 10 + (s.charCodeAt(i) - 48);
+    isnum = true;
+  }
+  return [num, isnum, i];
+}
+
+function intFromArg(a: readonly unknown[], argNum: number): [number, boolean, number] {
+  let num = 0;
+  let isInt = false;
+  let newArgNum = argNum;
+  if (argNum < a.length) {
+    const v = a[argNum];
+    if (typeof v === 'number' && Number.isSafeInteger(v)) {
+      num = v;
+      isInt = true;
+    } else if (v instanceof GoNum && v.kind !== 'float64') {
+      num = v.v;
+      isInt = true;
+    }
+    newArgNum = argNum + 1;
+    if (num > 1e6 || num < -1e6) {
+      num = 0;
+      isInt = false;
+    }
+  }
+  return [num, isInt, newArgNum];
+}
+
+/** Go's `fmt.Sprintf` (doPrintf). */
+export function sprintf(format: string, a: readonly unknown[]): string {
   let out = '';
-  let argi = 0;
-  const n = format.length;
+  let argNum = 0;
+  let afterIndex = false;
+  let reordered = false;
+  let goodArgNum = true;
+  const end = format.length;
+  const argNumber = (i: number): number => {
+    // returns new i; updates argNum/afterIndex/reordered/goodArgNum
+    if (end <= i || format[i] !== '[') {
+      afterIndex = false;
+      return i;
+    }
+    reordered = true;
+    let wid = 1;
+    let ok = false;
+    let index = 0;
+    const rest = format.slice(i);
+    if (rest.length >= 3) {
+      for (let k = 1; k < rest.length; k++) {
+        if (rest[k] === ']') {
+          const [w, okN, newi] = parsenum(rest, 1, k);
+          if (!okN || newi !== k) {
+            wid = k + 1;
+            ok = false;
+          } else {
+            index = w - 1;
+            wid = k + 1;
+            ok = true;
+          }
+          break;
+        }
+      }
+    }
+    if (ok && index >= 0 && index < a.length) {
+      argNum = index;
+      afterIndex = true;
+      return i + wid;
+    }
+    goodArgNum = false;
+    afterIndex = ok;
+    return i + wid;
+  };
   let i = 0;
-  while (i < n) {
+  while (i < end) {
+    goodArgNum = true;
     const pct = format.indexOf('%', i);
     if (pct < 0) {
       out += format.slice(i);
@@ -552,82 +675,100 @@ export function sprintf(format: string, args: readonly unknown[]): string {
     out += format.slice(i, pct);
     i = pct + 1;
     const f: Flags = { minus: false, plus: false, sharp: false, space: false, zero: false, width: -1, prec: -1 };
-    flags: for (; i < n; i++) {
+    flags: for (; i < end; i++) {
       switch (format[i]) {
-        case '-':
-          f.minus = true;
-          f.zero = false;
+        case '#':
+          f.sharp = true;
+          break;
+        case '0':
+          f.zero = !f.minus;
           break;
         case '+':
           f.plus = true;
           break;
-        case '#':
-          f.sharp = true;
+        case '-':
+          f.minus = true;
+          f.zero = false;
           break;
         case ' ':
           f.space = true;
-          break;
-        case '0':
-          f.zero = !f.minus;
           break;
         default:
           break flags;
       }
     }
-    // width
-    if (format[i] === '*') {
+    i = argNumber(i);
+    if (i < end && format[i] === '*') {
       i++;
-      const a = args[argi++];
-      if (typeof a === 'number' && Number.isInteger(a)) {
-        f.width = a;
-        if (a < 0) {
-          f.minus = true;
-          f.width = -a;
-          f.zero = false;
-        }
-      } else out += '%!(BADWIDTH)';
+      let ok: boolean;
+      [f.width, ok, argNum] = intFromArg(a, argNum);
+      if (!ok) {
+        out += '%!(BADWIDTH)';
+        f.width = -1;
+      } else if (f.width < 0) {
+        f.width = -f.width;
+        f.minus = true;
+        f.zero = false;
+      }
+      afterIndex = false;
     } else {
-      const st = i;
-      while (i < n && format[i]! >= '0' && format[i]! <= '9') i++;
-      if (i > st) f.width = Number(format.slice(st, i));
-    }
-    if (format[i] === '.') {
-      i++;
-      if (format[i] === '*') {
-        i++;
-        const a = args[argi++];
-        if (typeof a === 'number' && Number.isInteger(a) && a >= 0) f.prec = a;
-        else out += '%!(BADPREC)';
-      } else {
-        const st = i;
-        while (i < n && format[i]! >= '0' && format[i]! <= '9') i++;
-        f.prec = i > st ? Number(format.slice(st, i)) : 0;
+      const [w, present, ni] = parsenum(format, i, end);
+      i = ni;
+      if (present) {
+        f.width = w;
+        if (afterIndex) goodArgNum = false;
       }
     }
-    if (i >= n) {
+    if (i + 1 < end && format[i] === '.') {
+      i++;
+      if (afterIndex) goodArgNum = false;
+      i = argNumber(i);
+      if (i < end && format[i] === '*') {
+        i++;
+        let ok: boolean;
+        [f.prec, ok, argNum] = intFromArg(a, argNum);
+        if (f.prec < 0) {
+          f.prec = -1;
+          ok = false;
+        }
+        if (!ok) {
+          out += '%!(BADPREC)';
+          f.prec = -1;
+        }
+        afterIndex = false;
+      } else {
+        const [pr, present, ni] = parsenum(format, i, end);
+        i = ni;
+        f.prec = present ? pr : 0;
+      }
+    }
+    if (!afterIndex) i = argNumber(i);
+    if (i >= end) {
       out += '%!(NOVERB)';
       break;
     }
     const cp = format.codePointAt(i)!;
     const verb = String.fromCodePoint(cp);
     i += verb.length;
-    if (verb === '%') {
-      out += '%';
-      continue;
+    if (verb === '%') out += '%';
+    else if (!goodArgNum) out += `%!${verb}(BADINDEX)`;
+    else if (argNum >= a.length) out += `%!${verb}(MISSING)`;
+    else {
+      const arg = a[argNum++];
+      if (verb === 'v') {
+        // %#v is Go syntax, %+v moves plus to struct-field syntax (no effect here)
+        if (f.sharp) {
+          f.sharp = false;
+          out += pad(arg === null || arg === undefined ? '<nil>' : goSyntax(arg), f);
+          continue;
+        }
+        f.plus = false;
+      }
+      out += verb === 'w' ? badVerb(verb, arg) : fmtValue(arg, verb, f, 0);
     }
-    if (argi >= args.length) {
-      out += `%!${verb}(MISSING)`;
-      continue;
-    }
-    const a = args[argi++];
-    if (verb === 'w') {
-      out += badVerb(verb, a);
-      continue;
-    }
-    out += fmtValue(a, verb, f, 0);
   }
-  if (argi < args.length) {
-    out += '%!(EXTRA ' + args.slice(argi).map((a) => (a === null || a === undefined ? '<nil>' : typeName(a) + '=' + fmtValue(a, 'v', NO_FLAGS, 0))).join(', ') + ')';
+  if (!reordered && argNum < a.length) {
+    out += '%!(EXTRA ' + a.slice(argNum).map((x) => (x === null || x === undefined ? '<nil>' : typeName(x) + '=' + fmtValue(x, 'v', NO_FLAGS, 0))).join(', ') + ')';
   }
   return out;
 }

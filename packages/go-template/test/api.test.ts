@@ -56,6 +56,11 @@ describe('exec errors', () => {
     expect((err as TemplateExecError).partialOutput).toBe('Hi x\n');
   });
 
+  it('report endless template recursion with Go’s message', () => {
+    const t = parse('t', '{{define "r"}}{{template "r" .}}{{end}}{{template "r" .}}', { html: false });
+    expect(() => t.execute(null)).toThrow('template: t:1:25: executing "r" at <{{template "r" .}}>: exceeded maximum template depth (100000)');
+  });
+
   it('report a missing entry template', () => {
     expect(() => parse('a', 'x', { html: false }).executeTemplate('b', null)).toThrow('template: no template "b" associated with template "a"');
   });
