@@ -2,9 +2,9 @@
  * The executor: walks parse trees against data, a port of Go's text/template/exec.go (Go 1.19).
  * @module
  */
-import { FuncError, canBeNil, type FuncMap, type GoFunc, type ParamType } from './funcs/types.js';
+import { canBeNil, type FuncMap, type GoFunc, type ParamType } from './funcs/types.js';
 import { truth } from './funcs/builtins.js';
-import type { ArgNode, BranchNode, CommandNode, FieldNode, ListNode, Node, NumberNode, PipeNode, Tree, VariableNode, ChainNode, IdentifierNode, TemplateNode } from './parse/nodes.js';
+import type { ArgNode, BranchNode, CommandNode, FieldNode, Node, NumberNode, PipeNode, Tree, VariableNode, ChainNode, IdentifierNode, TemplateNode } from './parse/nodes.js';
 import { errorContext, nodeString } from './parse/nodes.js';
 import { formatV } from './printf.js';
 import { GoNum, GoTyped, isMap, isTrue, sortedKeys, typeName, wrap, elemType } from './value.js';
@@ -524,4 +524,3 @@ export function execute(set: ExecSet, tree: Tree, data: unknown): string {
   return s.out;
 }
 
-export { FuncError };

@@ -449,4 +449,3 @@ function skipCSSSpace(c: string): string {
   return c;
 }
 
-export { ctx };

@@ -3,7 +3,6 @@
  * @module
  */
 import { elemType as elemTypeOf, GoNum, GoTyped, isMap, setKey, sliceOf, sortedKeys, wrap } from '../../value.js';
-import { eq } from '../builtins.js';
 import { FuncError, gf, type FuncMap } from '../types.js';
 import { strval, toInt64 } from './convert.js';
 
@@ -220,4 +219,3 @@ function untilStep(start: number, stop: number, step: number): number[] {
   return v;
 }
 
-export { eq };

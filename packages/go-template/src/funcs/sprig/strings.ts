@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { sprintf } from '../../printf.js';
 import { GoTyped, mapOf, sliceOf } from '../../value.js';
 import { gf, type FuncMap } from '../types.js';
-import { strval, toInt64 } from './convert.js';
+import { strval } from './convert.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -515,4 +515,3 @@ export function strslice(v: unknown): string[] {
   return [strval(v)];
 }
 
-export { toInt64 };
