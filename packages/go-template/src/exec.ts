@@ -415,6 +415,7 @@ class State {
       this.errorf(`invalid value; expected ${typ}`);
     }
     if (typ === null || typ === 'value' || typ === 'any') return value;
+    if (typ === 'string' && typeof value === 'string') return value;
     if (value === null) this.errorf(`wrong type for value; expected ${typ}; got interface {}`);
     const vt = typeName(value);
     if (vt !== typ) this.errorf(`wrong type for value; expected ${typ}; got ${vt}`);

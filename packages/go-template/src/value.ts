@@ -71,9 +71,10 @@ export function elemType(v: object): string {
 
 /** True for a plain JS object standing for a Go map. */
 export function isMap(v: unknown): v is Record<string, unknown> {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
-  if (v instanceof GoNum || v instanceof GoTyped) return false;
-  return true;
+  if (v === null || typeof v !== 'object') return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (proto === Object.prototype || proto === null) return true;
+  return !(Array.isArray(v) || v instanceof GoNum || v instanceof GoTyped || v instanceof Uint8Array);
 }
 
 /** ES2024 string methods (Node >= 20). */

@@ -22,20 +22,30 @@ export function stringify(args: readonly unknown[]): [string, ContentType | 'Pla
 }
 
 type Table = Record<string, string>;
+/** A replacement table indexed by char code (ASCII only). */
+type CodeTable = (string | undefined)[];
+function codeTable(t: Table): CodeTable {
+  const a: CodeTable = new Array(128).fill(undefined);
+  for (const [k, v] of Object.entries(t)) a[k.charCodeAt(0)] = v;
+  return a;
+}
 const HTML_TABLE: Table = { '\0': '\uFFFD', '"': '&#34;', '&': '&amp;', "'": '&#39;', '+': '&#43;', '<': '&lt;', '>': '&gt;' };
 const HTML_NORM_TABLE: Table = { '\0': '\uFFFD', '"': '&#34;', "'": '&#39;', '+': '&#43;', '<': '&lt;', '>': '&gt;' };
 const HTML_NOSPACE_TABLE: Table = { '\0': '&#xfffd;', '\t': '&#9;', '\n': '&#10;', '\v': '&#11;', '\f': '&#12;', '\r': '&#13;', ' ': '&#32;', '"': '&#34;', '&': '&amp;', "'": '&#39;', '+': '&#43;', '<': '&lt;', '=': '&#61;', '>': '&gt;', '`': '&#96;' };
 const HTML_NOSPACE_NORM_TABLE: Table = { ...HTML_NOSPACE_TABLE };
 delete HTML_NOSPACE_NORM_TABLE['&'];
 
-function htmlReplacer(s: string, table: Table, badRunes: boolean): string {
+const TABLES = new Map<Table, CodeTable>();
+
+function htmlReplacer(s: string, tbl: Table, badRunes: boolean): string {
+  let table = TABLES.get(tbl);
+  if (!table) TABLES.set(tbl, (table = codeTable(tbl)));
   let out = '';
   let written = 0;
   for (let i = 0; i < s.length; i++) {
-    const ch = s[i]!;
     const c = s.charCodeAt(i);
     if (c < 0x80) {
-      const repl = table[ch];
+      const repl = table[c];
       if (repl) {
         out += s.slice(written, i) + repl;
         written = i + 1;

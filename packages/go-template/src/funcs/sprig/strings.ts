@@ -27,6 +27,7 @@ function byteSlice(s: string, a: number, b?: number): string {
 const GO_SPACE = new Set([9, 10, 11, 12, 13, 32, 0x85, 0xa0]);
 /** goutils.DeleteWhiteSpace, byte-wise as the Go code is. */
 function deleteWhiteSpace(s: string): string {
+  if (/^[\x00-\x7f]*$/.test(s)) return /[\t\n\v\f\r ]/.test(s) ? s.replace(/[\t\n\v\f\r ]/g, '') : s;
   const by = bytesOf(s);
   let out = '';
   let count = 0;
