@@ -144,43 +144,68 @@ type WT = 'invalid' | 'number' | 'upper' | 'alpha' | 'connector' | 'punct' | 'ot
 const isConnector = (c: string) => c === '-' || c === '_' || isSpaceR(c);
 
 function nextWord(str: string[], at: number): [WT, number] {
-  // returns type and end index (exclusive) of the word starting at `at`
-  if (at >= str.length) return ['invalid', at];
-  let i = at;
-  const r = str[i]!;
-  i++;
+  // returns the type and end index (exclusive) of the word starting at `at`; a port of xstrings.nextWord, including
+  // its nextValidRune, which folds U+FFFD (utf8.RuneError) into the rune that follows it
   const n = str.length;
+  if (at >= n) return ['invalid', at];
+  const nvr = (i: number, prev: string): [string, number] => {
+    let j = i;
+    while (j < n && str[j] === '\ufffd') j++;
+    if (j === n) return [prev, n - i];
+    return [str[j]!, j - i + 1];
+  };
+  let [r, size] = nvr(at, '\ufffd');
+  let offset = at + size;
+  if (r === '\ufffd') return ['invalid', offset];
+  let pos = offset;
+  const run = (cond: (c: string) => boolean): void => {
+    while (pos < n) {
+      [r, size] = nvr(pos, r);
+      if (!cond(r)) break;
+      offset += size;
+      pos += size;
+    }
+  };
   if (isConnector(r)) {
-    while (i < n && isConnector(str[i]!)) i++;
-    return ['connector', i];
+    run(isConnector);
+    return ['connector', offset];
   }
   if (isPunct(r)) {
-    while (i < n && isPunct(str[i]!)) i++;
-    return ['punct', i];
+    run(isPunct);
+    return ['punct', offset];
   }
   if (isUpper(r)) {
-    if (i >= n) return ['upper', i];
-    const r2 = str[i]!;
-    if (isUpper(r2)) {
-      i++;
-      while (i < n && isUpper(str[i]!)) i++;
-      if (i < n && isAlphabet(str[i]!)) i--;
-    } else if (isAlphabet(r2)) {
-      i++;
-      while (i < n && isAlphabet(str[i]!) && !isUpper(str[i]!)) i++;
+    if (pos >= n) return ['upper', offset];
+    [r, size] = nvr(pos, r);
+    if (isUpper(r)) {
+      let prevSize = size;
+      offset += size;
+      pos += size;
+      while (pos < n) {
+        [r, size] = nvr(pos, r);
+        if (!isUpper(r)) break;
+        prevSize = size;
+        offset += size;
+        pos += size;
+      }
+      if (pos < n && isAlphabet(r)) offset -= prevSize;
+    } else if (isAlphabet(r)) {
+      offset += size;
+      pos += size;
+      run((c) => isAlphabet(c) && !isUpper(c));
     }
-    return ['upper', i];
+    return ['upper', offset];
   }
   if (isAlphabet(r)) {
-    while (i < n && isAlphabet(str[i]!) && !isUpper(str[i]!)) i++;
-    return ['alpha', i];
+    run((c) => isAlphabet(c) && !isUpper(c));
+    return ['alpha', offset];
   }
   if (isNumber(r)) {
-    while (i < n && isNumber(str[i]!)) i++;
-    return ['number', i];
+    run(isNumber);
+    return ['number', offset];
   }
-  while (i < n && !(isConnector(str[i]!) || isAlphabet(str[i]!) || isNumber(str[i]!) || isPunct(str[i]!))) i++;
-  return ['other', i];
+  run((c) => !(isConnector(c) || isAlphabet(c) || isNumber(c) || isPunct(c)));
+  return ['other', offset];
 }
 
 function toLowerWord(wt: WT, word: string[], connector: string): string {
