@@ -70,7 +70,7 @@ export class TemplateSet {
   parse(name: string, source: string): this {
     if (this.ns) throw new Error('html/template: cannot Parse after Execute');
     const userFuncs = this.funcs;
-    const trees = parseTrees(name, source, { hasFunction: (n) => Object.hasOwn(userFuncs, n) && !n.startsWith('_html_template_') });
+    const trees = parseTrees(name, source, { hasFunction: (n) => Object.hasOwn(userFuncs, n) && !n.startsWith('_html_template_') && n !== '_eval_args_' });
     for (const [n, tree] of trees) {
       const old = this.trees.get(n);
       if (old && isEmptyTree(tree.root) && old.root) continue;
