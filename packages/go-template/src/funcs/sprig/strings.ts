@@ -82,7 +82,13 @@ function title(s: string): string {
   }
   return out;
 }
+/** Title case where it differs from upper case (Go's unicode.ToTitle): the Latin digraphs; Georgian keeps its letters. */
+const TITLE_SPECIAL: Record<number, number> = { 0x1c4: 0x1c5, 0x1c5: 0x1c5, 0x1c6: 0x1c5, 0x1c7: 0x1c8, 0x1c8: 0x1c8, 0x1c9: 0x1c8, 0x1ca: 0x1cb, 0x1cb: 0x1cb, 0x1cc: 0x1cb, 0x1f1: 0x1f2, 0x1f2: 0x1f2, 0x1f3: 0x1f2 };
 function toTitle(c: string): string {
+  const r = c.codePointAt(0)!;
+  const t = TITLE_SPECIAL[r];
+  if (t !== undefined) return String.fromCodePoint(t);
+  if ((r >= 0x10d0 && r <= 0x10fa) || (r >= 0x10fd && r <= 0x10ff)) return c;
   const u = c.toUpperCase();
   return Array.from(u).length === 1 ? u : c;
 }
