@@ -19,8 +19,11 @@ function byteSlice(s: string, a: number, b?: number): string {
   const by = bytesOf(s);
   const n = by.length;
   const hi = b ?? n;
-  if (b !== undefined && (b > n || b < 0)) throw new Error(`runtime error: slice bounds out of range [:${b}] with length ${n}`);
-  if (a < 0 || a > hi) throw new Error(`runtime error: slice bounds out of range [${a}:${hi}]`);
+  // Go's runtime boundsError texts (negative indexes print without the length)
+  if (b !== undefined && b < 0) throw new Error(`runtime error: slice bounds out of range [:${b}]`);
+  if (b !== undefined && b > n) throw new Error(`runtime error: slice bounds out of range [:${b}] with length ${n}`);
+  if (a < 0) throw new Error(`runtime error: slice bounds out of range [${a}:]`);
+  if (a > hi) throw new Error(`runtime error: slice bounds out of range [${a}:${hi}]`);
   return dec.decode(by.subarray(a, hi));
 }
 
