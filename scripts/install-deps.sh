@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what Courier needs on a Debian machine, skipping what is there:
 # redis-server (local Redis and the tests' private ones), a C++ toolchain and
-# cmake (libjsonnet for @hanazuki/node-jsonnet is built from source), pnpm, and
-# with --with-browser Debian's chromium (the Bull Board browser test).
+# cmake (libjsonnet for @hanazuki/node-jsonnet is built from source), Go with
+# Debian's sprig (the @courier/go-template differential tests build a Go
+# reference renderer), pnpm, and with --with-browser Debian's chromium (the
+# Bull Board browser test).
 set -euo pipefail
 
 log() { printf '[install] %s\n' "$*"; }
@@ -13,6 +15,8 @@ command -v cmake >/dev/null 2>&1 || missing+=(cmake)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 command -v make >/dev/null 2>&1 || missing+=(make)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+command -v go >/dev/null 2>&1 || missing+=(golang-go)
+[ -d /usr/share/gocode/src/github.com/Masterminds/sprig ] || missing+=(golang-github-masterminds-sprig-dev)
 if [ "${1:-}" = "--with-browser" ]; then
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 fi
@@ -31,4 +35,4 @@ if ! command -v pnpm >/dev/null 2>&1; then
   log "installing pnpm"
   npm install -g pnpm@10 >/dev/null
 fi
-log "node $(node --version), pnpm $(pnpm --version), $(redis-server --version | cut -d' ' -f1-3)"
+log "node $(node --version), pnpm $(pnpm --version), $(redis-server --version | cut -d' ' -f1-3), $(go version | cut -d' ' -f3)"
