@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs what Courier needs on a Debian machine, skipping what is there:
 # redis-server (local Redis and the tests' private ones), a C++ toolchain and
-# cmake (libjsonnet for @hanazuki/node-jsonnet is built from source), Go with
-# Debian's sprig (the @courier/go-template differential tests build a Go
-# reference renderer), pnpm, and with --with-browser Debian's chromium (the
-# Bull Board browser test).
+# cmake (libjsonnet for @hanazuki/node-jsonnet is built from source), pnpm, and
+# with --with-browser what only the tests need: Debian's chromium (the Bull
+# Board browser test) and Go with Debian's sprig (the @courier/go-template
+# differential tests build a Go reference renderer).
 set -euo pipefail
 
 log() { printf '[install] %s\n' "$*"; }
