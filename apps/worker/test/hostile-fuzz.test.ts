@@ -16,14 +16,15 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildJobPayload, newMessageId, type JobPayload } from '@courier/core';
 import { enqueueMessages } from '@courier/store';
-import { spawnCourier, startHttpSink, startSmtpSink, type CourierProcess, type HttpSink, type SmtpSink } from '@courier/testkit';
-import { createDeployment, type Deployment } from './support/deployment.js';
+import type { CourierProcess, HttpSink, SmtpSink } from '@courier/testkit';
+import type { Deployment } from './support/deployment.js';
+import { startRunningCourier, type RunningCourier } from './support/running-courier.js';
 
 const KEY = 'hostile-fuzz-key-0123456789ab';
-const SMS_BODY = Buffer.from('function(ctx) { to: ctx.recipient, text: ctx.body }').toString('base64');
 const SEED = process.env['FUZZ_SEED'] === undefined ? undefined : Number(process.env['FUZZ_SEED']);
 const RUNS = 60;
 
+let courier: RunningCourier;
 let smtp: SmtpSink;
 let http: HttpSink;
 let d: Deployment;
@@ -32,28 +33,12 @@ let worker: CourierProcess;
 let api: string;
 
 beforeAll(async () => {
-  smtp = await startSmtpSink({ tls: 'none' });
-  http = await startHttpSink();
-  d = await createDeployment({
-    courier: {
-      smtp: { connection_uri: `smtp://127.0.0.1:${smtp.port}/?disable_starttls=true`, from_address: 'courier@example.com' },
-      channels: [{ id: 'sms', type: 'http', request_config: { url: `${http.url}/sms`, body: `base64://${SMS_BODY}` } }],
-      message_retries: 0,
-    },
-    producer: { host: '127.0.0.1', port: 0, api_keys: [KEY] },
-  });
-  [producer, worker] = await Promise.all([spawnCourier('producer', d.configPath), spawnCourier('worker', d.configPath)]);
-  api = `http://127.0.0.1:${String(producer.ready['port'])}`;
+  courier = await startRunningCourier(KEY);
+  ({ smtp, http, deployment: d, producer, worker, api } = courier);
 }, 60_000);
 
 afterAll(async () => {
-  for (const p of [producer, worker]) {
-    p?.kill('SIGTERM');
-    await p?.exited;
-  }
-  await d?.cleanup();
-  await smtp?.close();
-  await http?.close();
+  await courier?.stop();
 });
 
 let serial = 0;
