@@ -119,35 +119,43 @@ export const kratosPayload = z.looseObject({
   body: nullableText,
 });
 
-/** `GET /admin/courier/messages` query, as Kratos's admin API takes it. */
-export const kratosListQuery = z.looseObject({
-  status: z.enum(['queued', 'sent', 'processing', 'abandoned']).optional(),
-  recipient: z.string().min(1).max(320).optional(),
-  page_size: z.coerce.number({ error: 'must be a number' }).int().min(1).max(1_000).default(250),
-  page_token: z.string().min(1).max(512).optional(),
+/** A dispatch (delivery attempt) in Kratos's admin API shape. */
+export const kratosDispatch = z.object({
+  id: z.uuid(),
+  message_id: z.uuid(),
+  status: z.enum(['failed', 'success']),
+  error: z.record(z.string(), z.unknown()).optional(),
+  created_at: z.iso.datetime(),
+  updated_at: z.iso.datetime(),
 });
 
-/** A message in Kratos's admin API shape. */
+/**
+ * A message in Kratos's admin API shape (Kratos's `courier.Message`): `channel` is
+ * nullable; `dispatches` (newest first) is absent in lists and when there are none
+ * (Kratos's `json:"dispatches,omitempty"`).
+ */
 export const kratosMessage = z.object({
   id: z.uuid(),
   status: z.enum(['queued', 'sent', 'processing', 'abandoned']),
   type: messageTypeSchema,
-  channel: z.string(),
+  channel: z.string().nullable(),
   recipient: z.string(),
   subject: z.string(),
   body: z.string(),
   template_type: z.string(),
   send_count: z.number().int(),
-  dispatches: z.array(
-    z.object({
-      id: z.uuid(),
-      message_id: z.uuid(),
-      status: z.enum(['failed', 'success']),
-      error: z.record(z.string(), z.unknown()).optional(),
-      created_at: z.iso.datetime(),
-      updated_at: z.iso.datetime(),
-    }),
-  ),
+  dispatches: z.array(kratosDispatch).optional(),
   created_at: z.iso.datetime(),
   updated_at: z.iso.datetime(),
+});
+
+/** Kratos's error body (ory/herodot), answered by the Kratos admin routes for 400 and 404. */
+export const kratosErrorResponse = z.object({
+  error: z.object({
+    code: z.number().int(),
+    status: z.string(),
+    request: z.string().optional(),
+    reason: z.string().optional(),
+    message: z.string(),
+  }),
 });

@@ -15,10 +15,12 @@ import {
 } from '@courier/core';
 import { encodePageToken, InvalidPageTokenError, type MessageStore } from '@courier/store';
 import { ApiError, parseOr400 } from '../http/api-error.js';
-import { idParams, kratosListQuery, kratosPayload } from '../http/schemas.js';
+import { kratosPayload } from '../http/schemas.js';
+import { HERODOT_NOT_FOUND_MESSAGE, sendHerodotError } from '../http/kratos-error.js';
+import { parseKratosId, parseKratosListQuery } from '../http/kratos-params.js';
 import { presentKratosMessage, type KratosContent } from '../present/kratos.js';
 import type { EnqueueService } from '../enqueue/service.js';
-import { nextLink } from './paging.js';
+import { kratosLinkHeader } from './paging.js';
 
 /** What the Kratos routes need. */
 export interface KratosRoutesDeps {
@@ -77,42 +79,44 @@ export function registerKratosRoutes(app: FastifyInstance, deps: KratosRoutesDep
   });
 
   app.get('/admin/courier/messages', { config: { scope: 'read' } }, async (req, reply) => {
-    const query = parseOr400(kratosListQuery, req.query, 'query', 'query');
+    const query = parseKratosListQuery(req.query as Record<string, string | string[] | undefined>);
+    if (!query.ok) return sendHerodotError(req, reply, 400, query.message, query.reason);
     // Kratos's `queued` covers our `error` (failed, waiting for a retry); its
     // `abandoned` covers our `cancelled`. Other statuses map one to one.
     const statuses: (MessageStatus | undefined)[] =
       query.status === 'queued' ? ['queued', 'error'] : query.status === 'abandoned' ? ['abandoned', 'cancelled'] : [query.status];
+    // No stored recipient is longer than an address may be.
+    if (query.recipient !== undefined && query.recipient.length > 320) statuses.length = 0;
     let page;
     try {
       const pages = await Promise.all(
         statuses.map((status) =>
-          deps.store.list({ status, recipient: query.recipient, pageSize: query.page_size, pageToken: query.page_token }),
+          deps.store.list({ status, recipient: query.recipient, pageSize: query.pageSize, pageToken: query.pageToken }),
         ),
       );
-      const merged = pages.flatMap((p) => p.messages).sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, query.page_size);
+      const merged = pages.flatMap((p) => p.messages).sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, query.pageSize);
       const more = pages.some((p) => p.nextPageToken !== undefined) || pages.reduce((n, p) => n + p.messages.length, 0) > merged.length;
       const last = merged[merged.length - 1];
       page = { messages: merged, next: more && last !== undefined ? encodePageToken(last.id) : undefined };
     } catch (err) {
-      if (err instanceof InvalidPageTokenError) {
-        throw new ApiError(400, 'invalid_request', 'query is invalid: query.page_token: is not a token this API issued', [
-          { path: 'query.page_token', message: 'is not a token this API issued' },
-        ]);
-      }
+      // ory/x keysetpagination's ErrInvalidPaginationToken.
+      if (err instanceof InvalidPageTokenError) return sendHerodotError(req, reply, 400, 'invalid pagination token');
       throw err;
     }
-    if (page.next !== undefined) void reply.header('link', nextLink('/admin/courier/messages', req.query, page.next));
+    void reply.header('link', kratosLinkHeader('/admin/courier/messages', req.url, query.pageSize, page.next));
     // Summaries carry no content; only dev mode reads it, for this page's messages.
     const contents: (KratosContent | undefined)[] = deps.exposeContent
       ? (await deps.store.getMany(page.messages.map((m) => m.id))).map((m) => ({ subject: m?.subject, body: m?.body }))
       : [];
-    return page.messages.map((m, i) => presentKratosMessage(m, contents[i]));
+    // Like Kratos's list, without dispatches.
+    return page.messages.map((m, i) => presentKratosMessage(m, contents[i], false));
   });
 
-  app.get('/admin/courier/messages/:id', { config: { scope: 'read' } }, async (req) => {
-    const { id } = parseOr400(idParams, req.params, 'path', 'path');
-    const message = await deps.store.get(id);
-    if (message === undefined) throw new ApiError(404, 'not_found', `no message ${id}`);
-    return presentKratosMessage(message, deps.exposeContent ? message : undefined);
+  app.get('/admin/courier/messages/:id', { config: { scope: 'read' } }, async (req, reply) => {
+    const parsed = parseKratosId((req.params as { id: string }).id);
+    if ('error' in parsed) return sendHerodotError(req, reply, 400, parsed.error);
+    const message = await deps.store.get(parsed.id);
+    if (message === undefined) return sendHerodotError(req, reply, 404, HERODOT_NOT_FOUND_MESSAGE);
+    return presentKratosMessage(message, deps.exposeContent ? message : undefined, true);
   });
 }
