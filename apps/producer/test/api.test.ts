@@ -270,6 +270,77 @@ describe('GET, retry and cancel by id', () => {
   });
 });
 
+describe("POST /kratos/messages (Kratos's HTTP delivery strategy)", () => {
+  it("keeps everything Kratos's httpDataModel carries: html_body, template_data, request_headers, message_type", async () => {
+    const templateData = {
+      to: 'kmodel@example.com',
+      recovery_code: '123456',
+      identity: { id: 'b7c2', traits: { email: 'kmodel@example.com', name: { first: 'Ann' } } },
+      request_url: 'https://auth.example.com/self-service/recovery?flow=1',
+      transient_payload: { campaign: 'spring' },
+      expires_in_minutes: 60,
+    };
+    const res = await api.request('POST', '/kratos/messages', {
+      body: {
+        recipient: 'kmodel@example.com',
+        subject: 'Recover access',
+        body: 'Your code: 123456',
+        html_body: '<p>Your code: <b>123456</b></p>',
+        template_type: 'recovery_code_valid',
+        template_data: templateData,
+        message_type: 'email',
+        request_headers: { 'Accept-Language': ['de-DE'] },
+      },
+    });
+    expect(res.status).toBe(202);
+    const got = await api.request('GET', `/messages/${res.body.id}`);
+    expect(got.body).toMatchObject({
+      type: 'email',
+      recipient: 'kmodel@example.com',
+      subject: 'Recover access',
+      body: 'Your code: 123456',
+      html_body: '<p>Your code: <b>123456</b></p>',
+      template_type: 'recovery_code_valid',
+    });
+    expect(got.body.template_data).toEqual({ ...templateData, request_headers: { 'Accept-Language': ['de-DE'] } });
+  });
+
+  it("keeps every non-null field of Kratos's default body template, and custom template fields, in template_data", async () => {
+    const res = await api.request('POST', '/kratos/messages', {
+      body: {
+        recipient: 'kflat@example.com',
+        template_type: 'login_code_valid',
+        to: 'kflat@example.com',
+        recovery_code: null,
+        recovery_url: null,
+        verification_url: null,
+        verification_code: null,
+        login_code: '424242',
+        identity_id: 'b7c2',
+        expires_in_minutes: 10,
+        subject: 'Login code',
+        body: 'Code 424242',
+      },
+    });
+    expect(res.status).toBe(202);
+    const got = await api.request('GET', `/messages/${res.body.id}`);
+    expect(got.body.template_data).toEqual({ to: 'kflat@example.com', login_code: '424242', identity_id: 'b7c2', expires_in_minutes: 10 });
+  });
+
+  it('takes the type from message_type, and refuses template data past the limits', async () => {
+    const sms = await api.request('POST', '/kratos/messages', {
+      body: { recipient: '+15550100', subject: '', body: 'Code 1', template_type: 'login_code_valid', template_data: { login_code: '1' }, message_type: 'sms' },
+    });
+    expect(sms.status).toBe(202);
+    expect((await api.request('GET', `/messages/${sms.body.id}`)).body).toMatchObject({ type: 'sms', channel: 'sms', body: 'Code 1' });
+    const huge = await api.request('POST', '/kratos/messages', {
+      body: { recipient: 'khuge@example.com', subject: 's', body: 'b', template_type: 'login_code_valid', template_data: { identity: { blob: 'x'.repeat(80 * 1024) } } },
+    });
+    expect(huge.status).toBe(400);
+    expect(huge.body.error.details[0].path).toMatch(/^template_data/);
+  });
+});
+
 describe("Kratos's admin API (GET /admin/courier/messages[/{id}])", () => {
   const HERODOT_400 = { code: 400, status: 'Bad Request' };
   const linkParts = (link: string | null) =>

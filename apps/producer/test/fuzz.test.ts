@@ -127,7 +127,7 @@ const MESSAGE_FIELDS = [
   'constructor',
   'prototype',
 ] as const;
-const KRATOS_FIELDS = ['recipient', 'template_type', 'to', 'recovery_code', 'recovery_url', 'verification_url', 'verification_code', 'login_code', 'registration_code', 'subject', 'body'] as const;
+const KRATOS_FIELDS = ['recipient', 'template_type', 'to', 'recovery_code', 'recovery_url', 'verification_url', 'verification_code', 'login_code', 'registration_code', 'subject', 'body', 'html_body', 'message_type', 'template_data', 'request_headers'] as const;
 
 /** Strings of many kinds: ASCII, any code point (lone surrogates included), graphemes, and tricky constants. */
 const anyString = fc.oneof(

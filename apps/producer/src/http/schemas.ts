@@ -102,8 +102,14 @@ export const errorResponse = z.object({
 const nullableText = textSchema(1_000_000).nullish();
 
 /**
- * What Kratos's HTTP delivery strategy posts with its default body template
- * (plus login and registration codes). Unknown fields are ignored, nulls allowed.
+ * What Kratos's HTTP delivery strategy posts: its Jsonnet body template applied
+ * to its `httpDataModel` (`recipient`, `subject`, `body`, `html_body`,
+ * `template_type`, `template_data`, `message_type`, `request_headers`). The
+ * default template posts `recipient`, `template_type`, `subject`, `body` and the
+ * template data's `to`, `recovery_code`, `recovery_url`, `verification_url`,
+ * `verification_code` at the top level (null when absent); a custom template may
+ * post the model whole or any other fields. Every other field is kept in the
+ * stored template data; nulls are allowed.
  */
 export const kratosPayload = z.looseObject({
   recipient: textSchema(320).min(1),
@@ -117,6 +123,13 @@ export const kratosPayload = z.looseObject({
   registration_code: nullableText,
   subject: nullableText,
   body: nullableText,
+  html_body: textSchema(2_000_000).nullish(),
+  /** `email` or `sms` (Kratos's `Message.Type`); absent: guessed from the recipient. */
+  message_type: textSchema(16).nullish(),
+  /** Kratos's template model (`to`, codes, URLs, `identity`, `request_url`, `transient_payload`, ...). */
+  template_data: z.record(z.string(), z.unknown()).nullish(),
+  /** The allow-listed headers of the request that caused the message (`{"Name": ["value"]}`). */
+  request_headers: z.unknown().optional(),
 });
 
 /** A dispatch (delivery attempt) in Kratos's admin API shape. */

@@ -30,27 +30,38 @@ export interface KratosRoutesDeps {
   readonly exposeContent: boolean;
 }
 
-const TEMPLATE_DATA_FIELDS = ['to', 'recovery_code', 'recovery_url', 'verification_url', 'verification_code', 'login_code', 'registration_code'] as const;
+/** What the message itself is made of; every other posted field is template data. */
+const ENVELOPE_FIELDS = new Set(['recipient', 'template_type', 'subject', 'body', 'html_body', 'message_type', 'template_data']);
 
 /** Register the routes. */
 export function registerKratosRoutes(app: FastifyInstance, deps: KratosRoutesDeps): void {
   app.post('/kratos/messages', { config: { scope: 'send' } }, async (req, reply) => {
     const body = parseOr400(kratosPayload, req.body, 'request body');
     const isEmail = emailAddressSchema.safeParse(body.recipient).success;
-    const type = isEmail ? 'email' : 'sms';
-    if (!deps.enqueue.channels.has(type === 'email' ? 'email' : 'sms')) {
-      throw new ApiError(400, 'invalid_request', 'request body is invalid: recipient: is not an e-mail address and no "sms" channel is configured', [
-        { path: 'recipient', message: 'is not an e-mail address and no "sms" channel is configured' },
+    // Kratos's model says which; the default body template does not post it.
+    const declared = body.message_type === 'email' || body.message_type === 'sms' ? body.message_type : undefined;
+    const type = declared ?? (isEmail ? 'email' : 'sms');
+    if (type === 'email' && !isEmail) {
+      throw new ApiError(400, 'invalid_request', 'request body is invalid: recipient: is not an e-mail address (message_type is "email")', [
+        { path: 'recipient', message: 'is not an e-mail address (message_type is "email")' },
       ]);
     }
-    const templateType = templateTypeSchema.safeParse(body.template_type);
-    const data: Record<string, string> = {};
-    for (const field of TEMPLATE_DATA_FIELDS) {
-      const value = body[field];
-      if (typeof value === 'string' && value !== '') data[field] = value;
+    if (!deps.enqueue.channels.has(type)) {
+      const why = declared === undefined ? 'is not an e-mail address and no "sms" channel is configured' : `no "${type}" channel is configured`;
+      throw new ApiError(400, 'invalid_request', `request body is invalid: recipient: ${why}`, [{ path: 'recipient', message: why }]);
     }
-    // Kratos rendered the message already: it goes out as rendered, and the
-    // template type and data are kept for tracking.
+    const templateType = templateTypeSchema.safeParse(body.template_type);
+    // Everything but the envelope goes to the template data: the default template's
+    // top-level fields (nulls and empty strings carry nothing), a custom template's
+    // own fields, `request_headers`, and Kratos's template model as posted, which
+    // wins over top-level copies of its fields. Built with fromEntries so that a
+    // `__proto__` key stays an ordinary own field.
+    const topLevel = Object.entries(body).filter(([k, v]) => !ENVELOPE_FIELDS.has(k) && v !== null && v !== undefined && v !== '');
+    const model = body.template_data === null || body.template_data === undefined ? [] : Object.entries(body.template_data);
+    const modelKeys = new Set(model.map(([k]) => k));
+    const data = Object.fromEntries([...topLevel.filter(([k]) => !modelKeys.has(k)), ...model]) as TemplateData;
+    // Kratos rendered the message already: it goes out as rendered (subject, text,
+    // HTML), and the template type and data are kept for tracking.
     const hasBody = typeof body.body === 'string' && body.body !== '';
     if (!hasBody && !templateType.success) {
       throw new ApiError(400, 'invalid_request', 'request body is invalid: body: is required unless template_type is a known Kratos template type', [
@@ -65,13 +76,14 @@ export function registerKratosRoutes(app: FastifyInstance, deps: KratosRoutesDep
       recipient: body.recipient,
       created_at: new Date().toISOString(),
     };
-    if (templateType.success) {
-      candidate['template_type'] = templateType.data;
-      candidate['template_data'] = data as TemplateData;
-    }
+    if (templateType.success) candidate['template_type'] = templateType.data;
+    if (templateType.success || Object.keys(data).length > 0) candidate['template_data'] = data;
     if (hasBody) {
       candidate['body'] = body.body;
-      if (type === 'email') candidate['subject'] = body.subject ?? '';
+      if (type === 'email') {
+        candidate['subject'] = body.subject ?? '';
+        if (typeof body.html_body === 'string' && body.html_body !== '') candidate['html_body'] = body.html_body;
+      }
     }
     const payload: JobPayload = parseOr400(jobPayloadSchema, candidate, 'request body');
     await deps.enqueue.enqueuePayloads([payload], req.principal?.keyId);
