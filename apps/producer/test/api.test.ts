@@ -441,6 +441,13 @@ describe("Kratos's admin API (GET /admin/courier/messages[/{id}])", () => {
       expect(res.status, form).toBe(200);
       expect(res.body.id, form).toBe(id);
     }
+    // herodot echoes X-Request-ID as `request`.
+    const traced = await api.request('GET', '/admin/courier/messages/00000000-0000-0000-0000-000000000000', { headers: { 'x-request-id': 'req-42' } });
+    expect(traced.body).toEqual({ error: { code: 404, status: 'Not Found', request: 'req-42', message: 'Unable to locate the resource' } });
+    // An id past the router's length limit is refused before routing, in the same shape.
+    const long = await api.request('GET', `/admin/courier/messages/${'x'.repeat(300)}`);
+    expect(long.status).toBe(400);
+    expect(long.body.error).toMatchObject({ code: 400, status: 'Bad Request' });
     // Courier's own API keeps its own error shape.
     expect((await api.request('GET', '/messages/not-a-uuid')).body.error.code).toBe('invalid_request');
   });
