@@ -18,6 +18,7 @@ import { enforceScope, routeScope } from './auth/scopes.js';
 import { createIdempotency } from './enqueue/idempotency.js';
 import { createEnqueueService } from './enqueue/service.js';
 import { installErrorHandling } from './http/api-error.js';
+import { HERODOT_BAD_REQUEST_MESSAGE, herodotBody } from './http/kratos-error.js';
 import { lazyChildLoggerFactory } from './http/request-logger.js';
 import { serializeRequest } from './http/url-redaction.js';
 import { buildOpenApiDocument } from './openapi/document.js';
@@ -66,7 +67,13 @@ export async function buildProducer(config: CourierConfig, logger: Logger): Prom
     routerOptions: { maxParamLength: 200 },
     // Errors raised before routing (malformed percent-encoding, over-long path
     // parameters) get the API's error shape too.
-    frameworkErrors: (error, _req, reply) => {
+    frameworkErrors: (error, req, reply) => {
+      // Kratos's admin routes answer in Kratos's (herodot's) error shape.
+      if (req.url.startsWith('/admin/courier/messages')) {
+        const rid = req.headers['x-request-id'];
+        void (reply as unknown as FastifyReply).code(400).send(herodotBody(400, HERODOT_BAD_REQUEST_MESSAGE, error.message, typeof rid === 'string' ? rid : undefined));
+        return;
+      }
       void (reply as unknown as FastifyReply).code(400).send({
         error: { code: 'invalid_request', message: 'the request path is malformed', details: [{ path: 'path', message: error.message }] },
       });

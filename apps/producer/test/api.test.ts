@@ -270,6 +270,189 @@ describe('GET, retry and cancel by id', () => {
   });
 });
 
+describe("POST /kratos/messages (Kratos's HTTP delivery strategy)", () => {
+  it("keeps everything Kratos's httpDataModel carries: html_body, template_data, request_headers, message_type", async () => {
+    const templateData = {
+      to: 'kmodel@example.com',
+      recovery_code: '123456',
+      identity: { id: 'b7c2', traits: { email: 'kmodel@example.com', name: { first: 'Ann' } } },
+      request_url: 'https://auth.example.com/self-service/recovery?flow=1',
+      transient_payload: { campaign: 'spring' },
+      expires_in_minutes: 60,
+    };
+    const res = await api.request('POST', '/kratos/messages', {
+      body: {
+        recipient: 'kmodel@example.com',
+        subject: 'Recover access',
+        body: 'Your code: 123456',
+        html_body: '<p>Your code: <b>123456</b></p>',
+        template_type: 'recovery_code_valid',
+        template_data: templateData,
+        message_type: 'email',
+        request_headers: { 'Accept-Language': ['de-DE'] },
+      },
+    });
+    expect(res.status).toBe(202);
+    const got = await api.request('GET', `/messages/${res.body.id}`);
+    expect(got.body).toMatchObject({
+      type: 'email',
+      recipient: 'kmodel@example.com',
+      subject: 'Recover access',
+      body: 'Your code: 123456',
+      html_body: '<p>Your code: <b>123456</b></p>',
+      template_type: 'recovery_code_valid',
+    });
+    expect(got.body.template_data).toEqual({ ...templateData, request_headers: { 'Accept-Language': ['de-DE'] } });
+  });
+
+  it("keeps every non-null field of Kratos's default body template, and custom template fields, in template_data", async () => {
+    const res = await api.request('POST', '/kratos/messages', {
+      body: {
+        recipient: 'kflat@example.com',
+        template_type: 'login_code_valid',
+        to: 'kflat@example.com',
+        recovery_code: null,
+        recovery_url: null,
+        verification_url: null,
+        verification_code: null,
+        login_code: '424242',
+        identity_id: 'b7c2',
+        expires_in_minutes: 10,
+        subject: 'Login code',
+        body: 'Code 424242',
+      },
+    });
+    expect(res.status).toBe(202);
+    const got = await api.request('GET', `/messages/${res.body.id}`);
+    expect(got.body.template_data).toEqual({ to: 'kflat@example.com', login_code: '424242', identity_id: 'b7c2', expires_in_minutes: 10 });
+  });
+
+  it('takes the type from message_type, and refuses template data past the limits', async () => {
+    const sms = await api.request('POST', '/kratos/messages', {
+      body: { recipient: '+15550100', subject: '', body: 'Code 1', template_type: 'login_code_valid', template_data: { login_code: '1' }, message_type: 'sms' },
+    });
+    expect(sms.status).toBe(202);
+    expect((await api.request('GET', `/messages/${sms.body.id}`)).body).toMatchObject({ type: 'sms', channel: 'sms', body: 'Code 1' });
+    const huge = await api.request('POST', '/kratos/messages', {
+      body: { recipient: 'khuge@example.com', subject: 's', body: 'b', template_type: 'login_code_valid', template_data: { identity: { blob: 'x'.repeat(80 * 1024) } } },
+    });
+    expect(huge.status).toBe(400);
+    expect(huge.body.error.details[0].path).toMatch(/^template_data/);
+  });
+});
+
+describe("Kratos's admin API (GET /admin/courier/messages[/{id}])", () => {
+  const HERODOT_400 = { code: 400, status: 'Bad Request' };
+  const linkParts = (link: string | null) =>
+    Object.fromEntries(
+      (link ?? '').split(',').filter(Boolean).map((part) => {
+        const m = /^<([^>]*)>; rel="([a-z]+)"$/.exec(part);
+        expect(m, part).not.toBeNull();
+        return [m![2]!, new URL(m![1]!, 'http://x')];
+      }),
+    ) as Record<string, URL>;
+
+  it('pages 10 by default, clamps page_size to 1..500 like ory/x keysetpagination, with Link rel="first" and rel="next"', async () => {
+    const recipient = `kpager-${Date.now()}@example.com`;
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) ids.push((await api.request('POST', '/messages', { body: { recipient, subject: `s${i}`, body: 'b' } })).body.id);
+    const q = `recipient=${encodeURIComponent(recipient)}`;
+    const first = await api.request('GET', `/admin/courier/messages?${q}`);
+    expect(first.status).toBe(200);
+    expect(first.body).toHaveLength(10);
+    const links = linkParts(first.headers.get('link'));
+    expect(Object.keys(links).sort()).toEqual(['first', 'next']);
+    expect(links['first']!.pathname).toBe('/admin/courier/messages');
+    expect(links['first']!.searchParams.get('page_size')).toBe('10');
+    expect(links['first']!.searchParams.has('page_token')).toBe(true);
+    expect(links['first']!.searchParams.get('recipient')).toBe(recipient);
+    expect(links['next']!.searchParams.get('page_size')).toBe('10');
+    // Following rel="next" gives the rest; the last page has rel="first" only.
+    const second = await api.request('GET', links['next']!.pathname + links['next']!.search);
+    expect(second.body).toHaveLength(2);
+    expect(Object.keys(linkParts(second.headers.get('link')))).toEqual(['first']);
+    expect([...first.body, ...second.body].map((m: { id: string }) => m.id)).toEqual([...ids].reverse());
+    // rel="first" leads back to the first page.
+    const again = await api.request('GET', links['first']!.pathname + links['first']!.search);
+    expect(again.body.map((m: { id: string }) => m.id)).toEqual(first.body.map((m: { id: string }) => m.id));
+    // Sizes <= 0 fall back to 10; sizes over 500 are clamped to 500 (not refused).
+    for (const [size, want] of [['0', '10'], ['-3', '10'], ['501', '500'], ['100000', '500'], ['3', '3']] as const) {
+      const res = await api.request('GET', `/admin/courier/messages?${q}&page_size=${size}`);
+      expect(res.status, size).toBe(200);
+      expect(linkParts(res.headers.get('link'))['first']!.searchParams.get('page_size'), size).toBe(want);
+      expect(res.body, size).toHaveLength(Math.min(Number(want), 12));
+    }
+  });
+
+  it('lists without dispatches; GET by id shows dispatches newest first (absent when none) and a nullable channel', async () => {
+    const id = (await api.request('POST', '/messages', { body: { recipient: 'kdisp@example.com', subject: 's', body: 'b' } })).body.id as string;
+    const fresh = await api.request('GET', `/admin/courier/messages/${id}`);
+    expect(fresh.status).toBe(200);
+    expect(fresh.body).not.toHaveProperty('dispatches');
+    const hash = `${p.config.redis.prefix}:tracking:msg:${id}`;
+    expect(await p.redis.exists(hash)).toBe(1);
+    await p.redis.hset(hash, 'send_count', '2', 'dispatches', JSON.stringify([
+      { at: '2026-01-01T00:00:00.000Z', status: 'failed', error: { code: 'smtp_5xx', message: 'no', retryable: true } },
+      { at: '2026-01-01T00:01:00.000Z', status: 'success' },
+    ]));
+    const one = await api.request('GET', `/admin/courier/messages/${id}`);
+    expect(one.body.dispatches.map((d: { status: string }) => d.status)).toEqual(['success', 'failed']);
+    expect(one.body.dispatches[0].created_at).toBe('2026-01-01T00:01:00.000Z');
+    expect(one.body.channel).toBe('email');
+    const list = await api.request('GET', '/admin/courier/messages?recipient=kdisp@example.com');
+    expect(list.body).toHaveLength(1);
+    expect(list.body[0]).not.toHaveProperty('dispatches');
+    expect(list.body[0]).toMatchObject({ id, send_count: 2 });
+  });
+
+  it("answers bad queries with 400 in herodot's shape, as Kratos does", async () => {
+    const statusErr = { error: { ...HERODOT_400, reason: 'Message status is not valid', message: 'The request was malformed or contained invalid parameters' } };
+    for (const q of ['status=lost', 'status=error', 'status=cancelled', 'status=', 'status=Queued']) {
+      const res = await api.request('GET', `/admin/courier/messages?${q}`);
+      expect(res.status, q).toBe(400);
+      expect(res.body, q).toEqual(statusErr);
+    }
+    const size = await api.request('GET', '/admin/courier/messages?page_size=ten');
+    expect(size.status).toBe(400);
+    expect(size.body).toEqual({ error: { ...HERODOT_400, message: 'strconv.Atoi: parsing "ten": invalid syntax' } });
+    const token = await api.request('GET', '/admin/courier/messages?page_token=garbage');
+    expect(token.status).toBe(400);
+    expect(token.body).toEqual({ error: { ...HERODOT_400, message: 'invalid pagination token' } });
+    // Kratos ignores unknown parameters, an empty recipient and an empty page_token.
+    for (const q of ['sort=asc', 'recipient=', 'page_token=', 'page_size=']) {
+      expect((await api.request('GET', `/admin/courier/messages?${q}`)).status, q).toBe(200);
+    }
+    for (const status of ['queued', 'sent', 'processing', 'abandoned']) {
+      expect((await api.request('GET', `/admin/courier/messages?status=${status}`)).status, status).toBe(200);
+    }
+  });
+
+  it("answers a malformed id with 400 and an unknown one with 404, in herodot's shape", async () => {
+    const bad = await api.request('GET', '/admin/courier/messages/not-a-uuid');
+    expect(bad.status).toBe(400);
+    expect(bad.body).toEqual({ error: { ...HERODOT_400, message: 'uuid: incorrect UUID length 10 in string "not-a-uuid"' } });
+    const unknown = await api.request('GET', '/admin/courier/messages/00000000-0000-0000-0000-000000000000');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toEqual({ error: { code: 404, status: 'Not Found', message: 'Unable to locate the resource' } });
+    // Kratos parses ids with gofrs/uuid: upper case and unhyphenated ids name the same message.
+    const id = (await api.request('POST', '/messages', { body: email('kid') })).body.id as string;
+    for (const form of [id.toUpperCase(), id.replace(/-/g, ''), `{${id}}`, `urn:uuid:${id}`]) {
+      const res = await api.request('GET', `/admin/courier/messages/${encodeURIComponent(form)}`);
+      expect(res.status, form).toBe(200);
+      expect(res.body.id, form).toBe(id);
+    }
+    // herodot echoes X-Request-ID as `request`.
+    const traced = await api.request('GET', '/admin/courier/messages/00000000-0000-0000-0000-000000000000', { headers: { 'x-request-id': 'req-42' } });
+    expect(traced.body).toEqual({ error: { code: 404, status: 'Not Found', request: 'req-42', message: 'Unable to locate the resource' } });
+    // An id past the router's length limit is refused before routing, in the same shape.
+    const long = await api.request('GET', `/admin/courier/messages/${'x'.repeat(300)}`);
+    expect(long.status).toBe(400);
+    expect(long.body.error).toMatchObject({ code: 400, status: 'Bad Request' });
+    // Courier's own API keeps its own error shape.
+    expect((await api.request('GET', '/messages/not-a-uuid')).body.error.code).toBe('invalid_request');
+  });
+});
+
 describe('Redis unavailable', () => {
   let redis: RedisServer;
   let down: TestProducer;
@@ -302,7 +485,7 @@ describe('OpenAPI', () => {
   it('served a document that every response so far matched', () => {
     // Each request above was validated by the client; this asserts the coverage.
     const keys = [...api.validated.keys()];
-    for (const expected of ['POST /messages 202', 'POST /messages 400', 'GET /messages 200', 'GET /messages/{id} 200', 'POST /messages/batch 202', 'DELETE /messages/{id} 200', 'POST /messages 409', 'POST /messages 413', 'GET /messages 401']) {
+    for (const expected of ['POST /messages 202', 'POST /messages 400', 'GET /messages 200', 'GET /messages/{id} 200', 'POST /messages/batch 202', 'DELETE /messages/{id} 200', 'POST /messages 409', 'POST /messages 413', 'GET /messages 401', 'GET /admin/courier/messages 200', 'GET /admin/courier/messages 400', 'GET /admin/courier/messages/{id} 200', 'GET /admin/courier/messages/{id} 400', 'GET /admin/courier/messages/{id} 404']) {
       expect(keys).toContain(expected);
     }
   });

@@ -83,6 +83,29 @@ describe('Kratos bridge', () => {
     expect(list.body.map((m: { id: string }) => m.id)).toContain(id);
   });
 
+  it('delivers the text, subject and HTML Kratos rendered (its whole httpDataModel posted), not a re-rendering', async () => {
+    // What Kratos's HTTP channel marshals (httpDataModel), posted whole by a body
+    // template such as `function(ctx) ctx`: Kratos's own (customised) rendering.
+    const recipient = `kratos-html-${Date.now()}@example.com`;
+    const res = await api.request('POST', '/kratos/messages', {
+      body: {
+        recipient,
+        subject: 'Kratos subject 4242',
+        body: 'Kratos plain text 4242',
+        html_body: '<p>Kratos <b>HTML</b> 4242</p>',
+        template_type: 'recovery_code_valid',
+        template_data: { to: recipient, recovery_code: '4242', identity: { id: 'i-1' }, expires_in_minutes: 15 },
+        message_type: 'email',
+        request_headers: { 'Accept-Language': ['de'] },
+      },
+    });
+    expect(res.status).toBe(202);
+    const mail = (await until(async () => smtp.received, (r) => r.some((m) => m.envelope.to.includes(recipient)))).find((m) => m.envelope.to.includes(recipient));
+    expect(mail?.parsed?.subject).toBe('Kratos subject 4242');
+    expect(mail?.parsed?.text?.trim()).toBe('Kratos plain text 4242');
+    expect(mail?.parsed?.html).toContain('<p>Kratos <b>HTML</b> 4242</p>');
+  });
+
   it('rejects a Kratos payload with neither a body nor a known template type', async () => {
     const res = await api.request('POST', '/kratos/messages', { body: { recipient: 'x@example.com', template_type: 'custom', body: null } });
     expect(res.status).toBe(400);

@@ -78,10 +78,14 @@ async function sendAndCheck(req: FuzzRequest): Promise<ApiResponse> {
   });
   const what = describeRequest(req);
   expect(res.status, `5xx for ${what}`).toBeLessThan(500);
-  if (res.status >= 400) {
+  // Kratos's admin routes answer 400 and 404 in Kratos's (herodot's) shape: a numeric code, no details.
+  const kratosShaped = req.path.startsWith('/admin/courier/messages') && (res.status === 400 || res.status === 404);
+  if (kratosShaped) {
+    expect(res.body, `Kratos error shape for ${what}`).toMatchObject({ error: { code: res.status, status: expect.any(String), message: expect.any(String) } });
+  } else if (res.status >= 400) {
     expect(res.body, `error shape for ${what}`).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
   }
-  if (res.status === 400) {
+  if (res.status === 400 && !kratosShaped) {
     const details = (res.body as { error: { details?: { path: unknown }[] } }).error.details;
     expect(Array.isArray(details) && details.length > 0, `400 without details for ${what}`).toBe(true);
     for (const d of details ?? []) {
@@ -123,7 +127,7 @@ const MESSAGE_FIELDS = [
   'constructor',
   'prototype',
 ] as const;
-const KRATOS_FIELDS = ['recipient', 'template_type', 'to', 'recovery_code', 'recovery_url', 'verification_url', 'verification_code', 'login_code', 'registration_code', 'subject', 'body'] as const;
+const KRATOS_FIELDS = ['recipient', 'template_type', 'to', 'recovery_code', 'recovery_url', 'verification_url', 'verification_code', 'login_code', 'registration_code', 'subject', 'body', 'html_body', 'message_type', 'template_data', 'request_headers'] as const;
 
 /** Strings of many kinds: ASCII, any code point (lone surrogates included), graphemes, and tricky constants. */
 const anyString = fc.oneof(

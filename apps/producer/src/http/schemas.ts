@@ -102,8 +102,14 @@ export const errorResponse = z.object({
 const nullableText = textSchema(1_000_000).nullish();
 
 /**
- * What Kratos's HTTP delivery strategy posts with its default body template
- * (plus login and registration codes). Unknown fields are ignored, nulls allowed.
+ * What Kratos's HTTP delivery strategy posts: its Jsonnet body template applied
+ * to its `httpDataModel` (`recipient`, `subject`, `body`, `html_body`,
+ * `template_type`, `template_data`, `message_type`, `request_headers`). The
+ * default template posts `recipient`, `template_type`, `subject`, `body` and the
+ * template data's `to`, `recovery_code`, `recovery_url`, `verification_url`,
+ * `verification_code` at the top level (null when absent); a custom template may
+ * post the model whole or any other fields. Every other field is kept in the
+ * stored template data; nulls are allowed.
  */
 export const kratosPayload = z.looseObject({
   recipient: textSchema(320).min(1),
@@ -117,37 +123,52 @@ export const kratosPayload = z.looseObject({
   registration_code: nullableText,
   subject: nullableText,
   body: nullableText,
+  html_body: textSchema(2_000_000).nullish(),
+  /** `email` or `sms` (Kratos's `Message.Type`); absent: guessed from the recipient. */
+  message_type: textSchema(16).nullish(),
+  /** Kratos's template model (`to`, codes, URLs, `identity`, `request_url`, `transient_payload`, ...). */
+  template_data: z.record(z.string(), z.unknown()).nullish(),
+  /** The allow-listed headers of the request that caused the message (`{"Name": ["value"]}`). */
+  request_headers: z.unknown().optional(),
 });
 
-/** `GET /admin/courier/messages` query, as Kratos's admin API takes it. */
-export const kratosListQuery = z.looseObject({
-  status: z.enum(['queued', 'sent', 'processing', 'abandoned']).optional(),
-  recipient: z.string().min(1).max(320).optional(),
-  page_size: z.coerce.number({ error: 'must be a number' }).int().min(1).max(1_000).default(250),
-  page_token: z.string().min(1).max(512).optional(),
+/** A dispatch (delivery attempt) in Kratos's admin API shape. */
+export const kratosDispatch = z.object({
+  id: z.uuid(),
+  message_id: z.uuid(),
+  status: z.enum(['failed', 'success']),
+  error: z.record(z.string(), z.unknown()).optional(),
+  created_at: z.iso.datetime(),
+  updated_at: z.iso.datetime(),
 });
 
-/** A message in Kratos's admin API shape. */
+/**
+ * A message in Kratos's admin API shape (Kratos's `courier.Message`): `channel` is
+ * nullable; `dispatches` (newest first) is absent in lists and when there are none
+ * (Kratos's `json:"dispatches,omitempty"`).
+ */
 export const kratosMessage = z.object({
   id: z.uuid(),
   status: z.enum(['queued', 'sent', 'processing', 'abandoned']),
   type: messageTypeSchema,
-  channel: z.string(),
+  channel: z.string().nullable(),
   recipient: z.string(),
   subject: z.string(),
   body: z.string(),
   template_type: z.string(),
   send_count: z.number().int(),
-  dispatches: z.array(
-    z.object({
-      id: z.uuid(),
-      message_id: z.uuid(),
-      status: z.enum(['failed', 'success']),
-      error: z.record(z.string(), z.unknown()).optional(),
-      created_at: z.iso.datetime(),
-      updated_at: z.iso.datetime(),
-    }),
-  ),
+  dispatches: z.array(kratosDispatch).optional(),
   created_at: z.iso.datetime(),
   updated_at: z.iso.datetime(),
+});
+
+/** Kratos's error body (ory/herodot), answered by the Kratos admin routes for 400 and 404. */
+export const kratosErrorResponse = z.object({
+  error: z.object({
+    code: z.number().int(),
+    status: z.string(),
+    request: z.string().optional(),
+    reason: z.string().optional(),
+    message: z.string(),
+  }),
 });

@@ -11,6 +11,7 @@ import {
   batchResponse,
   enqueuedResponse,
   errorResponse,
+  kratosErrorResponse,
   kratosMessage,
   kratosPayload,
   listResponse,
@@ -52,6 +53,13 @@ const pageParams = [
   { name: 'page_size', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
   { name: 'page_token', in: 'query', schema: { type: 'string' }, description: 'Opaque token from `next_page_token` or the `Link` header.' },
 ];
+/** 400 and 404 of the Kratos admin routes: Kratos's (herodot's) error body. */
+const kratosErrors = (...codes: number[]) =>
+  Object.fromEntries(codes.map((c) => [String(c), { description: KRATOS_ERROR_TEXT[c] ?? 'error', ...json('KratosError') }]));
+const KRATOS_ERROR_TEXT: Record<number, string> = {
+  400: "Invalid status, page_size, page_token or id, in Kratos's error shape (`message`, and `reason` for a bad status)",
+  404: "No such message, in Kratos's error shape",
+};
 const linkHeader = { Link: { description: 'RFC 8288 `<...>; rel="next"` when there is a next page', schema: { type: 'string' } } };
 
 /** Build the document (cheap; built once at start-up). */
@@ -85,6 +93,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         KratosPayload: schemaOf(kratosPayload, 'input'),
         KratosMessage: schemaOf(kratosMessage, 'output'),
         KratosMessageList: { type: 'array', items: ref('KratosMessage') },
+        KratosError: schemaOf(kratosErrorResponse, 'output'),
         Health: { type: 'object', properties: { status: { type: 'string' }, errors: { type: 'object' } }, required: ['status'] },
       },
     },
@@ -145,20 +154,44 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       },
       '/admin/courier/messages': {
         get: {
-          summary: "List messages in Kratos's admin API shape",
+          summary: "List messages in Kratos's admin API shape (without dispatches), newest first",
           parameters: [
-            { name: 'status', in: 'query', schema: { type: 'string', enum: ['queued', 'sent', 'processing', 'abandoned'] } },
+            {
+              name: 'status',
+              in: 'query',
+              description: 'Kratos message status; any other value (including empty) is a 400',
+              schema: { type: 'string', enum: ['queued', 'sent', 'processing', 'abandoned'] },
+            },
             { name: 'recipient', in: 'query', schema: { type: 'string' } },
-            ...pageParams,
+            {
+              name: 'page_size',
+              in: 'query',
+              description: 'Integer; 10 when absent or <= 0, at most 500 (larger values are clamped), as Kratos',
+              schema: { type: 'integer', default: 10 },
+            },
+            { name: 'page_token', in: 'query', schema: { type: 'string' }, description: 'Opaque token from the `Link` header; empty means the first page.' },
           ],
-          responses: { '200': { description: 'Messages', headers: linkHeader, ...json('KratosMessageList') }, ...errors(400, 401, 403, 503) },
+          responses: {
+            '200': {
+              description: 'Messages',
+              headers: {
+                Link: {
+                  description: 'As Kratos (ory/x keysetpagination): `<...>; rel="first"` always, and `,<...>; rel="next"` when there is a next page; each carries `page_size` and `page_token`',
+                  schema: { type: 'string' },
+                },
+              },
+              ...json('KratosMessageList'),
+            },
+            ...kratosErrors(400),
+            ...errors(401, 403, 503),
+          },
         },
       },
       '/admin/courier/messages/{id}': {
         get: {
-          summary: "A message in Kratos's admin API shape",
-          parameters: [idParam],
-          responses: { '200': { description: 'The message', ...json('KratosMessage') }, ...errors(400, 401, 403, 404, 503) },
+          summary: "A message in Kratos's admin API shape, with its dispatches newest first",
+          parameters: [{ ...idParam, description: 'A UUID in any form Kratos accepts (canonical, 32 hex digits, braced, urn:uuid:)', schema: { type: 'string' } }],
+          responses: { '200': { description: 'The message', ...json('KratosMessage') }, ...kratosErrors(400, 404), ...errors(401, 403, 503) },
         },
       },
       '/health/alive': { get: { summary: 'Liveness', security: [], responses: { '200': { description: 'Alive', ...json('Health') } } } },

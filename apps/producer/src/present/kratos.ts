@@ -40,26 +40,34 @@ export interface KratosContent {
  *
  * @param content - The message's subject and body when content is exposed (dev
  *   mode); undefined shows Kratos's placeholder for both.
+ * @param withDispatches - True for `GET /admin/courier/messages/{id}`: Kratos loads
+ *   dispatches there only (newest first), and omits the field when there are none.
  */
-export function presentKratosMessage(m: MessageSummary, content: KratosContent | undefined): z.output<typeof kratosMessage> {
+export function presentKratosMessage(m: MessageSummary, content: KratosContent | undefined, withDispatches: boolean): z.output<typeof kratosMessage> {
+  // Ids follow the chronological index, so a dispatch keeps its id as more are added.
+  const dispatches = withDispatches
+    ? m.dispatches
+        .map((d, i) => ({
+          id: dispatchId(m.id, i),
+          message_id: m.id,
+          status: d.status,
+          ...(d.error === undefined ? {} : { error: { ...d.error } }),
+          created_at: d.at,
+          updated_at: d.at,
+        }))
+        .reverse()
+    : [];
   return {
     id: m.id,
     status: kratosStatus(m.status),
     type: m.type,
-    channel: m.channel,
+    channel: m.channel === '' ? null : m.channel,
     recipient: m.recipient,
     subject: content === undefined ? KRATOS_REDACTED : (content.subject ?? ''),
     body: content === undefined ? KRATOS_REDACTED : (content.body ?? ''),
     template_type: m.template_type ?? '',
     send_count: m.send_count,
-    dispatches: m.dispatches.map((d, i) => ({
-      id: dispatchId(m.id, i),
-      message_id: m.id,
-      status: d.status,
-      ...(d.error === undefined ? {} : { error: { ...d.error } }),
-      created_at: d.at,
-      updated_at: d.at,
-    })),
+    ...(dispatches.length > 0 ? { dispatches } : {}),
     created_at: m.created_at,
     updated_at: m.updated_at,
   };

@@ -15,10 +15,12 @@ import {
 } from '@courier/core';
 import { encodePageToken, InvalidPageTokenError, type MessageStore } from '@courier/store';
 import { ApiError, parseOr400 } from '../http/api-error.js';
-import { idParams, kratosListQuery, kratosPayload } from '../http/schemas.js';
+import { kratosPayload } from '../http/schemas.js';
+import { HERODOT_NOT_FOUND_MESSAGE, sendHerodotError } from '../http/kratos-error.js';
+import { parseKratosId, parseKratosListQuery } from '../http/kratos-params.js';
 import { presentKratosMessage, type KratosContent } from '../present/kratos.js';
 import type { EnqueueService } from '../enqueue/service.js';
-import { nextLink } from './paging.js';
+import { kratosLinkHeader } from './paging.js';
 
 /** What the Kratos routes need. */
 export interface KratosRoutesDeps {
@@ -28,27 +30,38 @@ export interface KratosRoutesDeps {
   readonly exposeContent: boolean;
 }
 
-const TEMPLATE_DATA_FIELDS = ['to', 'recovery_code', 'recovery_url', 'verification_url', 'verification_code', 'login_code', 'registration_code'] as const;
+/** What the message itself is made of; every other posted field is template data. */
+const ENVELOPE_FIELDS = new Set(['recipient', 'template_type', 'subject', 'body', 'html_body', 'message_type', 'template_data']);
 
 /** Register the routes. */
 export function registerKratosRoutes(app: FastifyInstance, deps: KratosRoutesDeps): void {
   app.post('/kratos/messages', { config: { scope: 'send' } }, async (req, reply) => {
     const body = parseOr400(kratosPayload, req.body, 'request body');
     const isEmail = emailAddressSchema.safeParse(body.recipient).success;
-    const type = isEmail ? 'email' : 'sms';
-    if (!deps.enqueue.channels.has(type === 'email' ? 'email' : 'sms')) {
-      throw new ApiError(400, 'invalid_request', 'request body is invalid: recipient: is not an e-mail address and no "sms" channel is configured', [
-        { path: 'recipient', message: 'is not an e-mail address and no "sms" channel is configured' },
+    // Kratos's model says which; the default body template does not post it.
+    const declared = body.message_type === 'email' || body.message_type === 'sms' ? body.message_type : undefined;
+    const type = declared ?? (isEmail ? 'email' : 'sms');
+    if (type === 'email' && !isEmail) {
+      throw new ApiError(400, 'invalid_request', 'request body is invalid: recipient: is not an e-mail address (message_type is "email")', [
+        { path: 'recipient', message: 'is not an e-mail address (message_type is "email")' },
       ]);
     }
-    const templateType = templateTypeSchema.safeParse(body.template_type);
-    const data: Record<string, string> = {};
-    for (const field of TEMPLATE_DATA_FIELDS) {
-      const value = body[field];
-      if (typeof value === 'string' && value !== '') data[field] = value;
+    if (!deps.enqueue.channels.has(type)) {
+      const why = declared === undefined ? 'is not an e-mail address and no "sms" channel is configured' : `no "${type}" channel is configured`;
+      throw new ApiError(400, 'invalid_request', `request body is invalid: recipient: ${why}`, [{ path: 'recipient', message: why }]);
     }
-    // Kratos rendered the message already: it goes out as rendered, and the
-    // template type and data are kept for tracking.
+    const templateType = templateTypeSchema.safeParse(body.template_type);
+    // Everything but the envelope goes to the template data: the default template's
+    // top-level fields (nulls and empty strings carry nothing), a custom template's
+    // own fields, `request_headers`, and Kratos's template model as posted, which
+    // wins over top-level copies of its fields. Built with fromEntries so that a
+    // `__proto__` key stays an ordinary own field.
+    const topLevel = Object.entries(body).filter(([k, v]) => !ENVELOPE_FIELDS.has(k) && v !== null && v !== undefined && v !== '');
+    const model = body.template_data === null || body.template_data === undefined ? [] : Object.entries(body.template_data);
+    const modelKeys = new Set(model.map(([k]) => k));
+    const data = Object.fromEntries([...topLevel.filter(([k]) => !modelKeys.has(k)), ...model]) as TemplateData;
+    // Kratos rendered the message already: it goes out as rendered (subject, text,
+    // HTML), and the template type and data are kept for tracking.
     const hasBody = typeof body.body === 'string' && body.body !== '';
     if (!hasBody && !templateType.success) {
       throw new ApiError(400, 'invalid_request', 'request body is invalid: body: is required unless template_type is a known Kratos template type', [
@@ -63,13 +76,14 @@ export function registerKratosRoutes(app: FastifyInstance, deps: KratosRoutesDep
       recipient: body.recipient,
       created_at: new Date().toISOString(),
     };
-    if (templateType.success) {
-      candidate['template_type'] = templateType.data;
-      candidate['template_data'] = data as TemplateData;
-    }
+    if (templateType.success) candidate['template_type'] = templateType.data;
+    if (templateType.success || Object.keys(data).length > 0) candidate['template_data'] = data;
     if (hasBody) {
       candidate['body'] = body.body;
-      if (type === 'email') candidate['subject'] = body.subject ?? '';
+      if (type === 'email') {
+        candidate['subject'] = body.subject ?? '';
+        if (typeof body.html_body === 'string' && body.html_body !== '') candidate['html_body'] = body.html_body;
+      }
     }
     const payload: JobPayload = parseOr400(jobPayloadSchema, candidate, 'request body');
     await deps.enqueue.enqueuePayloads([payload], req.principal?.keyId);
@@ -77,42 +91,44 @@ export function registerKratosRoutes(app: FastifyInstance, deps: KratosRoutesDep
   });
 
   app.get('/admin/courier/messages', { config: { scope: 'read' } }, async (req, reply) => {
-    const query = parseOr400(kratosListQuery, req.query, 'query', 'query');
+    const query = parseKratosListQuery(req.query as Record<string, string | string[] | undefined>);
+    if (!query.ok) return sendHerodotError(req, reply, 400, query.message, query.reason);
     // Kratos's `queued` covers our `error` (failed, waiting for a retry); its
     // `abandoned` covers our `cancelled`. Other statuses map one to one.
     const statuses: (MessageStatus | undefined)[] =
       query.status === 'queued' ? ['queued', 'error'] : query.status === 'abandoned' ? ['abandoned', 'cancelled'] : [query.status];
+    // No stored recipient is longer than an address may be.
+    if (query.recipient !== undefined && query.recipient.length > 320) statuses.length = 0;
     let page;
     try {
       const pages = await Promise.all(
         statuses.map((status) =>
-          deps.store.list({ status, recipient: query.recipient, pageSize: query.page_size, pageToken: query.page_token }),
+          deps.store.list({ status, recipient: query.recipient, pageSize: query.pageSize, pageToken: query.pageToken }),
         ),
       );
-      const merged = pages.flatMap((p) => p.messages).sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, query.page_size);
+      const merged = pages.flatMap((p) => p.messages).sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, query.pageSize);
       const more = pages.some((p) => p.nextPageToken !== undefined) || pages.reduce((n, p) => n + p.messages.length, 0) > merged.length;
       const last = merged[merged.length - 1];
       page = { messages: merged, next: more && last !== undefined ? encodePageToken(last.id) : undefined };
     } catch (err) {
-      if (err instanceof InvalidPageTokenError) {
-        throw new ApiError(400, 'invalid_request', 'query is invalid: query.page_token: is not a token this API issued', [
-          { path: 'query.page_token', message: 'is not a token this API issued' },
-        ]);
-      }
+      // ory/x keysetpagination's ErrInvalidPaginationToken.
+      if (err instanceof InvalidPageTokenError) return sendHerodotError(req, reply, 400, 'invalid pagination token');
       throw err;
     }
-    if (page.next !== undefined) void reply.header('link', nextLink('/admin/courier/messages', req.query, page.next));
+    void reply.header('link', kratosLinkHeader('/admin/courier/messages', req.url, query.pageSize, page.next));
     // Summaries carry no content; only dev mode reads it, for this page's messages.
     const contents: (KratosContent | undefined)[] = deps.exposeContent
       ? (await deps.store.getMany(page.messages.map((m) => m.id))).map((m) => ({ subject: m?.subject, body: m?.body }))
       : [];
-    return page.messages.map((m, i) => presentKratosMessage(m, contents[i]));
+    // Like Kratos's list, without dispatches.
+    return page.messages.map((m, i) => presentKratosMessage(m, contents[i], false));
   });
 
-  app.get('/admin/courier/messages/:id', { config: { scope: 'read' } }, async (req) => {
-    const { id } = parseOr400(idParams, req.params, 'path', 'path');
-    const message = await deps.store.get(id);
-    if (message === undefined) throw new ApiError(404, 'not_found', `no message ${id}`);
-    return presentKratosMessage(message, deps.exposeContent ? message : undefined);
+  app.get('/admin/courier/messages/:id', { config: { scope: 'read' } }, async (req, reply) => {
+    const parsed = parseKratosId((req.params as { id: string }).id);
+    if ('error' in parsed) return sendHerodotError(req, reply, 400, parsed.error);
+    const message = await deps.store.get(parsed.id);
+    if (message === undefined) return sendHerodotError(req, reply, 404, HERODOT_NOT_FOUND_MESSAGE);
+    return presentKratosMessage(message, deps.exposeContent ? message : undefined, true);
   });
 }

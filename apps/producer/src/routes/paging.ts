@@ -12,3 +12,22 @@ export function nextLink(path: string, query: unknown, nextPageToken: string): s
   params.set('page_token', nextPageToken);
   return `<${path}?${params.toString()}>; rel="next"`;
 }
+
+/**
+ * Kratos's `Link` header (ory/x keysetpagination `SetLinkHeader`): always
+ * `rel="first"`, and `rel="next"` when there is a next page, each the request's
+ * query with `page_token` and `page_size` (the size in effect) set, keys sorted
+ * as Go's `url.Values.Encode` sorts them, joined by `,`. The first page's token
+ * is empty (Kratos's parser, and ours, read an empty token as "from the start").
+ */
+export function kratosLinkHeader(path: string, requestUrl: string, pageSize: number, nextPageToken: string | undefined): string {
+  const q = requestUrl.indexOf('?');
+  const part = (rel: string, token: string): string => {
+    const params = new URLSearchParams(q === -1 ? '' : requestUrl.slice(q + 1));
+    params.set('page_token', token);
+    params.set('page_size', String(pageSize));
+    params.sort();
+    return `<${path}?${params.toString()}>; rel="${rel}"`;
+  };
+  return [part('first', ''), ...(nextPageToken === undefined ? [] : [part('next', nextPageToken)])].join(',');
+}

@@ -1,7 +1,7 @@
 /**
  * Render step: turn a job payload into the message a strategy delivers. A
  * templated message is rendered from its template type and data; a raw message
- * goes out as given.
+ * goes out as given, and so does a templated one its sender rendered already.
  */
 import type { JobPayload, OutboundMessage, TemplateRegistry } from '@courier/core';
 
@@ -15,7 +15,10 @@ export async function renderPayload(payload: JobPayload, templates: TemplateRegi
     template_type: payload.template_type,
     template_data: payload.template_data,
   };
-  if (payload.template_type === undefined) {
+  // A body given with a template type was rendered by its sender (Kratos's HTTP
+  // strategy, through /kratos/messages): it goes out as given; the template type
+  // and data are kept for tracking.
+  if (payload.template_type === undefined || payload.body !== undefined) {
     return { ...base, subject: payload.subject, body: payload.body ?? '', html_body: payload.html_body };
   }
   // Kratos fills `to` with the recipient; templates may rely on it.
