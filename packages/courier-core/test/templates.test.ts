@@ -278,29 +278,37 @@ describe('template_override_path', () => {
     expect((await reg.render('sms', 'registration_code_valid', FULL_DATA)).body).toBe('141421 alice@example.com');
   });
 
-  it('prefers the .hbs file over the Kratos .gotmpl file', async () => {
+  it('prefers the Kratos .gotmpl file over the .hbs file', async () => {
     const dir = await freshDir();
     const d = join(dir, 'login_code/valid');
     await put(join(d, 'sms.body.gotmpl'), 'from gotmpl {{ .LoginCode }}');
     await put(join(d, 'sms.body.plaintext.hbs'), 'from hbs {{login_code}}');
     const reg = registry({ overridePath: dir });
-    expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('from hbs 161803');
+    expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('from gotmpl 161803');
   });
 
-  it('rejects Go control structures with an explanation', async () => {
+  it('runs Go control structures and sprig functions', async () => {
     const dir = await freshDir();
-    const path = await put(
+    await put(
       join(dir, 'recovery_code/valid/email.body.plaintext.gotmpl'),
-      '{{ if .RecoveryCode }}Code: {{ .RecoveryCode }}{{ end }}',
+      '{{ if .RecoveryCode }}Code: {{ upper .RecoveryCode | printf "%s!" }}{{ end }}{{ range $k, $v := .TransientPayload }} {{ $k }}={{ $v }}{{ end }}',
     );
+    const reg = registry({ overridePath: dir });
+    await reg.preload();
+    const email = await reg.render('email', 'recovery_code_valid', { ...FULL_DATA, recovery_code: 'abc' });
+    expect(email.body).toBe('Code: ABC! campaign=spring');
+  });
+
+  it('fails preload on a Go parse error, naming type, part, file, line and column', async () => {
+    const dir = await freshDir();
+    const d = join(dir, 'recovery_code/valid');
+    const path = await put(join(d, 'email.body.plaintext.gotmpl'), 'Hi,\n\n  code: {{ nope .RecoveryCode }}\n');
     const reg = registry({ overridePath: dir });
     const err = await templateErrorOf(reg.preload());
     expect(err.code).toBe('TEMPLATE_COMPILE_FAILED');
-    expect(err.message).toContain('recovery_code_valid');
-    expect(err.message).toContain('email.body.plaintext');
-    expect(err.message).toContain(path);
-    expect(err.message).toMatch(/Go template action "\{\{if\}\}"/);
-    expect(err.message).toContain('{{#if');
+    expect(err.message).toContain('template recovery_code_valid email.body.plaintext');
+    expect(err.message).toContain('function "nope" not defined');
+    expect(err.message).toContain(`file ${path}, line 3, column 12`);
   });
 
   it('fails preload when the override directory does not exist', async () => {
@@ -346,13 +354,13 @@ describe('per-type URIs in courier.templates', () => {
     const dir = await freshDir();
     const htmlFile = await put(join(dir, 'html.hbs'), '<h1>{{verification_code}}</h1><p>{{transient_payload.campaign}}</p>');
     bodies.set('/plain.hbs', 'Plain {{verification_code}} {{transient_payload.campaign}}');
-    bodies.set('/sms.hbs', 'SMS {{ .VerificationCode }}');
+    bodies.set('/sms.hbs', 'SMS {{VerificationCode}}');
     const reg = registry({
       templates: config({
         verification_code: {
           valid: {
             email: {
-              subject: b64('Verify {{to}} <now>'),
+              subject: b64('Verify {{ .To }} <now>'),
               body: { html: pathToFileURL(htmlFile).href, plaintext: `${base}/plain.hbs` },
             },
             sms: { body: { plaintext: `${base}/sms.hbs` } },
@@ -446,10 +454,11 @@ describe('per-type URIs in courier.templates', () => {
   it('reports a syntax error at preload, and lists every failing template', async () => {
     const dir = await freshDir();
     const bad = await put(join(dir, 'bad.hbs'), 'Hello {{#if recovery_code}}unclosed');
+    const partial = await put(join(dir, 'partial.hbs'), '{{> partial}}');
     const reg = registry({
       templates: config({
         recovery_code: { valid: { email: { subject: pathToFileURL(bad).href } } },
-        login_code: { valid: { email: { body: { plaintext: b64('{{> partial}}') } } } },
+        login_code: { valid: { email: { body: { plaintext: pathToFileURL(partial).href } } } },
       }),
     });
     const err = await templateErrorOf(reg.preload());
@@ -457,7 +466,7 @@ describe('per-type URIs in courier.templates', () => {
     expect(err.message).toMatch(/^2 templates failed to load:/);
     expect(err.message).toContain(`template recovery_code_valid email.subject from courier.templates.recovery_code.valid.email.subject (file ${bad}) failed to compile`);
     expect(err.message).toMatch(/Parse error|Expecting/);
-    expect(err.message).toContain('login_code_valid email.body.plaintext from courier.templates.login_code.valid.email.body.plaintext (base64:// URI) failed to compile');
+    expect(err.message).toContain(`login_code_valid email.body.plaintext from courier.templates.login_code.valid.email.body.plaintext (file ${partial}) failed to compile`);
     expect(err.message).toContain('The partial partial could not be found');
     // Rendering such a type fails the same way, without a crash.
     const renderErr = await templateErrorOf(reg.render('email', 'recovery_code_valid', FULL_DATA));
@@ -465,9 +474,11 @@ describe('per-type URIs in courier.templates', () => {
   });
 
   it('reports a failure that only data can trigger as TEMPLATE_RENDER_FAILED, without the data', async () => {
+    const dir = await freshDir();
+    const hbs = await put(join(dir, 'sms.hbs'), '{{#if recovery_code}}{{#with}}x{{/with}}{{/if}}');
     const reg = registry({
       templates: config({
-        recovery_code: { valid: { sms: { body: { plaintext: b64('{{#if recovery_code}}{{#with}}x{{/with}}{{/if}}') } } } },
+        recovery_code: { valid: { sms: { body: { plaintext: pathToFileURL(hbs).href } } } },
       }),
     });
     await reg.preload();
@@ -564,9 +575,33 @@ describe('render contract', () => {
   });
 
   it('does not expose prototype properties to templates', async () => {
+    const dir = await freshDir();
+    const hbs = await put(join(dir, 'sms.hbs'), '[{{login_code.constructor}}][{{__proto__}}]');
     const reg = registry({
-      templates: config({ login_code: { valid: { sms: { body: { plaintext: b64('[{{login_code.constructor}}][{{__proto__}}]') } } } } }),
+      templates: config({ login_code: { valid: { sms: { body: { plaintext: pathToFileURL(hbs).href } } } } }),
     });
     expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('[][]');
+    const go = registry({
+      templates: config({ login_code: { valid: { sms: { body: { plaintext: b64('[{{ .constructor }}][{{ .__proto__ }}]') } } } } }),
+    });
+    expect((await go.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('[<no value>][<no value>]');
+  });
+
+  it('reports a Go exec error as TEMPLATE_RENDER_FAILED without quoting data', async () => {
+    const reg = registry({
+      templates: config({
+        login_code: { valid: { sms: { body: { plaintext: b64('{{ fail .LoginCode }}') } } } },
+        recovery_code: { valid: { sms: { body: { plaintext: b64('{{ index .TransientPayload.campaign 99 }}') } } } },
+      }),
+    });
+    await reg.preload();
+    const err = await templateErrorOf(reg.render('sms', 'login_code_valid', FULL_DATA));
+    expect(err.code).toBe('TEMPLATE_RENDER_FAILED');
+    expect(err.message).toContain('login_code_valid sms.body.plaintext');
+    expect(err.message).toContain('executing "sms.body.gotmpl" at <fail .LoginCode>: (reason withheld');
+    expect(err.message).not.toContain(FULL_DATA.login_code);
+    const idx = await templateErrorOf(reg.render('sms', 'recovery_code_valid', FULL_DATA));
+    expect(idx.code).toBe('TEMPLATE_RENDER_FAILED');
+    expect(idx.message).not.toContain('spring');
   });
 });
