@@ -99,6 +99,12 @@ function htmlEscaped(value: string): string {
   return value.replace(/[&<>"'`=]/g, (c) => map[c] ?? c);
 }
 
+/** Go html/template's escaping of text content (built-in templates are Go). */
+function goHtmlEscaped(value: string): string {
+  const map: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;', '+': '&#43;' };
+  return value.replace(/[&<>"'+]/g, (c) => map[c] ?? c);
+}
+
 function expectSmallHtmlDocument(html: string): void {
   expect(html.trimStart().startsWith('<!DOCTYPE html>')).toBe(true);
   expect(html).toMatch(/<html lang="en">[\s\S]*<head>[\s\S]*<meta charset="utf-8">[\s\S]*<title>[^<]+<\/title>/);
@@ -133,7 +139,7 @@ describe('built-in templates', () => {
       const shown = EXPECTED[type];
       for (const field of shown) {
         expect(email.body).toContain(FULL_DATA[field]);
-        expect(email.html_body).toContain(htmlEscaped(FULL_DATA[field]));
+        expect(email.html_body).toContain(goHtmlEscaped(FULL_DATA[field]));
       }
       // The SMS carries the code (or, for link flows, the link).
       const smsField = shown[0];
@@ -160,7 +166,17 @@ describe('built-in templates', () => {
     expect(without.body).not.toMatch(/expires/);
     expect(without.html_body).not.toMatch(/expires|<p>\s*<\/p>/);
     const smsWithout = await reg.render('sms', 'recovery_code_valid', FULL_DATA);
-    expect(smsWithout.body).toBe('Your recovery code is: 314159');
+    expect(smsWithout.body).toBe('Your recovery code is 314159.\n\n@app.example.com #314159');
+  });
+
+  it('ends code SMS with the origin-bound "@domain #code" line only when a domain is known', async () => {
+    const { request_url: _omit, ...noUrl } = FULL_DATA;
+    expect((await reg.render('sms', 'login_code_valid', noUrl)).body).toBe('Your login code is 161803.');
+    const explicit = await reg.render('sms', 'verification_code_valid', { ...FULL_DATA, request_url_domain: 'auth.example.org' });
+    expect(explicit.body).toBe('Your verification code is 271828.\n\n@auth.example.org #271828');
+    const withPort = await reg.render('sms', 'registration_code_valid', { ...noUrl, request_url: 'https://id.example.net:8443/x', expires_in_minutes: 5 });
+    expect(withPort.body).toBe('Your registration code is 141421. It expires in 5 minutes.\n\n@id.example.net #141421');
+    expect((await reg.render('email', 'login_code_valid', FULL_DATA)).subject).toBe('Your login code: 161803');
   });
 
   it('verification_code_valid shows the link only when there is one', async () => {
@@ -175,7 +191,7 @@ describe('built-in templates', () => {
     const hostile = 'https://id.example.com/r?x=<script>alert(1)</script>&y="1"';
     const email = await reg.render('email', 'recovery_valid', { ...FULL_DATA, recovery_url: hostile });
     expect(email.html_body).not.toContain('<script>');
-    expect(email.html_body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&amp;y&#x3D;&quot;1&quot;');
+    expect(email.html_body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&amp;y=&#34;1&#34;');
     expect(email.body).toContain(hostile);
     const sms = await reg.render('sms', 'recovery_valid', { ...FULL_DATA, recovery_url: hostile });
     expect(sms.body).toContain(hostile);
@@ -250,7 +266,7 @@ describe('template_override_path', () => {
 
     // Other types are untouched by this directory.
     const other = await reg.render('email', 'login_code_valid', FULL_DATA);
-    expect(other.subject).toBe('Login to your account');
+    expect(other.subject).toBe('Your login code: 161803');
   });
 
   it('accepts a Kratos override folder (.gotmpl names, {{ .GoField }} references)', async () => {
@@ -536,11 +552,11 @@ describe('caching and reload', () => {
     const dir = await freshDir();
     await mkdir(join(dir, 'login_code/valid'), { recursive: true });
     const reg = registry({ overridePath: dir, reloadCheckIntervalMs: 0 });
-    expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('Your login code is: 161803');
+    expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('Your login code is 161803.\n\n@app.example.com #161803');
     const path = await put(join(dir, 'login_code/valid/sms.body.gotmpl'), 'new {{ .LoginCode }}');
     expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('new 161803');
     await unlink(path);
-    expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('Your login code is: 161803');
+    expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('Your login code is 161803.\n\n@app.example.com #161803');
   });
 
   it('reports a broken edit instead of silently serving the old version, and recovers when fixed', async () => {

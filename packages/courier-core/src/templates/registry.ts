@@ -342,8 +342,8 @@ export function createTemplateRegistry(options: TemplateRegistryOptions): Templa
   return { render, preload };
 }
 
-/** Name the built-in sources compile under: Handlebars until they are ported to Go. */
-const BUILTIN_NAME = 'builtin.hbs';
+/** Name the built-in (Go) sources compile under. */
+const BUILTIN_NAME = 'builtin.gotmpl';
 
 /**
  * The name a configured URI's source compiles under: the last segment of its path

@@ -10,7 +10,7 @@ import type { BuiltinTemplate } from './types.js';
 
 export type { BuiltinTemplate } from './types.js';
 
-/** Built-in Handlebars sources for each template type, used when neither config nor the override directory has one. */
+/** Built-in Go template sources for each template type, used when neither config nor the override directory has one. */
 export const BUILTIN_TEMPLATES: Readonly<Record<TemplateType, BuiltinTemplate>> = Object.freeze({
   recovery_valid: recoveryValid,
   recovery_invalid: recoveryInvalid,
