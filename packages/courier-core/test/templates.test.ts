@@ -573,6 +573,48 @@ describe('caching and reload', () => {
   });
 });
 
+// ---------------------------------------------------------------- Kratos models
+
+describe("Go templates see Kratos's model of the type", () => {
+  function goRegistry(type: 'recovery_code' | 'login_code', source: string) {
+    return registry({ templates: config({ [type]: { valid: { sms: { body: { plaintext: b64(source) } } } } }) });
+  }
+
+  it('has the Go field names, with zero values for absent fields', async () => {
+    const reg = goRegistry(
+      'recovery_code',
+      '{{ .To }}|{{ .RecoveryCode }}|{{ .Identity.traits.email }}|{{ .RequestURL }}|{{ .RequestURLDomain }}|{{ .TransientPayload.campaign }}|{{ printf "%d" .ExpiresInMinutes }}',
+    );
+    expect((await reg.render('sms', 'recovery_code_valid', { ...FULL_DATA, expires_in_minutes: 15 })).body).toBe(
+      'alice@example.com|314159|alice@example.com|https://app.example.com/start|app.example.com|spring|15',
+    );
+    // Absent: "", an empty map, 0 - as Kratos's zero values print.
+    expect((await reg.render('sms', 'recovery_code_valid', { recovery_code: '1' })).body).toBe('|1|<no value>|||<no value>|0');
+  });
+
+  it('keeps unknown template data under its Go name', async () => {
+    const reg = goRegistry('login_code', '{{ .MagicLink }} {{ .LoginCode }}');
+    expect((await reg.render('sms', 'login_code_valid', { ...FULL_DATA, magic_link: 'https://m.example.com/x' })).body).toBe(
+      'https://m.example.com/x 161803',
+    );
+  });
+
+  it("a field the model does not have is Go's exec error, as in Kratos", async () => {
+    const reg = goRegistry('login_code', 'Code: {{ .RecoveryCode }}');
+    // (recovery_code is not in the login_code model; had the message carried it, it would be a field.)
+    const err = await templateErrorOf(reg.render('sms', 'login_code_valid', { login_code: '161803' }));
+    expect(err.code).toBe('TEMPLATE_RENDER_FAILED');
+    expect(err.message).toContain(
+      `executing "sms.body.gotmpl" at <.RecoveryCode>: can't evaluate field RecoveryCode in type *sms.LoginCodeValidModel`,
+    );
+    // snake_case names are Handlebars-only.
+    const snake = goRegistry('login_code', '{{ .login_code }}');
+    expect((await templateErrorOf(snake.render('sms', 'login_code_valid', FULL_DATA))).message).toContain(
+      "can't evaluate field login_code",
+    );
+  });
+});
+
 // ---------------------------------------------------------------- misc
 
 describe('render contract', () => {
@@ -598,9 +640,14 @@ describe('render contract', () => {
     });
     expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('[][]');
     const go = registry({
-      templates: config({ login_code: { valid: { sms: { body: { plaintext: b64('[{{ .constructor }}][{{ .__proto__ }}]') } } } } }),
+      templates: config({
+        login_code: { valid: { sms: { body: { plaintext: b64('[{{ .Identity.constructor }}][{{ .Identity.__proto__ }}]') } } } },
+        recovery_code: { valid: { sms: { body: { plaintext: b64('{{ .constructor }}') } } } },
+      }),
     });
     expect((await go.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('[<no value>][<no value>]');
+    const err = await templateErrorOf(go.render('sms', 'recovery_code_valid', FULL_DATA));
+    expect(err.message).toContain("can't evaluate field constructor in type *sms.RecoveryCodeValidModel");
   });
 
   it('reports a Go exec error as TEMPLATE_RENDER_FAILED without quoting data', async () => {

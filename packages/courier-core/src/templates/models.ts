@@ -4,6 +4,7 @@
  * the fields the message does not carry, built from the message's snake_case
  * `template_data`.
  */
+import { GoStruct } from '@courier/go-template';
 import { legacyFieldName } from '../jsonnet/context.js';
 import type { MessageType, TemplateData, TemplateType } from '../message.js';
 
@@ -65,23 +66,25 @@ export function modelTypeName(type: TemplateType, messageType: MessageType): str
 }
 
 /**
- * Build the model of a template type from template data: every model field (zero value
- * when absent: `""`, an empty map, `0`), `RequestURLDomain` from `request_url_domain`
- * or else the host name of `request_url`, `Traits` from `traits` or else
- * `identity.traits`, and every other template-data key under its Go name
- * (`magic_link` -> `MagicLink`).
+ * Build the model of a template type from template data, as a Go struct pointer (so a
+ * field the model does not have is Go's `can't evaluate field X in type *email.…Model`):
+ * every model field (zero value when absent: `""`, an empty map, `0`), `RequestURLDomain`
+ * from `request_url_domain` or else the host name of `request_url`, `Traits` from
+ * `traits` or else `identity.traits`, then every other template-data key as a field
+ * under its Go name (`magic_link` -> `MagicLink`).
  */
-export function buildModel(type: TemplateType, data: TemplateData): Record<string, unknown> {
-  const model: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-  for (const [key, value] of Object.entries(data)) {
-    if (value === undefined) continue;
-    model[legacyFieldName(key)] = value;
-  }
+export function buildModel(type: TemplateType, messageType: MessageType, data: TemplateData): GoStruct {
+  const fields: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const field of MODEL_FIELDS[type]) {
     const value = data[field.key];
-    model[field.goName] = isOfKind(value, field.zero) ? value : zeroOf(field.zero, field.goName, data);
+    fields[field.goName] = isOfKind(value, field.zero) ? value : zeroOf(field.zero, field.goName, data);
   }
-  return model;
+  for (const [key, value] of Object.entries(data)) {
+    const name = legacyFieldName(key);
+    if (value === undefined || name === '' || Object.hasOwn(fields, name)) continue;
+    fields[name] = value;
+  }
+  return new GoStruct(modelTypeName(type, messageType), fields);
 }
 
 function isOfKind(value: unknown, kind: ModelField['zero']): boolean {

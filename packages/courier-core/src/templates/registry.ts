@@ -300,7 +300,7 @@ export function createTemplateRegistry(options: TemplateRegistryOptions): Templa
     const builtinParts = parts.filter((_, i) => compiled[i]?.source.kind === 'builtin');
     if (builtinParts.length > 0) checkRequiredFields(templateType, builtinParts, data);
 
-    const input: RenderInput = { handlebars: renderContext(data), go: buildModel(templateType, data) };
+    const input: RenderInput = { handlebars: renderContext(data), go: buildModel(templateType, type, data) };
     const out = new Map<TemplatePart, string>();
     parts.forEach((part, i) => {
       const c = compiled[i];
