@@ -82,6 +82,8 @@ const EXPECTED: Record<TemplateType, readonly RequiredTemplateField[]> = {
   verification_code_invalid: [],
   login_code_valid: ['login_code'],
   registration_code_valid: ['registration_code'],
+  verifiable_address_changed: [],
+  authenticator_key_added: [],
 };
 
 const SECRET_FIELDS: readonly RequiredTemplateField[] = [
@@ -611,6 +613,45 @@ describe("Go templates see Kratos's model of the type", () => {
     const snake = goRegistry('login_code', '{{ .login_code }}');
     expect((await templateErrorOf(snake.render('sms', 'login_code_valid', FULL_DATA))).message).toContain(
       "can't evaluate field login_code",
+    );
+  });
+});
+
+// ---------------------------------------------------------------- security notices
+
+describe('verifiable_address_changed and authenticator_key_added', () => {
+  const data = { to: 'alice@example.com', identity: { id: 'id-7', traits: {} }, changed_at: '2026-12-02 14:00 UTC', added_at: '2026-12-01 09:30 UTC' };
+
+  it('built-ins say what changed, when, and for which account', async () => {
+    const reg = registry();
+    const changed = await reg.render('email', 'verifiable_address_changed', data);
+    expect(changed.subject).toBe('An address on your account was changed');
+    expect(changed.body).toContain('Account: id-7\nChanged: 2026-12-02 14:00 UTC\n');
+    expect(changed.html_body).toContain('<p>Account: id-7<br>Changed: 2026-12-02 14:00 UTC</p>');
+    expect(changed.body).not.toContain('Added');
+    const added = await reg.render('email', 'authenticator_key_added', data);
+    expect(added.body).toContain('Account: id-7\nAdded: 2026-12-01 09:30 UTC\n');
+    expect((await reg.render('sms', 'authenticator_key_added', data)).body).toMatch(/sign-in key/);
+    // Nothing known: no empty lines of labels.
+    const bare = await reg.render('email', 'verifiable_address_changed', {});
+    expect(bare.body).not.toMatch(/Account:|Changed:/);
+    expect(bare.html_body).not.toMatch(/Account:|<p><\/p>/);
+  });
+
+  it('take courier.templates.<type> (no valid/invalid level) and the <type>/ override folder', async () => {
+    const dir = await freshDir();
+    await put(join(dir, 'authenticator_key_added/email.subject.gotmpl'), 'Key added at {{ .AddedAt }} for {{ index .Identity "id" }}');
+    const reg = registry({
+      overridePath: dir,
+      templates: config({ verifiable_address_changed: { sms: { body: { plaintext: b64('Changed {{ .ChangedAt }}') } } } }),
+    });
+    await reg.preload();
+    expect((await reg.render('email', 'authenticator_key_added', data)).subject).toBe('Key added at 2026-12-01 09:30 UTC for id-7');
+    expect((await reg.render('sms', 'verifiable_address_changed', data)).body).toBe('Changed 2026-12-02 14:00 UTC');
+    // Kratos's model of the type: no RecoveryCode field.
+    const bad = registry({ templates: config({ authenticator_key_added: { sms: { body: { plaintext: b64('{{ .RecoveryCode }}') } } } }) });
+    expect((await templateErrorOf(bad.render('sms', 'authenticator_key_added', data))).message).toContain(
+      "can't evaluate field RecoveryCode in type *sms.AuthenticatorKeyAddedModel",
     );
   });
 });

@@ -29,6 +29,8 @@ const F = {
   RequestURLDomain: { goName: 'RequestURLDomain', key: 'request_url_domain', zero: 'string' },
   TransientPayload: { goName: 'TransientPayload', key: 'transient_payload', zero: 'map' },
   ExpiresInMinutes: { goName: 'ExpiresInMinutes', key: 'expires_in_minutes', zero: 'int' },
+  ChangedAt: { goName: 'ChangedAt', key: 'changed_at', zero: 'string' },
+  AddedAt: { goName: 'AddedAt', key: 'added_at', zero: 'string' },
 } as const satisfies Record<string, ModelField>;
 
 const INVALID = [F.To, F.RequestURL, F.RequestURLDomain, F.TransientPayload];
@@ -58,6 +60,8 @@ export const MODEL_FIELDS: Readonly<Record<TemplateType, readonly ModelField[]>>
   verification_code_invalid: INVALID,
   login_code_valid: valid(F.LoginCode),
   registration_code_valid: valid(F.RegistrationCode, F.Traits),
+  verifiable_address_changed: [F.To, F.Identity, F.ChangedAt, F.TransientPayload],
+  authenticator_key_added: [F.To, F.Identity, F.AddedAt, F.TransientPayload],
 });
 
 /** Kratos's Go type name of a model, as Go prints it in errors, e.g. `*email.RecoveryCodeValidModel`. */

@@ -6,6 +6,7 @@ import { recoveryInvalid, recoveryValid } from './recovery.js';
 import { registrationCodeValid } from './registration-code.js';
 import { verificationCodeInvalid, verificationCodeValid } from './verification-code.js';
 import { verificationInvalid, verificationValid } from './verification.js';
+import { authenticatorKeyAdded, verifiableAddressChanged } from './notices.js';
 import type { BuiltinTemplate } from './types.js';
 
 export type { BuiltinTemplate } from './types.js';
@@ -22,4 +23,6 @@ export const BUILTIN_TEMPLATES: Readonly<Record<TemplateType, BuiltinTemplate>> 
   verification_code_invalid: verificationCodeInvalid,
   login_code_valid: loginCodeValid,
   registration_code_valid: registrationCodeValid,
+  verifiable_address_changed: verifiableAddressChanged,
+  authenticator_key_added: authenticatorKeyAdded,
 });
