@@ -561,6 +561,20 @@ describe('caching and reload', () => {
     expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('Your login code is 161803.\n\n@app.example.com #161803');
   });
 
+  it('reloads a Go set when a file parsed with the entry changes or appears', async () => {
+    const dir = await freshDir();
+    const d = join(dir, 'login_code/valid');
+    await put(join(d, 'sms.body.gotmpl'), '{{ template "msg" . }}');
+    const defs = await put(join(d, 'sms.body.defs.gotmpl'), '{{ define "msg" }}A {{ .LoginCode }}{{ end }}');
+    const reg = registry({ overridePath: dir, reloadCheckIntervalMs: 0 });
+    expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('A 161803');
+    await bump(defs, '{{ define "msg" }}B {{ .LoginCode }}{{ end }}', 60);
+    expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('B 161803');
+    // A later file (in name order) redefines "msg", as Go's ParseFS would.
+    await put(join(d, 'sms.body.zz.gotmpl'), '{{ define "msg" }}Z {{ .LoginCode }}{{ end }}');
+    expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('Z 161803');
+  });
+
   it('reports a broken edit instead of silently serving the old version, and recovers when fixed', async () => {
     const dir = await freshDir();
     const path = await put(join(dir, 'login_code/valid/sms.body.plaintext.hbs'), 'ok {{login_code}}');
