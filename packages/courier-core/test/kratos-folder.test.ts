@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { GoRef } from '@courier/go-template/test/go-ref';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { templatesConfigSchema } from '../src/config/schema.js';
-import type { TemplateData } from '../src/message.js';
+import { TEMPLATE_TYPES, type TemplateData } from '../src/message.js';
+import { BUILTIN_TEMPLATES } from '../src/templates/builtin/index.js';
 import { buildModel } from '../src/templates/models.js';
 import { createTemplateRegistry } from '../src/templates/registry.js';
 
@@ -132,4 +133,39 @@ describe('a Kratos template folder', () => {
       expect(sms.body).toBe((await goRender('sms.body.plaintext', 'sms', data)).trim());
     });
   }
+});
+
+describe('the built-in templates', () => {
+  const data: TemplateData = {
+    ...EN,
+    recovery_url: 'https://auth.example.org/r?flow=1&t=<a>',
+    verification_url: 'https://auth.example.org/v?flow=2',
+    verification_code: '271828',
+    login_code: '161803',
+    registration_code: '141421',
+    changed_at: '2026-12-02 14:00',
+    added_at: '2026-12-01 09:30',
+  };
+
+  it('render what Go renders for the same sources and model, for every type and part', async () => {
+    const reg = createTemplateRegistry({ templates: templatesConfigSchema.parse({}) });
+    for (const type of TEMPLATE_TYPES) {
+      const builtin = BUILTIN_TEMPLATES[type];
+      const email = await reg.render('email', type, data);
+      const sms = await reg.render('sms', type, data);
+      const byGo = async (source: string, messageType: 'email' | 'sms', html: boolean) => {
+        const r = await go!.render({
+          templates: [{ name: 'builtin.gotmpl', source }],
+          data: { ...buildModel(type, messageType, data).fields },
+          html,
+        });
+        expect(r.ok, `${type}: ${r.err ?? ''}`).toBe(true);
+        return r.out;
+      };
+      expect(email.subject, type).toBe((await byGo(builtin.subject, 'email', false)).trim());
+      expect(email.html_body, type).toBe(await byGo(builtin.html, 'email', true));
+      expect(email.body, type).toBe(await byGo(builtin.plaintext, 'email', false));
+      expect(sms.body, type).toBe((await byGo(builtin.sms, 'sms', false)).trim());
+    }
+  });
 });
