@@ -19,6 +19,8 @@ export const TEMPLATE_TYPES = [
   'verification_code_invalid',
   'login_code_valid',
   'registration_code_valid',
+  'verifiable_address_changed',
+  'authenticator_key_added',
 ] as const;
 
 /** A Kratos template type, e.g. `recovery_code_valid`. */
@@ -110,6 +112,10 @@ export const templateDataSchema = z.preprocess(
     request_url: z.string().optional(),
     transient_payload: z.record(z.string(), z.unknown()).optional(),
     expires_in_minutes: z.number().int().nonnegative().optional(),
+    /** `verifiable_address_changed`: when the address changed (Kratos passes a formatted time string). */
+    changed_at: z.string().optional(),
+    /** `authenticator_key_added`: when the key was added. */
+    added_at: z.string().optional(),
   }),
 );
 export type TemplateData = z.infer<typeof templateDataSchema>;

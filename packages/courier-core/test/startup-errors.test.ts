@@ -176,11 +176,16 @@ describe('the worker refuses to start with a bad template', { timeout: SPAWN_TES
     expectStartupFailure(await runWorker(path), /courier\.templates\.login_code\.valid\.sms\.body\.plaintext/, new RegExp(escape(broken)));
   });
 
-  it('a Kratos Go template using an action Courier cannot run: names the file', async () => {
+  it('a Kratos Go template with a parse error (unknown function): names type, part, file, line and column', async () => {
     const dir = join(tmp, 'override-go');
-    const gotmpl = await file('override-go/verification_code/valid/email.body.gotmpl', '{{ range .Identity.traits }}x{{ end }}');
+    await file('override-go/verification_code/valid/email.body.gotmpl', '{{ define "en" }}Hi{{ end }}{{ template "en" . }}');
+    const bad = await file('override-go/verification_code/valid/email.body.de.gotmpl', '{{ define "de" }}\nHallo {{ nope .To }}{{ end }}');
     const path = await file('override-go.yml', baseConfig(`  template_override_path: ${dir}`));
-    expectStartupFailure(await runWorker(path), new RegExp(escape(gotmpl)));
+    expectStartupFailure(
+      await runWorker(path),
+      /verification_code_valid email\.body\.html from override file/,
+      new RegExp(`function "nope" not defined \\(file ${escape(bad)}, line 2, column 10\\)`),
+    );
   });
 
   it('a missing template file named by a per-type URI: names the file', async () => {

@@ -82,6 +82,8 @@ const EXPECTED: Record<TemplateType, readonly RequiredTemplateField[]> = {
   verification_code_invalid: [],
   login_code_valid: ['login_code'],
   registration_code_valid: ['registration_code'],
+  verifiable_address_changed: [],
+  authenticator_key_added: [],
 };
 
 const SECRET_FIELDS: readonly RequiredTemplateField[] = [
@@ -97,6 +99,12 @@ const SECRET_FIELDS: readonly RequiredTemplateField[] = [
 function htmlEscaped(value: string): string {
   const map: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;', '`': '&#x60;', '=': '&#x3D;' };
   return value.replace(/[&<>"'`=]/g, (c) => map[c] ?? c);
+}
+
+/** Go html/template's escaping of text content (built-in templates are Go). */
+function goHtmlEscaped(value: string): string {
+  const map: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;', '+': '&#43;' };
+  return value.replace(/[&<>"'+]/g, (c) => map[c] ?? c);
 }
 
 function expectSmallHtmlDocument(html: string): void {
@@ -133,7 +141,7 @@ describe('built-in templates', () => {
       const shown = EXPECTED[type];
       for (const field of shown) {
         expect(email.body).toContain(FULL_DATA[field]);
-        expect(email.html_body).toContain(htmlEscaped(FULL_DATA[field]));
+        expect(email.html_body).toContain(goHtmlEscaped(FULL_DATA[field]));
       }
       // The SMS carries the code (or, for link flows, the link).
       const smsField = shown[0];
@@ -160,7 +168,17 @@ describe('built-in templates', () => {
     expect(without.body).not.toMatch(/expires/);
     expect(without.html_body).not.toMatch(/expires|<p>\s*<\/p>/);
     const smsWithout = await reg.render('sms', 'recovery_code_valid', FULL_DATA);
-    expect(smsWithout.body).toBe('Your recovery code is: 314159');
+    expect(smsWithout.body).toBe('Your recovery code is 314159.\n\n@app.example.com #314159');
+  });
+
+  it('ends code SMS with the origin-bound "@domain #code" line only when a domain is known', async () => {
+    const { request_url: _omit, ...noUrl } = FULL_DATA;
+    expect((await reg.render('sms', 'login_code_valid', noUrl)).body).toBe('Your login code is 161803.');
+    const explicit = await reg.render('sms', 'verification_code_valid', { ...FULL_DATA, request_url_domain: 'auth.example.org' });
+    expect(explicit.body).toBe('Your verification code is 271828.\n\n@auth.example.org #271828');
+    const withPort = await reg.render('sms', 'registration_code_valid', { ...noUrl, request_url: 'https://id.example.net:8443/x', expires_in_minutes: 5 });
+    expect(withPort.body).toBe('Your registration code is 141421. It expires in 5 minutes.\n\n@id.example.net #141421');
+    expect((await reg.render('email', 'login_code_valid', FULL_DATA)).subject).toBe('Your login code: 161803');
   });
 
   it('verification_code_valid shows the link only when there is one', async () => {
@@ -175,7 +193,7 @@ describe('built-in templates', () => {
     const hostile = 'https://id.example.com/r?x=<script>alert(1)</script>&y="1"';
     const email = await reg.render('email', 'recovery_valid', { ...FULL_DATA, recovery_url: hostile });
     expect(email.html_body).not.toContain('<script>');
-    expect(email.html_body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&amp;y&#x3D;&quot;1&quot;');
+    expect(email.html_body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&amp;y=&#34;1&#34;');
     expect(email.body).toContain(hostile);
     const sms = await reg.render('sms', 'recovery_valid', { ...FULL_DATA, recovery_url: hostile });
     expect(sms.body).toContain(hostile);
@@ -250,7 +268,7 @@ describe('template_override_path', () => {
 
     // Other types are untouched by this directory.
     const other = await reg.render('email', 'login_code_valid', FULL_DATA);
-    expect(other.subject).toBe('Login to your account');
+    expect(other.subject).toBe('Your login code: 161803');
   });
 
   it('accepts a Kratos override folder (.gotmpl names, {{ .GoField }} references)', async () => {
@@ -278,29 +296,37 @@ describe('template_override_path', () => {
     expect((await reg.render('sms', 'registration_code_valid', FULL_DATA)).body).toBe('141421 alice@example.com');
   });
 
-  it('prefers the .hbs file over the Kratos .gotmpl file', async () => {
+  it('prefers the Kratos .gotmpl file over the .hbs file', async () => {
     const dir = await freshDir();
     const d = join(dir, 'login_code/valid');
     await put(join(d, 'sms.body.gotmpl'), 'from gotmpl {{ .LoginCode }}');
     await put(join(d, 'sms.body.plaintext.hbs'), 'from hbs {{login_code}}');
     const reg = registry({ overridePath: dir });
-    expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('from hbs 161803');
+    expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('from gotmpl 161803');
   });
 
-  it('rejects Go control structures with an explanation', async () => {
+  it('runs Go control structures and sprig functions', async () => {
     const dir = await freshDir();
-    const path = await put(
+    await put(
       join(dir, 'recovery_code/valid/email.body.plaintext.gotmpl'),
-      '{{ if .RecoveryCode }}Code: {{ .RecoveryCode }}{{ end }}',
+      '{{ if .RecoveryCode }}Code: {{ upper .RecoveryCode | printf "%s!" }}{{ end }}{{ range $k, $v := .TransientPayload }} {{ $k }}={{ $v }}{{ end }}',
     );
+    const reg = registry({ overridePath: dir });
+    await reg.preload();
+    const email = await reg.render('email', 'recovery_code_valid', { ...FULL_DATA, recovery_code: 'abc' });
+    expect(email.body).toBe('Code: ABC! campaign=spring');
+  });
+
+  it('fails preload on a Go parse error, naming type, part, file, line and column', async () => {
+    const dir = await freshDir();
+    const d = join(dir, 'recovery_code/valid');
+    const path = await put(join(d, 'email.body.plaintext.gotmpl'), 'Hi,\n\n  code: {{ nope .RecoveryCode }}\n');
     const reg = registry({ overridePath: dir });
     const err = await templateErrorOf(reg.preload());
     expect(err.code).toBe('TEMPLATE_COMPILE_FAILED');
-    expect(err.message).toContain('recovery_code_valid');
-    expect(err.message).toContain('email.body.plaintext');
-    expect(err.message).toContain(path);
-    expect(err.message).toMatch(/Go template action "\{\{if\}\}"/);
-    expect(err.message).toContain('{{#if');
+    expect(err.message).toContain('template recovery_code_valid email.body.plaintext');
+    expect(err.message).toContain('function "nope" not defined');
+    expect(err.message).toContain(`file ${path}, line 3, column 12`);
   });
 
   it('fails preload when the override directory does not exist', async () => {
@@ -346,13 +372,13 @@ describe('per-type URIs in courier.templates', () => {
     const dir = await freshDir();
     const htmlFile = await put(join(dir, 'html.hbs'), '<h1>{{verification_code}}</h1><p>{{transient_payload.campaign}}</p>');
     bodies.set('/plain.hbs', 'Plain {{verification_code}} {{transient_payload.campaign}}');
-    bodies.set('/sms.hbs', 'SMS {{ .VerificationCode }}');
+    bodies.set('/sms.hbs', 'SMS {{VerificationCode}}');
     const reg = registry({
       templates: config({
         verification_code: {
           valid: {
             email: {
-              subject: b64('Verify {{to}} <now>'),
+              subject: b64('Verify {{ .To }} <now>'),
               body: { html: pathToFileURL(htmlFile).href, plaintext: `${base}/plain.hbs` },
             },
             sms: { body: { plaintext: `${base}/sms.hbs` } },
@@ -446,10 +472,11 @@ describe('per-type URIs in courier.templates', () => {
   it('reports a syntax error at preload, and lists every failing template', async () => {
     const dir = await freshDir();
     const bad = await put(join(dir, 'bad.hbs'), 'Hello {{#if recovery_code}}unclosed');
+    const partial = await put(join(dir, 'partial.hbs'), '{{> partial}}');
     const reg = registry({
       templates: config({
         recovery_code: { valid: { email: { subject: pathToFileURL(bad).href } } },
-        login_code: { valid: { email: { body: { plaintext: b64('{{> partial}}') } } } },
+        login_code: { valid: { email: { body: { plaintext: pathToFileURL(partial).href } } } },
       }),
     });
     const err = await templateErrorOf(reg.preload());
@@ -457,7 +484,7 @@ describe('per-type URIs in courier.templates', () => {
     expect(err.message).toMatch(/^2 templates failed to load:/);
     expect(err.message).toContain(`template recovery_code_valid email.subject from courier.templates.recovery_code.valid.email.subject (file ${bad}) failed to compile`);
     expect(err.message).toMatch(/Parse error|Expecting/);
-    expect(err.message).toContain('login_code_valid email.body.plaintext from courier.templates.login_code.valid.email.body.plaintext (base64:// URI) failed to compile');
+    expect(err.message).toContain(`login_code_valid email.body.plaintext from courier.templates.login_code.valid.email.body.plaintext (file ${partial}) failed to compile`);
     expect(err.message).toContain('The partial partial could not be found');
     // Rendering such a type fails the same way, without a crash.
     const renderErr = await templateErrorOf(reg.render('email', 'recovery_code_valid', FULL_DATA));
@@ -465,9 +492,11 @@ describe('per-type URIs in courier.templates', () => {
   });
 
   it('reports a failure that only data can trigger as TEMPLATE_RENDER_FAILED, without the data', async () => {
+    const dir = await freshDir();
+    const hbs = await put(join(dir, 'sms.hbs'), '{{#if recovery_code}}{{#with}}x{{/with}}{{/if}}');
     const reg = registry({
       templates: config({
-        recovery_code: { valid: { sms: { body: { plaintext: b64('{{#if recovery_code}}{{#with}}x{{/with}}{{/if}}') } } } },
+        recovery_code: { valid: { sms: { body: { plaintext: pathToFileURL(hbs).href } } } },
       }),
     });
     await reg.preload();
@@ -525,11 +554,25 @@ describe('caching and reload', () => {
     const dir = await freshDir();
     await mkdir(join(dir, 'login_code/valid'), { recursive: true });
     const reg = registry({ overridePath: dir, reloadCheckIntervalMs: 0 });
-    expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('Your login code is: 161803');
+    expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('Your login code is 161803.\n\n@app.example.com #161803');
     const path = await put(join(dir, 'login_code/valid/sms.body.gotmpl'), 'new {{ .LoginCode }}');
     expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('new 161803');
     await unlink(path);
-    expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('Your login code is: 161803');
+    expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('Your login code is 161803.\n\n@app.example.com #161803');
+  });
+
+  it('reloads a Go set when a file parsed with the entry changes or appears', async () => {
+    const dir = await freshDir();
+    const d = join(dir, 'login_code/valid');
+    await put(join(d, 'sms.body.gotmpl'), '{{ template "msg" . }}');
+    const defs = await put(join(d, 'sms.body.defs.gotmpl'), '{{ define "msg" }}A {{ .LoginCode }}{{ end }}');
+    const reg = registry({ overridePath: dir, reloadCheckIntervalMs: 0 });
+    expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('A 161803');
+    await bump(defs, '{{ define "msg" }}B {{ .LoginCode }}{{ end }}', 60);
+    expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('B 161803');
+    // A later file (in name order) redefines "msg", as Go's ParseFS would.
+    await put(join(d, 'sms.body.zz.gotmpl'), '{{ define "msg" }}Z {{ .LoginCode }}{{ end }}');
+    expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('Z 161803');
   });
 
   it('reports a broken edit instead of silently serving the old version, and recovers when fixed', async () => {
@@ -543,6 +586,87 @@ describe('caching and reload', () => {
     expect(err.message).toContain(path);
     await bump(path, 'ok {{login_code}} again', 50);
     expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('ok 161803 again');
+  });
+});
+
+// ---------------------------------------------------------------- Kratos models
+
+describe("Go templates see Kratos's model of the type", () => {
+  function goRegistry(type: 'recovery_code' | 'login_code', source: string) {
+    return registry({ templates: config({ [type]: { valid: { sms: { body: { plaintext: b64(source) } } } } }) });
+  }
+
+  it('has the Go field names, with zero values for absent fields', async () => {
+    const reg = goRegistry(
+      'recovery_code',
+      '{{ .To }}|{{ .RecoveryCode }}|{{ .Identity.traits.email }}|{{ .RequestURL }}|{{ .RequestURLDomain }}|{{ .TransientPayload.campaign }}|{{ printf "%d" .ExpiresInMinutes }}',
+    );
+    expect((await reg.render('sms', 'recovery_code_valid', { ...FULL_DATA, expires_in_minutes: 15 })).body).toBe(
+      'alice@example.com|314159|alice@example.com|https://app.example.com/start|app.example.com|spring|15',
+    );
+    // Absent: "", an empty map, 0 - as Kratos's zero values print.
+    expect((await reg.render('sms', 'recovery_code_valid', { recovery_code: '1' })).body).toBe('|1|<no value>|||<no value>|0');
+  });
+
+  it('keeps unknown template data under its Go name', async () => {
+    const reg = goRegistry('login_code', '{{ .MagicLink }} {{ .LoginCode }}');
+    expect((await reg.render('sms', 'login_code_valid', { ...FULL_DATA, magic_link: 'https://m.example.com/x' })).body).toBe(
+      'https://m.example.com/x 161803',
+    );
+  });
+
+  it("a field the model does not have is Go's exec error, as in Kratos", async () => {
+    const reg = goRegistry('login_code', 'Code: {{ .RecoveryCode }}');
+    // (recovery_code is not in the login_code model; had the message carried it, it would be a field.)
+    const err = await templateErrorOf(reg.render('sms', 'login_code_valid', { login_code: '161803' }));
+    expect(err.code).toBe('TEMPLATE_RENDER_FAILED');
+    expect(err.message).toContain(
+      `executing "sms.body.gotmpl" at <.RecoveryCode>: can't evaluate field RecoveryCode in type *sms.LoginCodeValidModel`,
+    );
+    // snake_case names are Handlebars-only.
+    const snake = goRegistry('login_code', '{{ .login_code }}');
+    expect((await templateErrorOf(snake.render('sms', 'login_code_valid', FULL_DATA))).message).toContain(
+      "can't evaluate field login_code",
+    );
+  });
+});
+
+// ---------------------------------------------------------------- security notices
+
+describe('verifiable_address_changed and authenticator_key_added', () => {
+  const data = { to: 'alice@example.com', identity: { id: 'id-7', traits: {} }, changed_at: '2026-12-02 14:00 UTC', added_at: '2026-12-01 09:30 UTC' };
+
+  it('built-ins say what changed, when, and for which account', async () => {
+    const reg = registry();
+    const changed = await reg.render('email', 'verifiable_address_changed', data);
+    expect(changed.subject).toBe('An address on your account was changed');
+    expect(changed.body).toContain('Account: id-7\nChanged: 2026-12-02 14:00 UTC\n');
+    expect(changed.html_body).toContain('<p>Account: id-7<br>Changed: 2026-12-02 14:00 UTC</p>');
+    expect(changed.body).not.toContain('Added');
+    const added = await reg.render('email', 'authenticator_key_added', data);
+    expect(added.body).toContain('Account: id-7\nAdded: 2026-12-01 09:30 UTC\n');
+    expect((await reg.render('sms', 'authenticator_key_added', data)).body).toMatch(/sign-in key/);
+    // Nothing known: no empty lines of labels.
+    const bare = await reg.render('email', 'verifiable_address_changed', {});
+    expect(bare.body).not.toMatch(/Account:|Changed:/);
+    expect(bare.html_body).not.toMatch(/Account:|<p><\/p>/);
+  });
+
+  it('take courier.templates.<type> (no valid/invalid level) and the <type>/ override folder', async () => {
+    const dir = await freshDir();
+    await put(join(dir, 'authenticator_key_added/email.subject.gotmpl'), 'Key added at {{ .AddedAt }} for {{ index .Identity "id" }}');
+    const reg = registry({
+      overridePath: dir,
+      templates: config({ verifiable_address_changed: { sms: { body: { plaintext: b64('Changed {{ .ChangedAt }}') } } } }),
+    });
+    await reg.preload();
+    expect((await reg.render('email', 'authenticator_key_added', data)).subject).toBe('Key added at 2026-12-01 09:30 UTC for id-7');
+    expect((await reg.render('sms', 'verifiable_address_changed', data)).body).toBe('Changed 2026-12-02 14:00 UTC');
+    // Kratos's model of the type: no RecoveryCode field.
+    const bad = registry({ templates: config({ authenticator_key_added: { sms: { body: { plaintext: b64('{{ .RecoveryCode }}') } } } }) });
+    expect((await templateErrorOf(bad.render('sms', 'authenticator_key_added', data))).message).toContain(
+      "can't evaluate field RecoveryCode in type *sms.AuthenticatorKeyAddedModel",
+    );
   });
 });
 
@@ -564,9 +688,38 @@ describe('render contract', () => {
   });
 
   it('does not expose prototype properties to templates', async () => {
+    const dir = await freshDir();
+    const hbs = await put(join(dir, 'sms.hbs'), '[{{login_code.constructor}}][{{__proto__}}]');
     const reg = registry({
-      templates: config({ login_code: { valid: { sms: { body: { plaintext: b64('[{{login_code.constructor}}][{{__proto__}}]') } } } } }),
+      templates: config({ login_code: { valid: { sms: { body: { plaintext: pathToFileURL(hbs).href } } } } }),
     });
     expect((await reg.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('[][]');
+    const go = registry({
+      templates: config({
+        login_code: { valid: { sms: { body: { plaintext: b64('[{{ .Identity.constructor }}][{{ .Identity.__proto__ }}]') } } } },
+        recovery_code: { valid: { sms: { body: { plaintext: b64('{{ .constructor }}') } } } },
+      }),
+    });
+    expect((await go.render('sms', 'login_code_valid', FULL_DATA)).body).toBe('[<no value>][<no value>]');
+    const err = await templateErrorOf(go.render('sms', 'recovery_code_valid', FULL_DATA));
+    expect(err.message).toContain("can't evaluate field constructor in type *sms.RecoveryCodeValidModel");
+  });
+
+  it('reports a Go exec error as TEMPLATE_RENDER_FAILED without quoting data', async () => {
+    const reg = registry({
+      templates: config({
+        login_code: { valid: { sms: { body: { plaintext: b64('{{ fail .LoginCode }}') } } } },
+        recovery_code: { valid: { sms: { body: { plaintext: b64('{{ index .TransientPayload.campaign 99 }}') } } } },
+      }),
+    });
+    await reg.preload();
+    const err = await templateErrorOf(reg.render('sms', 'login_code_valid', FULL_DATA));
+    expect(err.code).toBe('TEMPLATE_RENDER_FAILED');
+    expect(err.message).toContain('login_code_valid sms.body.plaintext');
+    expect(err.message).toContain('executing "sms.body.gotmpl" at <fail .LoginCode>: (reason withheld');
+    expect(err.message).not.toContain(FULL_DATA.login_code);
+    const idx = await templateErrorOf(reg.render('sms', 'recovery_code_valid', FULL_DATA));
+    expect(idx.code).toBe('TEMPLATE_RENDER_FAILED');
+    expect(idx.message).not.toContain('spring');
   });
 });

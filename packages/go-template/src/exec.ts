@@ -6,8 +6,8 @@ import { canBeNil, type FuncMap, type GoFunc, type ParamType } from './funcs/typ
 import { truth } from './funcs/builtins.js';
 import type { ArgNode, BranchNode, CommandNode, FieldNode, Node, NumberNode, PipeNode, Tree, VariableNode, ChainNode, IdentifierNode, TemplateNode } from './parse/nodes.js';
 import { errorContext, nodeString } from './parse/nodes.js';
-import { formatV } from './printf.js';
-import { GoNum, GoTyped, isMap, isTrue, sortedKeys, typeName, wrap, elemType } from './value.js';
+import { formatStructValue, formatV } from './printf.js';
+import { GoNum, GoStruct, GoTyped, isMap, isTrue, sortedKeys, typeName, wrap, elemType } from './value.js';
 
 /** A template execution error, formatted as Go formats it (`template: NAME:LINE:COL: executing "NAME" at <NODE>: ...`). */
 export class TemplateExecError extends Error {
@@ -352,6 +352,11 @@ class State {
     if (receiver === undefined) return undefined;
     const typ = iface ? 'interface {}' : typeName(receiver);
     if (receiver === null) this.errorf(`nil pointer evaluating ${iface ? 'interface {}' : 'interface {}'}.${fieldName}`);
+    if (receiver instanceof GoStruct) {
+      if (!Object.hasOwn(receiver.fields, fieldName)) this.errorf(`can't evaluate field ${fieldName} in type ${typ}`);
+      if (args.length > 1 || final !== MISSING) this.errorf(`${fieldName} has arguments but cannot be invoked as function`);
+      return wrap(receiver.fields[fieldName]);
+    }
     if (isMap(receiver)) {
       if (args.length > 1 || final !== MISSING) this.errorf(`${fieldName} is not a method but has arguments`);
       return Object.hasOwn(receiver, fieldName) ? wrap(receiver[fieldName]) : undefined;
@@ -500,7 +505,9 @@ class State {
       return;
     }
     if (typeof v === 'function') this.errorf(`can't print ${nodeString(n)} of type ${typeName(v)}`);
-    this.out += v instanceof GoTyped ? v.s : formatV(v);
+    // Go's printValue prints what a pointer points to: `{a b}` for a *struct, not `&{a b}`.
+    if (v instanceof GoStruct) this.out += formatStructValue(v);
+    else this.out += v instanceof GoTyped ? v.s : formatV(v);
   }
 }
 

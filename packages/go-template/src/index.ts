@@ -6,6 +6,6 @@ export { parse, parseFiles, TemplateSet, type TemplateOptions, type UserFunc } f
 export { TemplateParseError } from './parse/parser.js';
 export { TemplateExecError } from './exec.js';
 export { FuncError, type GoFunc, type FuncMap, type ParamType } from './funcs/types.js';
-export { GoNum, GoTyped, float64, int64, sliceOf, mapOf, type ContentType, type NumKind } from './value.js';
+export { GoNum, GoStruct, GoTyped, float64, int64, sliceOf, mapOf, type ContentType, type NumKind } from './value.js';
 export { sprintf, sprint, sprintln } from './printf.js';
 export { supportedSprigFunctions, NON_HERMETIC } from './funcs/sprig/index.js';

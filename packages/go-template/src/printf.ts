@@ -2,7 +2,7 @@
  * Go's fmt package for the template model: `Sprint`, `Sprintln`, `Sprintf` with the verbs used in practice.
  * @module
  */
-import { GoNum, GoTyped, isMap, sortedKeys, typeName, wrap } from './value.js';
+import { GoNum, GoStruct, GoTyped, isMap, sortedKeys, typeName, wrap } from './value.js';
 
 interface Flags {
   minus: boolean;
@@ -545,6 +545,11 @@ function fmtValue(v: unknown, verb: string, f: Flags, depth: number): string {
     const parts = v.map((e) => fmtValue(wrap(e), verb, f, depth + 1));
     return '[' + parts.join(' ') + ']';
   }
+  if (v instanceof GoStruct) {
+    // fmt prints a pointer to a struct as &{...} at the top level, as an address below.
+    if (depth > 0) return pad('0xc000010000', f);
+    return '&{' + Object.values(v.fields).map((e) => fmtValue(wrap(e), verb, f, depth + 1)).join(' ') + '}';
+  }
   if (v instanceof Uint8Array) {
     if (verb === 's' || verb === 'q' || verb === 'x' || verb === 'X') return formatString(Buffer.from(v).toString('latin1'), verb, f, '[]uint8');
     return '[' + Array.from(v, (b) => formatInt(b, verb, f, 'uint8')).join(' ') + ']';
@@ -555,6 +560,11 @@ function fmtValue(v: unknown, verb: string, f: Flags, depth: number): string {
     return 'map[' + parts.join(' ') + ']';
   }
   return pad(String(v), f);
+}
+
+/** A struct pointer printed through its pointee (`{a b}`), as text/template's printValue and html/template's stringify do. */
+export function formatStructValue(v: GoStruct): string {
+  return '{' + Object.values(v.fields).map((e) => fmtValue(wrap(e), 'v', NO_FLAGS, 1)).join(' ') + '}';
 }
 
 function goSyntax(v: unknown): string {

@@ -50,6 +50,26 @@ export class GoTyped {
   }
 }
 
+/**
+ * A pointer to a Go struct, for models that must behave as Go structs do: a field the
+ * struct does not have is an exec error (`can't evaluate field X in type *pkg.T`), not
+ * `<no value>` as for a map. Fields are read-only; methods are not modelled.
+ */
+export class GoStruct {
+  /** The fields, in declaration order (a null-prototype copy). */
+  readonly fields: Readonly<Record<string, unknown>>;
+  /**
+   * @param type Go's name of the pointer type, e.g. `*email.RecoveryCodeValidModel`.
+   * @param fields Field values by Go field name, in declaration order.
+   */
+  constructor(
+    readonly type: string,
+    fields: Readonly<Record<string, unknown>>,
+  ) {
+    this.fields = Object.freeze(Object.assign(Object.create(null) as Record<string, unknown>, fields));
+  }
+}
+
 const SLICE_TYPE = Symbol.for('courier.go-template.sliceType');
 
 /** Tags an array with a Go slice type other than `[]interface {}` (e.g. `[]string`), used for `%T` and argument checks. */
@@ -74,7 +94,7 @@ export function isMap(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== 'object') return false;
   const proto: unknown = Object.getPrototypeOf(v);
   if (proto === Object.prototype || proto === null) return true;
-  return !(Array.isArray(v) || v instanceof GoNum || v instanceof GoTyped || v instanceof Uint8Array);
+  return !(Array.isArray(v) || v instanceof GoNum || v instanceof GoTyped || v instanceof Uint8Array || v instanceof GoStruct);
 }
 
 /** ES2024 string methods (Node >= 20). */
@@ -121,6 +141,7 @@ export function typeName(v: unknown): string {
   }
   if (v instanceof GoNum) return v.kind;
   if (v instanceof GoTyped) return 'template.' + v.type;
+  if (v instanceof GoStruct) return v.type;
   if (Array.isArray(v)) return '[]' + elemType(v);
   if (v instanceof Uint8Array) return '[]uint8';
   return 'map[string]' + elemType(v as object);
@@ -173,6 +194,7 @@ export function isTrue(v: unknown): [boolean, boolean] {
   }
   if (v instanceof GoNum) return [v.v !== 0, true];
   if (v instanceof GoTyped) return [v.s.length > 0, true];
+  if (v instanceof GoStruct) return [true, true];
   if (Array.isArray(v)) return [v.length > 0, true];
   if (v instanceof Uint8Array) return [v.length > 0, true];
   if (typeof v === 'object') return [Object.keys(v).length > 0, true];

@@ -90,8 +90,10 @@ export const templatesConfigSchema = z
     verification_code: validInvalidSchema.optional(),
     login_code: validOnlySchema.optional(),
     registration_code: validOnlySchema.optional(),
-    /** Kratos master's notice to an address that was changed; accepted, rendered once the type exists (see README). */
+    /** Kratos's notice that a verifiable address was changed (no valid/invalid level). */
     verifiable_address_changed: templateVariantSchema.optional(),
+    /** Kratos's notice that a sign-in key (passkey, WebAuthn) was added (no valid/invalid level). */
+    authenticator_key_added: templateVariantSchema.optional(),
   })
   .prefault({});
 export type TemplatesConfig = z.infer<typeof templatesConfigSchema>;

@@ -12,7 +12,9 @@ export type TemplateKind =
   | 'verification'
   | 'verification_code'
   | 'login_code'
-  | 'registration_code';
+  | 'registration_code'
+  | 'verifiable_address_changed'
+  | 'authenticator_key_added';
 
 /** The second-level key of `courier.templates`: whether the flow found an account. */
 export type TemplateVariant = 'valid' | 'invalid';
@@ -30,8 +32,11 @@ export type RequiredTemplateField =
 export interface TemplateCatalogEntry {
   /** Directory under `template_override_path`, as Kratos lays it out, e.g. `recovery_code/valid`. */
   readonly dir: string;
-  /** Key path under `courier.templates`, e.g. `['recovery_code', 'valid']`. */
-  readonly configKey: readonly [TemplateKind, TemplateVariant];
+  /**
+   * Key path under `courier.templates`, e.g. `['recovery_code', 'valid']`; notices without
+   * variants have just their kind, e.g. `['verifiable_address_changed']`.
+   */
+  readonly configKey: readonly [TemplateKind, TemplateVariant] | readonly [TemplateKind];
   /** Fields the built-in templates print; a message without them would be useless to its reader. */
   readonly requiredFields: readonly RequiredTemplateField[];
 }
@@ -68,4 +73,10 @@ export const TEMPLATE_CATALOG: Readonly<Record<TemplateType, TemplateCatalogEntr
     configKey: ['registration_code', 'valid'],
     requiredFields: ['registration_code'],
   },
+  verifiable_address_changed: {
+    dir: 'verifiable_address_changed',
+    configKey: ['verifiable_address_changed'],
+    requiredFields: [],
+  },
+  authenticator_key_added: { dir: 'authenticator_key_added', configKey: ['authenticator_key_added'], requiredFields: [] },
 });

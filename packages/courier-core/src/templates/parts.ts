@@ -17,11 +17,16 @@ export interface TemplatePartSpec {
   /** Key path below `courier.templates.<kind>.<variant>`. */
   readonly configPath: readonly string[];
   /**
-   * File names tried, in order, in the type's override directory. Courier's own `.hbs`
-   * name comes first; Kratos's `.gotmpl` names are accepted so an existing Kratos
-   * override folder works unchanged (within the Go-compat limits).
+   * Entry file names tried, in order, in the type's override directory: Kratos's
+   * `.gotmpl` names first (so a Kratos override folder works unchanged), then Courier's
+   * Handlebars `.hbs` name.
    */
   readonly overrideFiles: readonly string[];
+  /**
+   * Kratos's glob prefix: a Go entry is parsed together with every (non-`.hbs`) file of the
+   * directory whose name starts with it, e.g. `email.body` (Kratos's `email.body*`).
+   */
+  readonly overridePrefix: string;
   /** Only HTML output is escaped; subjects and plaintext must show `<` and `&` as typed. */
   readonly escapeHtml: boolean;
   readonly builtin: BuiltinPartKey;
@@ -32,28 +37,32 @@ export const TEMPLATE_PARTS: Readonly<Record<TemplatePart, TemplatePartSpec>> = 
   'email.subject': {
     part: 'email.subject',
     configPath: ['email', 'subject'],
-    overrideFiles: ['email.subject.hbs', 'email.subject.gotmpl'],
+    overrideFiles: ['email.subject.gotmpl', 'email.subject.hbs'],
+    overridePrefix: 'email.subject',
     escapeHtml: false,
     builtin: 'subject',
   },
   'email.body.html': {
     part: 'email.body.html',
     configPath: ['email', 'body', 'html'],
-    overrideFiles: ['email.body.html.hbs', 'email.body.gotmpl'],
+    overrideFiles: ['email.body.gotmpl', 'email.body.html.hbs'],
+    overridePrefix: 'email.body',
     escapeHtml: true,
     builtin: 'html',
   },
   'email.body.plaintext': {
     part: 'email.body.plaintext',
     configPath: ['email', 'body', 'plaintext'],
-    overrideFiles: ['email.body.plaintext.hbs', 'email.body.plaintext.gotmpl'],
+    overrideFiles: ['email.body.plaintext.gotmpl', 'email.body.plaintext.hbs'],
+    overridePrefix: 'email.body.plaintext',
     escapeHtml: false,
     builtin: 'plaintext',
   },
   'sms.body.plaintext': {
     part: 'sms.body.plaintext',
     configPath: ['sms', 'body', 'plaintext'],
-    overrideFiles: ['sms.body.plaintext.hbs', 'sms.body.gotmpl', 'sms.body.plaintext.gotmpl'],
+    overrideFiles: ['sms.body.gotmpl', 'sms.body.plaintext.gotmpl', 'sms.body.plaintext.hbs'],
+    overridePrefix: 'sms.body',
     escapeHtml: false,
     builtin: 'sms',
   },

@@ -17,7 +17,7 @@
  * broken edit is never silently masked by the previous version.
  */
 import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { TemplatesConfig } from '../config/schema.js';
 import { TemplateError } from '../errors.js';
@@ -25,10 +25,19 @@ import { MESSAGE_TYPES, TEMPLATE_TYPES, type MessageType, type TemplateData, typ
 import { currentVersion, loadUri, type LoadedSource } from '../uri/load-uri.js';
 import { BUILTIN_TEMPLATES } from './builtin/index.js';
 import { TEMPLATE_CATALOG } from './catalog.js';
-import { CompileFailure, compileTemplate, isHandlebarsError, type CompiledTemplate } from './compile.js';
-import { renderContext } from './go-compat.js';
+import {
+  CompileFailure,
+  compileHandlebars,
+  engineOf,
+  isHandlebarsError,
+  type CompiledTemplate,
+  type RenderInput,
+} from './compile.js';
+import { compileGoTemplate, describeGoExecError, type GoSourceFile } from './go-engine.js';
+import { renderContext } from './handlebars-context.js';
+import { buildModel } from './models.js';
 import { PARTS_BY_MESSAGE_TYPE, TEMPLATE_PARTS, type TemplatePart } from './parts.js';
-import { configuredUri, describeSource, findOverrideFile, type TemplateSource } from './sources.js';
+import { configuredUri, describeSource, findOverrideFiles, type OverrideFiles, type TemplateSource } from './sources.js';
 
 /** The rendered content of a message. */
 export interface RenderedContent {
@@ -143,9 +152,9 @@ export function createTemplateRegistry(options: TemplateRegistryOptions): Templa
     }
 
     if (overrideDir !== undefined) {
-      let path: string | undefined;
+      let found: OverrideFiles | undefined;
       try {
-        path = await findOverrideFile(overrideDir, entry, spec);
+        found = await findOverrideFiles(overrideDir, entry, spec);
       } catch (err) {
         const reason = (err as NodeJS.ErrnoException).code ?? 'error';
         throw new TemplateError(
@@ -154,9 +163,7 @@ export function createTemplateRegistry(options: TemplateRegistryOptions): Templa
           { cause: err },
         );
       }
-      if (path !== undefined) {
-        return loadAndCompile(type, part, { kind: 'override', path }, pathToFileURL(path).href, previous);
-      }
+      if (found !== undefined) return loadOverride(type, part, found, previous);
     }
 
     if (previous?.source.kind === 'builtin') return previous;
@@ -167,7 +174,40 @@ export function createTemplateRegistry(options: TemplateRegistryOptions): Templa
       version: undefined,
       // With an override directory, a file may appear later, so keep checking.
       stable: overrideDir === undefined,
-      template: compileOrThrow(type, part, source, BUILTIN_TEMPLATES[type][spec.builtin]),
+      template: compileOrThrow(type, part, source, [{ name: BUILTIN_NAME, source: BUILTIN_TEMPLATES[type][spec.builtin] }]),
+    };
+  }
+
+  /** Load an override entry and the files parsed with it; any file changing, appearing or going reloads the set. */
+  async function loadOverride(
+    type: TemplateType,
+    part: TemplatePart,
+    found: OverrideFiles,
+    previous: CompiledPart | undefined,
+  ): Promise<CompiledPart> {
+    const source: TemplateSource = { kind: 'override', path: found.entry };
+    const uris = found.files.map((f) => pathToFileURL(f).href);
+    const identity = [found.entry, ...found.files].join('\n');
+    if (previous !== undefined && previous.identity === identity) {
+      const version = (await Promise.all(uris.map((u) => currentVersion(u)))).join(',');
+      if (version === previous.version) return previous;
+    }
+    let loaded: LoadedSource[];
+    try {
+      loaded = await Promise.all(uris.map((u) => loadUri(u, httpTimeoutMs)));
+    } catch (err) {
+      const reason = err instanceof TemplateError ? err.message : 'unexpected error';
+      throw new TemplateError('TEMPLATE_LOAD_FAILED', `${label(type, part, source)} could not be loaded: ${reason}`, {
+        cause: err,
+      });
+    }
+    const files = found.files.map((path, i) => ({ name: basename(path), path, source: loaded[i]?.text ?? '' }));
+    return {
+      source,
+      identity,
+      version: loaded.map((l) => l.version).join(','),
+      stable: false,
+      template: compileOrThrow(type, part, source, files, basename(found.entry)),
     };
   }
 
@@ -202,7 +242,7 @@ export function createTemplateRegistry(options: TemplateRegistryOptions): Templa
       identity: uri,
       version: loaded.version,
       stable,
-      template: compileOrThrow(type, part, source, loaded.text),
+      template: compileOrThrow(type, part, source, [{ name: uriFileName(uri, part), source: loaded.text }]),
     };
   }
 
@@ -210,10 +250,14 @@ export function createTemplateRegistry(options: TemplateRegistryOptions): Templa
     type: TemplateType,
     part: TemplatePart,
     source: TemplateSource,
-    text: string,
+    files: readonly GoSourceFile[],
+    entry?: string,
   ): CompiledTemplate {
+    const spec = TEMPLATE_PARTS[part];
+    const main = entry ?? files[0]?.name ?? '';
     try {
-      return compileTemplate(text, TEMPLATE_PARTS[part].escapeHtml);
+      if (engineOf(main) === 'handlebars') return compileHandlebars(files[0]?.source ?? '', spec.escapeHtml);
+      return compileGoTemplate(files, main, spec.escapeHtml);
     } catch (err) {
       const reason = err instanceof CompileFailure ? err.message : 'unexpected error';
       throw new TemplateError('TEMPLATE_COMPILE_FAILED', `${label(type, part, source)} failed to compile: ${reason}`, {
@@ -226,13 +270,13 @@ export function createTemplateRegistry(options: TemplateRegistryOptions): Templa
     type: TemplateType,
     part: TemplatePart,
     compiled: CompiledPart,
-    context: Record<string, unknown>,
+    input: RenderInput,
   ): string {
     try {
-      return compiled.template(context);
+      return compiled.template(input);
     } catch (err) {
-      // Only Handlebars' own messages are known not to quote template data.
-      const reason = isHandlebarsError(err) ? err.message : (err as Error).name;
+      // Only Handlebars' own messages and Go's data-free ones are known not to quote template data.
+      const reason = isHandlebarsError(err) ? err.message : (describeGoExecError(err) ?? (err as Error).name);
       throw new TemplateError(
         'TEMPLATE_RENDER_FAILED',
         `${label(type, part, compiled.source)} failed to render: ${reason}`,
@@ -256,11 +300,11 @@ export function createTemplateRegistry(options: TemplateRegistryOptions): Templa
     const builtinParts = parts.filter((_, i) => compiled[i]?.source.kind === 'builtin');
     if (builtinParts.length > 0) checkRequiredFields(templateType, builtinParts, data);
 
-    const context = renderContext(data);
+    const input: RenderInput = { handlebars: renderContext(data), go: buildModel(templateType, type, data) };
     const out = new Map<TemplatePart, string>();
     parts.forEach((part, i) => {
       const c = compiled[i];
-      if (c !== undefined) out.set(part, renderPart(templateType, part, c, context));
+      if (c !== undefined) out.set(part, renderPart(templateType, part, c, input));
     });
 
     if (type === 'sms') return { body: (out.get('sms.body.plaintext') ?? '').trim() };
@@ -296,6 +340,24 @@ export function createTemplateRegistry(options: TemplateRegistryOptions): Templa
   }
 
   return { render, preload };
+}
+
+/** Name the built-in (Go) sources compile under. */
+const BUILTIN_NAME = 'builtin.gotmpl';
+
+/**
+ * The name a configured URI's source compiles under: the last segment of its path
+ * (`.hbs` selects Handlebars), or for `base64://` Kratos's file name of the part (Go).
+ */
+function uriFileName(uri: string, part: TemplatePart): string {
+  const fallback = TEMPLATE_PARTS[part].overrideFiles[0] ?? part;
+  if (uri.startsWith('base64://')) return fallback;
+  try {
+    const name = basename(decodeURIComponent(new URL(uri).pathname));
+    return name === '' ? fallback : name;
+  } catch {
+    return fallback;
+  }
 }
 
 function label(type: TemplateType, part: TemplatePart, source: TemplateSource): string {

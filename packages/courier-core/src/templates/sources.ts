@@ -2,8 +2,9 @@
  * Finding the source of one template part, by precedence: the per-type URI in
  * `courier.templates` > a file in the override directory > the built-in.
  */
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { engineOf } from './compile.js';
 import type { TemplatesConfig } from '../config/schema.js';
 import { filePathOf } from '../uri/load-uri.js';
 import type { TemplateCatalogEntry } from './catalog.js';
@@ -29,27 +30,51 @@ export function configuredUri(
   return typeof node === 'string' ? { uri: node, key: `courier.templates.${path.join('.')}` } : undefined;
 }
 
+/** The override files of one part: the entry file and, for Go, the files parsed with it. */
+export interface OverrideFiles {
+  /** Path of the file executed. */
+  readonly entry: string;
+  /** Every file of the template set, in Go's glob order (sorted by name); just the entry for Handlebars. */
+  readonly files: readonly string[];
+}
+
 /**
- * The first override file that exists for a part, or undefined. Only "not found" means
- * absent: any other stat failure is reported, since silently falling back to the
- * built-in would hide a broken deployment.
+ * The override files of a part, or undefined when its directory has no entry file. A Go
+ * entry (e.g. `email.body.gotmpl`) comes with every non-`.hbs` file whose name starts with
+ * the part's prefix (Kratos's `email.body*` glob). Only "not found" means absent: any
+ * other failure is reported, since silently falling back to the built-in would hide a
+ * broken deployment.
  */
-export async function findOverrideFile(
+export async function findOverrideFiles(
   overrideDir: string,
   entry: TemplateCatalogEntry,
   spec: TemplatePartSpec,
-): Promise<string | undefined> {
+): Promise<OverrideFiles | undefined> {
+  const dir = join(overrideDir, entry.dir);
   for (const name of spec.overrideFiles) {
-    const path = join(overrideDir, entry.dir, name);
+    const path = join(dir, name);
     try {
       await stat(path);
-      return path;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
+      continue;
     }
+    if (engineOf(name) === 'handlebars') return { entry: path, files: [path] };
+    const siblings = await readdir(dir, { withFileTypes: true });
+    const files = siblings
+      .filter((d) => d.name.startsWith(spec.overridePrefix) && engineOf(d.name) === 'go' && !d.isDirectory())
+      .map((d) => d.name)
+      .sort(compareBytes)
+      .map((n) => join(dir, n));
+    return { entry: path, files };
   }
   return undefined;
+}
+
+/** Go's string order (UTF-8 bytes), which `fs.Glob` sorts by. */
+function compareBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
 /**

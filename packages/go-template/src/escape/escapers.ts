@@ -2,10 +2,10 @@
  * html/template's escaper functions (`_html_template_*`), ports of html.go, js.go, css.go, url.go.
  * @module
  */
-import { sprint } from '../printf.js';
+import { formatStructValue, sprint } from '../printf.js';
 import { toJSON } from '../funcs/sprig/convert.js';
 import { gf, type FuncMap } from '../funcs/types.js';
-import { GoTyped, nullProto, type ContentType } from '../value.js';
+import { GoStruct, GoTyped, nullProto, type ContentType } from '../value.js';
 import { ctx, D, E, S, isInTag, type Ctx } from './context.js';
 import { attrType, decodeCSS, isCSSNmchar, TRANSITION } from './transition.js';
 
@@ -17,6 +17,7 @@ export function stringify(args: readonly unknown[]): [string, ContentType | 'Pla
     const a = args[0];
     if (typeof a === 'string') return [a, 'Plain'];
     if (a instanceof GoTyped) return [a.s, a.type];
+    if (a instanceof GoStruct) return [formatStructValue(a), 'Plain'];
   }
   return [sprint(args.filter((a) => a !== null && a !== undefined)), 'Plain'];
 }

@@ -6,11 +6,12 @@ import { recoveryInvalid, recoveryValid } from './recovery.js';
 import { registrationCodeValid } from './registration-code.js';
 import { verificationCodeInvalid, verificationCodeValid } from './verification-code.js';
 import { verificationInvalid, verificationValid } from './verification.js';
+import { authenticatorKeyAdded, verifiableAddressChanged } from './notices.js';
 import type { BuiltinTemplate } from './types.js';
 
 export type { BuiltinTemplate } from './types.js';
 
-/** Built-in Handlebars sources for each template type, used when neither config nor the override directory has one. */
+/** Built-in Go template sources for each template type, used when neither config nor the override directory has one. */
 export const BUILTIN_TEMPLATES: Readonly<Record<TemplateType, BuiltinTemplate>> = Object.freeze({
   recovery_valid: recoveryValid,
   recovery_invalid: recoveryInvalid,
@@ -22,4 +23,6 @@ export const BUILTIN_TEMPLATES: Readonly<Record<TemplateType, BuiltinTemplate>> 
   verification_code_invalid: verificationCodeInvalid,
   login_code_valid: loginCodeValid,
   registration_code_valid: registrationCodeValid,
+  verifiable_address_changed: verifiableAddressChanged,
+  authenticator_key_added: authenticatorKeyAdded,
 });

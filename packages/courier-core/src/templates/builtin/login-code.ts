@@ -1,14 +1,14 @@
 /** Built-in templates for passwordless login by code (`login_code_valid`). */
-import { codeBlock, EXPIRY_HTML, EXPIRY_PLAIN, htmlDocument } from './layout.js';
+import { codeBlock, EXPIRY_HTML, EXPIRY_PLAIN, htmlDocument, smsCode } from './layout.js';
 import type { BuiltinTemplate } from './types.js';
 
 /** `login_code_valid`: send the login code. */
 export const loginCodeValid: BuiltinTemplate = {
-  subject: 'Login to your account',
+  subject: 'Your login code: {{ .LoginCode }}',
   html: htmlDocument('Login to your account', [
     'Hi,',
     'please login to your account by entering the following code:',
-    codeBlock('login_code'),
+    codeBlock('LoginCode'),
     EXPIRY_HTML,
     'If you did not try to log in, you can safely ignore this email.',
   ]),
@@ -16,9 +16,9 @@ export const loginCodeValid: BuiltinTemplate = {
 
 please login to your account by entering the following code:
 
-{{login_code}}
+{{ .LoginCode }}
 
 ${EXPIRY_PLAIN}If you did not try to log in, you can safely ignore this email.
 `,
-  sms: 'Your login code is: {{login_code}}{{#if expires_in_minutes}} (valid for {{expires_in_minutes}} minutes){{/if}}',
+  sms: smsCode('login code', 'LoginCode'),
 };

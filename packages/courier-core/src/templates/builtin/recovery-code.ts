@@ -1,14 +1,14 @@
 /** Built-in templates for code-based account recovery (`recovery_code_valid`, `recovery_code_invalid`). */
-import { codeBlock, EXPIRY_HTML, EXPIRY_PLAIN, htmlDocument, NOT_YOU_TEXT } from './layout.js';
+import { codeBlock, EXPIRY_HTML, EXPIRY_PLAIN, htmlDocument, NOT_YOU_TEXT, smsCode } from './layout.js';
 import type { BuiltinTemplate } from './types.js';
 
 /** `recovery_code_valid`: an account exists; send the recovery code. */
 export const recoveryCodeValid: BuiltinTemplate = {
-  subject: 'Recover access to your account',
+  subject: 'Your recovery code: {{ .RecoveryCode }}',
   html: htmlDocument('Recover access to your account', [
     'Hi,',
     'please recover access to your account by entering the following code:',
-    codeBlock('recovery_code'),
+    codeBlock('RecoveryCode'),
     EXPIRY_HTML,
     'If you did not ask to recover your account, you can safely ignore this email.',
   ]),
@@ -16,11 +16,11 @@ export const recoveryCodeValid: BuiltinTemplate = {
 
 please recover access to your account by entering the following code:
 
-{{recovery_code}}
+{{ .RecoveryCode }}
 
 ${EXPIRY_PLAIN}If you did not ask to recover your account, you can safely ignore this email.
 `,
-  sms: 'Your recovery code is: {{recovery_code}}{{#if expires_in_minutes}} (valid for {{expires_in_minutes}} minutes){{/if}}',
+  sms: smsCode('recovery code', 'RecoveryCode'),
 };
 
 /** `recovery_code_invalid`: someone tried to recover an account for an unknown address. */

@@ -8,7 +8,7 @@ export const recoveryValid: BuiltinTemplate = {
   html: htmlDocument('Recover access to your account', [
     'Hi,',
     'please recover access to your account by clicking the following link:',
-    linkBlock('recovery_url'),
+    linkBlock('RecoveryURL'),
     LINK_EXPIRY_HTML,
     'If you did not ask to recover your account, you can safely ignore this email.',
   ]),
@@ -16,11 +16,11 @@ export const recoveryValid: BuiltinTemplate = {
 
 please recover access to your account by clicking the following link:
 
-{{recovery_url}}
+{{ .RecoveryURL }}
 
 ${LINK_EXPIRY_PLAIN}If you did not ask to recover your account, you can safely ignore this email.
 `,
-  sms: 'Recover access to your account: {{recovery_url}}',
+  sms: 'Recover access to your account: {{ .RecoveryURL }}',
 };
 
 /** `recovery_invalid`: someone tried to recover an account for an unknown address. */

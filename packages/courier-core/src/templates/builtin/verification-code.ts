@@ -7,19 +7,20 @@ import {
   linkBlock,
   NOT_SIGNED_UP_TEXT,
   NOT_YOU_TEXT,
+  smsCode,
 } from './layout.js';
 import type { BuiltinTemplate } from './types.js';
 
 /** `verification_code_valid`: send the verification code, and the link when there is one. */
 export const verificationCodeValid: BuiltinTemplate = {
-  subject: 'Please verify your email address',
+  subject: 'Your verification code: {{ .VerificationCode }}',
   html: htmlDocument('Please verify your email address', [
     'Hi,',
     'please verify your account by entering the following code:',
-    codeBlock('verification_code'),
-    '{{#if verification_url}}<p>or by clicking the following link:</p>\n    ' +
-      linkBlock('verification_url') +
-      '{{/if}}',
+    codeBlock('VerificationCode'),
+    '{{ if .VerificationURL }}<p>or by clicking the following link:</p>\n    ' +
+      linkBlock('VerificationURL') +
+      '{{ end }}',
     EXPIRY_HTML,
     NOT_SIGNED_UP_TEXT,
   ]),
@@ -27,17 +28,17 @@ export const verificationCodeValid: BuiltinTemplate = {
 
 please verify your account by entering the following code:
 
-{{verification_code}}
+{{ .VerificationCode }}
 
-{{#if verification_url}}
+{{ if .VerificationURL -}}
 or by clicking the following link:
 
-{{verification_url}}
+{{ .VerificationURL }}
 
-{{/if}}
+{{ end -}}
 ${EXPIRY_PLAIN}${NOT_SIGNED_UP_TEXT}
 `,
-  sms: 'Your verification code is: {{verification_code}}{{#if expires_in_minutes}} (valid for {{expires_in_minutes}} minutes){{/if}}',
+  sms: smsCode('verification code', 'VerificationCode'),
 };
 
 /** `verification_code_invalid`: someone tried to verify an address that has no account. */

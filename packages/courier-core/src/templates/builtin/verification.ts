@@ -15,7 +15,7 @@ export const verificationValid: BuiltinTemplate = {
   html: htmlDocument('Please verify your email address', [
     'Hi,',
     'please verify your account by clicking the following link:',
-    linkBlock('verification_url'),
+    linkBlock('VerificationURL'),
     LINK_EXPIRY_HTML,
     NOT_SIGNED_UP_TEXT,
   ]),
@@ -23,11 +23,11 @@ export const verificationValid: BuiltinTemplate = {
 
 please verify your account by clicking the following link:
 
-{{verification_url}}
+{{ .VerificationURL }}
 
 ${LINK_EXPIRY_PLAIN}${NOT_SIGNED_UP_TEXT}
 `,
-  sms: 'Verify your account: {{verification_url}}',
+  sms: 'Verify your account: {{ .VerificationURL }}',
 };
 
 /** `verification_invalid`: someone tried to verify an address that has no account. */
