@@ -106,6 +106,35 @@ describe('buildJsonnetContext', () => {
     expect('HTMLBody' in ctx).toBe(false);
   });
 
+  it("carries the type's whole Kratos model in template_data, zero-valued as Kratos marshals it, and request_headers", () => {
+    const ctx = buildJsonnetContext({
+      id: 'm-2',
+      type: 'sms',
+      channel: 'sms',
+      recipient: '+15550100',
+      body: 'x',
+      template_type: 'login_code_valid',
+      template_data: { login_code: '4242', request_url: 'https://auth.example.com:8443/self-service/login?flow=1' },
+    }) as Record<string, any>;
+    expect(ctx['template_data']).toEqual({
+      to: '+15550100',
+      login_code: '4242',
+      identity: null,
+      request_url: 'https://auth.example.com:8443/self-service/login?flow=1',
+      request_url_domain: 'auth.example.com',
+      transient_payload: null,
+      expires_in_minutes: 0,
+    });
+    expect(ctx['TemplateData']).toMatchObject({ RequestURLDomain: 'auth.example.com', ExpiresInMinutes: 0, Identity: null });
+    expect(ctx['request_headers']).toEqual({});
+    const withHeaders = buildJsonnetContext({ ...recoveryMessage, template_data: { recovery_code: '1', request_headers: { 'Accept-Language': ['de'] } } });
+    expect(withHeaders['request_headers']).toEqual({ 'Accept-Language': ['de'] });
+    expect(withHeaders['RequestHeaders']).toEqual({ 'Accept-Language': ['de'] });
+    // A raw message has no model: its data is passed as given.
+    const raw = buildJsonnetContext({ id: 'm-3', type: 'sms', channel: 'sms', recipient: '+1', body: 'hi' }) as Record<string, any>;
+    expect(raw['template_data']).toEqual({ to: '+1' });
+  });
+
   it('names template fields as Kratos Go structs did', () => {
     expect(
       [

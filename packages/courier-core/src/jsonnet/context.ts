@@ -9,6 +9,7 @@
  * are printed in Kratos's docs and config-schema default. The context carries both.
  */
 import type { OutboundMessage } from '../delivery/strategy.js';
+import { kratosTemplateData } from '../templates/model-fields.js';
 
 /** Parts of a snake_case key that Go spells as all-caps initialisms (`recovery_url` -> `RecoveryURL`). */
 const GO_INITIALISMS: ReadonlySet<string> = new Set(['url', 'uri', 'id', 'html', 'api', 'ip', 'sms', 'otp']);
@@ -42,9 +43,10 @@ function toLegacyName(snake: string): string {
  * Build the Jsonnet `ctx` for a message, with both naming styles:
  *
  * - `recipient`, `subject`, `body`, `html_body` (only when there is one, as Kratos's
- *   `omitempty`), `template_type`, `template_data`, `message_type`;
- * - `Recipient`, `Subject`, `Body`, `HTMLBody`, `TemplateType`, `MessageType`, and
- *   `TemplateData` whose keys are the Go names (`To`, `RecoveryURL`, `RecoveryCode`,
+ *   `omitempty`), `template_type`, `template_data` (the type's whole Kratos model, zero
+ *   values for absent fields, as Kratos marshals it), `message_type`, `request_headers`;
+ * - `Recipient`, `Subject`, `Body`, `HTMLBody`, `TemplateType`, `MessageType`,
+ *   `RequestHeaders`, and `TemplateData` whose keys are the Go names (`To`, `RecoveryURL`, `RecoveryCode`,
  *   `VerificationURL`, `VerificationCode`, `LoginCode`, `RegistrationCode`,
  *   `Identity`, `RequestURL`, `TransientPayload`, `ExpiresInMinutes`, ...).
  *
@@ -54,15 +56,19 @@ function toLegacyName(snake: string): string {
  */
 export function buildJsonnetContext(message: OutboundMessage): Record<string, unknown> {
   // Every Kratos template model carries the recipient as `to`.
-  const templateData: Record<string, unknown> = { to: message.recipient };
+  const given: Record<string, unknown> = { to: message.recipient };
   for (const [key, value] of Object.entries(message.template_data ?? {})) {
-    if (value !== undefined) templateData[key] = value;
+    if (value !== undefined) given[key] = value;
   }
+  // As Kratos marshals its model: every field of the type's model, zero-valued when absent.
+  const templateData = message.template_type === undefined ? given : kratosTemplateData(message.template_type, given);
   const legacyTemplateData: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(templateData)) {
     legacyTemplateData[legacyFieldName(key)] = value;
   }
 
+  const headers = given['request_headers'];
+  const requestHeaders = typeof headers === 'object' && headers !== null && !Array.isArray(headers) ? headers : {};
   const subject = message.subject ?? '';
   const templateType = message.template_type ?? '';
   const ctx: Record<string, unknown> = {
@@ -72,12 +78,16 @@ export function buildJsonnetContext(message: OutboundMessage): Record<string, un
     template_type: templateType,
     template_data: templateData,
     message_type: message.type,
+    // Kratos passes the headers of the request that caused the message; Courier has them only
+    // when Kratos's HTTP strategy handed them over (/kratos/messages keeps them in template_data).
+    request_headers: requestHeaders,
     Recipient: message.recipient,
     Subject: subject,
     Body: message.body,
     TemplateType: templateType,
     TemplateData: legacyTemplateData,
     MessageType: message.type,
+    RequestHeaders: requestHeaders,
   };
   if (message.html_body !== undefined && message.html_body !== '') {
     ctx['html_body'] = message.html_body;
