@@ -99,7 +99,7 @@ describe("Kratos's admin API", () => {
   });
 
   it('shows them with producer.expose_message_content (dev mode)', async () => {
-    const dev = await startProducer({ producer: { api_keys: [ALL], expose_message_content: true } });
+    const dev = await startProducer({ producer: { api_keys: KEYS, expose_message_content: true } });
     try {
       const devApi = await createApiClient(dev.url, ALL);
       const res = await devApi.request('POST', '/messages', { body: raw });
@@ -107,6 +107,11 @@ describe("Kratos's admin API", () => {
       expect((await devApi.request('GET', `/admin/courier/messages/${id}`)).body).toMatchObject({ subject: raw.subject, body: raw.body });
       const list = (await devApi.request('GET', '/admin/courier/messages')).body as Record<string, unknown>[];
       expect(list[0]).toMatchObject({ id, subject: raw.subject, body: raw.body });
+      // Even in dev mode, a key without admin never sees content (codes travel in subjects and bodies).
+      const readApi = await createApiClient(dev.url, READ);
+      expect((await readApi.request('GET', `/admin/courier/messages/${id}`)).body).toMatchObject({ subject: DEV_MODE, body: DEV_MODE });
+      const readList = (await readApi.request('GET', '/admin/courier/messages')).body as Record<string, unknown>[];
+      expect(readList[0]).toMatchObject({ id, subject: DEV_MODE, body: DEV_MODE });
     } finally {
       await dev.close();
     }

@@ -42,9 +42,15 @@ function utf8Length(s: string): number {
   return bytes;
 }
 
-/** Bytes a string takes in JSON: its UTF-8 text and the quotes (escapes, rare, are not counted). */
+/** Bytes a string takes in JSON: its UTF-8 text, the quotes, and what escaping adds (`\\n` one more, `\\u0001` five more). */
 function jsonStringBytes(s: string): number {
-  return utf8Length(s) + 2;
+  let escapes = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x22 || c === 0x5c || c === 0x08 || c === 0x0c || c === 0x0a || c === 0x0d || c === 0x09) escapes += 1;
+    else if (c < 0x20) escapes += 5;
+  }
+  return utf8Length(s) + 2 + escapes;
 }
 
 /**

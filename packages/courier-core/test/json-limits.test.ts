@@ -27,6 +27,10 @@ describe('checkJsonLimits', () => {
     const json = JSON.stringify(value).length;
     expect(checkJsonLimits(value, { ...limits, maxBytes: json })).toBeUndefined();
     expect(checkJsonLimits(value, { ...limits, maxBytes: json - 1 })).toEqual({ path: ['s'], message: `must not be larger than ${json - 1} bytes as JSON` });
+    const escaped = { s: '\u0001"\n'.repeat(10) };
+    const escapedJson = JSON.stringify(escaped).length;
+    expect(checkJsonLimits(escaped, { ...limits, maxBytes: escapedJson })).toBeUndefined();
+    expect(checkJsonLimits(escaped, { ...limits, maxBytes: escapedJson - 1 })).toBeDefined();
     const euro = { s: '€'.repeat(10) };
     expect(checkJsonLimits(euro, { ...limits, maxBytes: Buffer.byteLength(JSON.stringify(euro)) })).toBeUndefined();
     expect(checkJsonLimits(euro, { ...limits, maxBytes: Buffer.byteLength(JSON.stringify(euro)) - 1 })).toBeDefined();

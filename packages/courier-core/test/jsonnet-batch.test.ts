@@ -513,6 +513,13 @@ describe('Jsonnet imports', () => {
     expect(findJsonnetImport(text)).toBeUndefined();
   });
 
+  it('ends a text block where Jsonnet does (the first line without its indent), so a quote in it hides nothing', () => {
+    // A `|||` indented as deep as the block is still text to Jsonnet: the block ends two lines later.
+    const sneaky = '{ a: |||\n    x\n    ||| "\n  |||, b: importstr "/etc/hostname", c: "\n" }';
+    expect(findJsonnetImport(sneaky)).toMatchObject({ keyword: 'importstr', line: 4 });
+    expect(findJsonnetImport('{ a: |||\n  importstr "x"\n\n  more\n|||, b: 1 }')).toBeUndefined();
+  });
+
   it('refuses a template that imports, at check() and at render, naming the position', async () => {
     const renderer = createJsonnetBatchRenderer({
       source: async () => ({ text: "function(ctx) { host: importstr '/etc/hostname' }", version: '1' }),

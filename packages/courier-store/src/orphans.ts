@@ -52,6 +52,8 @@ export interface OrphanSettlerOptions {
 /** Error code of the dispatch a settled record gets. */
 export const JOB_MISSING = 'JOB_MISSING';
 
+/** Most live job ids read in one snapshot (about 2 MB); beyond, attempted records wait for a smaller backlog. */
+const MAX_SNAPSHOT_JOBS = 50_000;
 const SLICE = 500;
 /** BullMQ's lists and sorted sets of jobs that have not run out. */
 const LIVE_LISTS = ['wait', 'paused', 'active'] as const;
@@ -103,27 +105,25 @@ export function createOrphanSettler(connection: RedisConnection, keys: CourierKe
   const indexes = [keys.statusIndex('queued'), keys.statusIndex('error')];
   const cursors = new Map<string, string | undefined>();
 
-  /** Message ids with a live `<id>:retry:<ms>` job, or undefined if the budget ran out first. */
-  const liveRetries = async (deadline: number): Promise<Set<string> | undefined> => {
+  /**
+   * Message ids with a live `<id>:retry:<ms>` job, read as one atomic snapshot of every
+   * live list and set (jobs move between them while a paged read would run, and a
+   * job missed that way would have its message abandoned while it is still queued).
+   * Undefined when there are more live jobs than one snapshot should read: then no
+   * attempted record is settled this run.
+   */
+  const liveRetries = async (): Promise<Set<string> | undefined> => {
+    const counting = redis.multi();
+    for (const list of LIVE_LISTS) counting.llen(jobKey(list));
+    for (const zset of LIVE_ZSETS) counting.zcard(jobKey(zset));
+    const counts = ((await counting.exec()) ?? []).map((r) => Number(r[1] ?? 0));
+    if (counts.reduce((a, b) => a + b, 0) > MAX_SNAPSHOT_JOBS) return undefined;
+    const snapshot = redis.multi();
+    for (const list of LIVE_LISTS) snapshot.lrange(jobKey(list), 0, -1);
+    for (const zset of LIVE_ZSETS) snapshot.zrange(jobKey(zset), '0', '-1');
     const ids = new Set<string>();
-    const collect = (jobIds: string[]): void => {
-      for (const j of jobIds) if (j.includes(':retry:')) ids.add(j.split(':', 1)[0]!);
-    };
-    for (const list of LIVE_LISTS) {
-      for (let start = 0; ; start += SLICE * 10) {
-        if (Date.now() > deadline) return undefined;
-        const page = await redis.lrange(jobKey(list), start, start + SLICE * 10 - 1);
-        collect(page);
-        if (page.length < SLICE * 10) break;
-      }
-    }
-    for (const zset of LIVE_ZSETS) {
-      for (let start = 0; ; start += SLICE * 10) {
-        if (Date.now() > deadline) return undefined;
-        const page = await redis.zrange(jobKey(zset), String(start), String(start + SLICE * 10 - 1));
-        collect(page);
-        if (page.length < SLICE * 10) break;
-      }
+    for (const [, jobIds] of (await snapshot.exec()) ?? []) {
+      for (const j of (jobIds ?? []) as string[]) if (j.includes(':retry:')) ids.add(j.split(':', 1)[0]!);
     }
     return ids;
   };
@@ -182,7 +182,7 @@ export function createOrphanSettler(connection: RedisConnection, keys: CourierKe
           const ids = (await redis.zrange(index, after === undefined ? '-' : `(${after}`, '+', 'BYLEX', 'LIMIT', 0, SLICE)) as string[];
           for (const candidate of ids.length === 0 ? [] : await candidatesOf(ids)) {
             if (candidate.attempted) {
-              if (retries === null) retries = await liveRetries(deadline);
+              if (retries === null) retries = await liveRetries();
               // Unknown (out of time) or re-queued under a live retry job: leave it.
               if (retries === undefined || retries.has(candidate.id)) continue;
             }

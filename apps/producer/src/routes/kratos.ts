@@ -4,6 +4,7 @@
  * `/kratos/messages`), so a Kratos deployment gains retries and tracking.
  */
 import type { FastifyInstance } from 'fastify';
+import { maySeeSecrets } from '../auth/scopes.js';
 import {
   emailAddressSchema,
   newMessageId,
@@ -117,7 +118,8 @@ export function registerKratosRoutes(app: FastifyInstance, deps: KratosRoutesDep
     }
     void reply.header('link', kratosLinkHeader('/admin/courier/messages', req.url, query.pageSize, page.next));
     // Summaries carry no content; only dev mode reads it, for this page's messages.
-    const contents: (KratosContent | undefined)[] = deps.exposeContent
+    // Dev mode shows content to keys that may see secrets only (codes are in subjects and bodies).
+    const contents: (KratosContent | undefined)[] = deps.exposeContent && maySeeSecrets(req.principal)
       ? (await deps.store.getMany(page.messages.map((m) => m.id))).map((m) => ({ subject: m?.subject, body: m?.body }))
       : [];
     // Like Kratos's list, without dispatches.
@@ -129,6 +131,6 @@ export function registerKratosRoutes(app: FastifyInstance, deps: KratosRoutesDep
     if ('error' in parsed) return sendHerodotError(req, reply, 400, parsed.error);
     const message = await deps.store.get(parsed.id);
     if (message === undefined) return sendHerodotError(req, reply, 404, HERODOT_NOT_FOUND_MESSAGE);
-    return presentKratosMessage(message, deps.exposeContent ? message : undefined, true);
+    return presentKratosMessage(message, deps.exposeContent && maySeeSecrets(req.principal) ? message : undefined, true);
   });
 }

@@ -39,11 +39,7 @@ export function findJsonnetImport(text: string): JsonnetImport | undefined {
     } else if (c === '@' && (next === '"' || next === "'")) {
       i = skipVerbatim(text, i + 2, next);
     } else if (c === '|' && text.startsWith('|||', i)) {
-      // A text block ends at the first line that is only white space and `|||`.
-      const end = /\n[ \t]*\|\|\|/g;
-      end.lastIndex = i + 3;
-      const m = end.exec(text);
-      i = m === null ? n : m.index + m[0].length;
+      i = skipTextBlock(text, i + 3);
     } else if (isIdentifierStart(c)) {
       const start = i;
       while (i < n && isIdentifierPart(text[i]!)) i++;
@@ -54,6 +50,44 @@ export function findJsonnetImport(text: string): JsonnetImport | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * Past the end of a text block whose `|||` ends before `from`, by libjsonnet's rule:
+ * the first non-empty line's leading white space is the block's indent, and the block
+ * ends at the first non-empty line that does not start with it, which must be white
+ * space and `|||`. Where the text is not a well-formed block (Jsonnet refuses it), the
+ * scan goes on as code from where the block would have started or ended, so nothing
+ * Jsonnet could read as code is ever skipped.
+ */
+function skipTextBlock(text: string, from: number): number {
+  let i = from;
+  if (text[i] === '-') i++;
+  while (text[i] === ' ' || text[i] === '\t') i++;
+  if (text[i] !== '\n') return from;
+  i++;
+  while (text[i] === '\n') i++;
+  let indentEnd = i;
+  while (text[indentEnd] === ' ' || text[indentEnd] === '\t') indentEnd++;
+  const indent = text.slice(i, indentEnd);
+  if (indent === '') return from;
+  for (;;) {
+    if (i >= text.length) return text.length;
+    if (text[i] === '\n') {
+      i++;
+      continue;
+    }
+    if (text.startsWith(indent, i)) {
+      const newline = text.indexOf('\n', i);
+      if (newline === -1) return text.length;
+      i = newline + 1;
+      continue;
+    }
+    // The first line without the indent ends the block; it must be white space and `|||`.
+    let j = i;
+    while (text[j] === ' ' || text[j] === '\t') j++;
+    return text.startsWith('|||', j) ? j + 3 : i;
+  }
 }
 
 function skipTo(text: string, from: number, char: string): number {
