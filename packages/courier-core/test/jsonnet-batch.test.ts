@@ -135,6 +135,21 @@ describe('buildJsonnetContext', () => {
     expect(raw['template_data']).toEqual({ to: '+1' });
   });
 
+  it("carries an SMS recovery code under verification_code too, as Kratos's SMS model tags it", () => {
+    const sms = buildJsonnetContext({
+      id: 'm-4', type: 'sms', channel: 'sms', recipient: '+15550100', body: 'code', template_type: 'recovery_code_valid',
+      template_data: { recovery_code: '482910' },
+    }) as { template_data: Record<string, unknown>; TemplateData: Record<string, unknown> };
+    expect(sms.template_data['verification_code']).toBe('482910');
+    expect(sms.template_data['recovery_code']).toBe('482910');
+    expect(sms.TemplateData['VerificationCode']).toBe('482910');
+    // The e-mail model tags it recovery_code only.
+    const email = buildJsonnetContext({ ...recoveryMessage, template_type: 'recovery_code_valid', template_data: { recovery_code: '482910' } }) as {
+      template_data: Record<string, unknown>;
+    };
+    expect(email.template_data['verification_code']).toBeUndefined();
+  });
+
   it('names template fields as Kratos Go structs did', () => {
     expect(
       [

@@ -61,7 +61,7 @@ export function buildJsonnetContext(message: OutboundMessage): Record<string, un
     if (value !== undefined) given[key] = value;
   }
   // As Kratos marshals its model: every field of the type's model, zero-valued when absent.
-  const templateData = message.template_type === undefined ? given : kratosTemplateData(message.template_type, given);
+  const templateData = message.template_type === undefined ? given : kratosTemplateData(message.template_type, given, message.type);
   const legacyTemplateData: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(templateData)) {
     legacyTemplateData[legacyFieldName(key)] = value;

@@ -66,14 +66,26 @@ export const MODEL_FIELDS: Readonly<Record<TemplateType, readonly ModelField[]>>
  * Template data as Kratos marshals its model into the Jsonnet `ctx`: every field of the
  * type's model under its JSON tag (zero value when absent: `""`, `0`, `null` for a map,
  * as Go marshals a nil map; `request_url_domain` from `request_url`), then every other key.
+ *
+ * One tag differs by channel: Kratos's SMS `recovery_code_valid` model tags its
+ * `RecoveryCode` as `verification_code` (courier/template/sms/recovery_code.go), so a
+ * Jsonnet body written for Kratos reads the recovery code there. For an SMS of that type
+ * the code is carried under both keys.
  */
-export function kratosTemplateData(type: TemplateType, data: Readonly<Record<string, unknown>>): Record<string, unknown> {
+export function kratosTemplateData(
+  type: TemplateType,
+  data: Readonly<Record<string, unknown>>,
+  channel: 'email' | 'sms' = 'email',
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...data };
   for (const field of MODEL_FIELDS[type]) {
     const value = data[field.key];
     if (isOfKind(value, field.zero)) continue;
     const zero = zeroOf(field.zero, field.goName, data as TemplateData);
     out[field.key] = field.zero === 'map' && isEmptyMap(zero) ? null : zero;
+  }
+  if (channel === 'sms' && type === 'recovery_code_valid' && !isOfKind(data['verification_code'], 'string')) {
+    out['verification_code'] = out['recovery_code'];
   }
   return out;
 }
