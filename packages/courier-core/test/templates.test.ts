@@ -615,6 +615,25 @@ describe("Go templates see Kratos's model of the type", () => {
     );
   });
 
+  it("has Kratos's OAuth2LoginRequest on the code types: nil when absent, the client's branding when given", async () => {
+    const reg = goRegistry(
+      'login_code',
+      '{{ if .OAuth2LoginRequest }}{{ .OAuth2LoginRequest.Client.ClientName }} ({{ .OAuth2LoginRequest.Client.ClientID }}): {{ end }}{{ .LoginCode }}',
+    );
+    expect((await reg.render('sms', 'login_code_valid', { login_code: '161803' })).body).toBe('161803');
+    const branded = {
+      login_code: '161803',
+      oauth2_login_request: { challenge: 'ch-1', client: { client_id: 'app-7', client_name: 'Acme App', metadata: { tier: 'gold' } } },
+    };
+    expect((await reg.render('sms', 'login_code_valid', branded)).body).toBe('Acme App (app-7): 161803');
+    const uri = goRegistry('login_code', '[{{ .OAuth2LoginRequest.Client.LogoURI }}]{{ .OAuth2LoginRequest.Client.Metadata.tier }}');
+    expect((await uri.render('sms', 'login_code_valid', branded)).body).toBe('[]gold');
+    // A nil pointer followed further is Go's exec error, not an empty string.
+    const err = await templateErrorOf(uri.render('sms', 'login_code_valid', { login_code: '1' }));
+    expect(err.code).toBe('TEMPLATE_RENDER_FAILED');
+    expect(err.message).toContain('executing "sms.body.gotmpl" at <.OAuth2LoginRequest.Client.LogoURI>');
+  });
+
   it("a field the model does not have is Go's exec error, as in Kratos", async () => {
     const reg = goRegistry('login_code', 'Code: {{ .RecoveryCode }}');
     // (recovery_code is not in the login_code model; had the message carried it, it would be a field.)

@@ -73,12 +73,7 @@ export function launchCourier(app: CourierApp, configPath: string, env: Record<s
   const stderr: string[] = [];
   const waiters = new Set<{ predicate: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }>();
   createInterface({ input: child.stdout! }).on('line', (text) => {
-    let line: Record<string, unknown>;
-    try {
-      line = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      line = { raw: text };
-    }
+    const line = parseLogLine(text);
     lines.push(line);
     for (const w of waiters) {
       if (w.predicate(line)) {
@@ -123,4 +118,27 @@ export function launchCourier(app: CourierApp, configPath: string, env: Record<s
     },
     waitForLine,
   };
+}
+
+/** A `key=value` pair of a text log line; the value bare or a JSON string. */
+const TEXT_PAIR = /([\w.-]+)=("(?:[^"\\]|\\.)*"|\S*)/g;
+
+/**
+ * One line of an app's output as an object: a JSON line (`log.format: json`) as it is,
+ * a `log.format: text` line (`time=... level=info msg="..." port=4000`) as its pairs
+ * (`raw` holds the line), anything else as `{ raw }`.
+ */
+export function parseLogLine(text: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // not JSON: a text line, below
+  }
+  const line: Record<string, unknown> = { raw: text };
+  for (const [, key, value] of text.matchAll(TEXT_PAIR)) {
+    if (key === undefined || value === undefined) continue;
+    line[key] = value.startsWith('"') ? (JSON.parse(value) as string) : value;
+  }
+  return line;
 }

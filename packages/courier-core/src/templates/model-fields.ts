@@ -10,7 +10,8 @@ import type { TemplateData, TemplateType } from '../message.js';
 export interface ModelField {
   readonly goName: string;
   readonly key: string;
-  readonly zero: 'string' | 'map' | 'int';
+  /** The field's kind; `ptr` is a struct pointer, nil when absent (`omitempty` in Kratos's JSON). */
+  readonly zero: 'string' | 'map' | 'int' | 'ptr';
 }
 
 const F = {
@@ -29,6 +30,7 @@ const F = {
   ExpiresInMinutes: { goName: 'ExpiresInMinutes', key: 'expires_in_minutes', zero: 'int' },
   ChangedAt: { goName: 'ChangedAt', key: 'changed_at', zero: 'string' },
   AddedAt: { goName: 'AddedAt', key: 'added_at', zero: 'string' },
+  OAuth2LoginRequest: { goName: 'OAuth2LoginRequest', key: 'oauth2_login_request', zero: 'ptr' },
 } as const satisfies Record<string, ModelField>;
 
 const INVALID = [F.To, F.RequestURL, F.RequestURLDomain, F.TransientPayload];
@@ -52,12 +54,12 @@ export const MODEL_FIELDS: Readonly<Record<TemplateType, readonly ModelField[]>>
   recovery_invalid: INVALID,
   recovery_code_valid: valid(F.RecoveryCode),
   recovery_code_invalid: INVALID,
-  verification_valid: valid(F.VerificationURL),
+  verification_valid: [...valid(F.VerificationURL), F.OAuth2LoginRequest],
   verification_invalid: INVALID,
-  verification_code_valid: valid(F.VerificationURL, F.VerificationCode),
+  verification_code_valid: [...valid(F.VerificationURL, F.VerificationCode), F.OAuth2LoginRequest],
   verification_code_invalid: INVALID,
-  login_code_valid: valid(F.LoginCode),
-  registration_code_valid: valid(F.RegistrationCode, F.Traits),
+  login_code_valid: [...valid(F.LoginCode), F.OAuth2LoginRequest],
+  registration_code_valid: [...valid(F.RegistrationCode, F.Traits), F.OAuth2LoginRequest],
   verifiable_address_changed: [F.To, F.Identity, F.ChangedAt, F.TransientPayload],
   authenticator_key_added: [F.To, F.Identity, F.AddedAt, F.TransientPayload],
 });
@@ -80,7 +82,8 @@ export function kratosTemplateData(
   const out: Record<string, unknown> = { ...data };
   for (const field of MODEL_FIELDS[type]) {
     const value = data[field.key];
-    if (isOfKind(value, field.zero)) continue;
+    // Kratos's `omitempty`: a nil pointer is left out, not marshalled as null.
+    if (isOfKind(value, field.zero) || field.zero === 'ptr') continue;
     const zero = zeroOf(field.zero, field.goName, data as TemplateData);
     out[field.key] = field.zero === 'map' && isEmptyMap(zero) ? null : zero;
   }
@@ -102,6 +105,7 @@ export function isOfKind(value: unknown, kind: ModelField['zero']): boolean {
     case 'int':
       return typeof value === 'number' && Number.isSafeInteger(value);
     case 'map':
+    case 'ptr':
       return typeof value === 'object' && value !== null && !Array.isArray(value);
   }
 }
@@ -120,6 +124,8 @@ export function zeroOf(kind: ModelField['zero'], goName: string, data: TemplateD
       return 0;
     case 'map':
       return {};
+    case 'ptr':
+      return null;
   }
 }
 

@@ -26,7 +26,8 @@ export function buildModel(type: TemplateType, messageType: MessageType, data: T
   const fields: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const field of MODEL_FIELDS[type]) {
     const value = data[field.key];
-    fields[field.goName] = isOfKind(value, field.zero) ? value : zeroOf(field.zero, field.goName, data);
+    if (field.zero === 'ptr') fields[field.goName] = isOfKind(value, 'ptr') ? oauth2LoginRequest(value as Record<string, unknown>) : null;
+    else fields[field.goName] = isOfKind(value, field.zero) ? value : zeroOf(field.zero, field.goName, data);
   }
   for (const [key, value] of Object.entries(data)) {
     const name = legacyFieldName(key);
@@ -34,4 +35,24 @@ export function buildModel(type: TemplateType, messageType: MessageType, data: T
     fields[name] = value;
   }
   return new GoStruct(modelTypeName(type, messageType), fields);
+}
+
+/**
+ * Kratos's `*template.OAuth2LoginRequest` (the OAuth2 client that started the flow, for
+ * per-client branding) from its JSON form: `{ challenge, client: { client_id, client_name,
+ * client_uri, logo_uri, metadata } }`, absent strings as `""`, absent metadata as nil.
+ */
+function oauth2LoginRequest(value: Readonly<Record<string, unknown>>): GoStruct {
+  const client = isOfKind(value['client'], 'map') ? (value['client'] as Record<string, unknown>) : {};
+  const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+  return new GoStruct('*template.OAuth2LoginRequest', {
+    Challenge: str(value['challenge']),
+    Client: new GoStruct('template.OAuth2Client', {
+      ClientID: str(client['client_id']),
+      ClientName: str(client['client_name']),
+      ClientURI: str(client['client_uri']),
+      LogoURI: str(client['logo_uri']),
+      Metadata: client['metadata'] ?? null,
+    }),
+  });
 }
