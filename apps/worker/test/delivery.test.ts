@@ -135,6 +135,26 @@ describe('delivery', () => {
     expect(mailsTo(email)).toHaveLength(1);
   });
 
+  it('sends every attempt of a message with the same Message-ID, <message id@courier.smtp.message_id_domain>', async () => {
+    const d = await deployment({ courier: { smtp: { message_id_domain: 'courier.test' } } });
+    await worker(d);
+    const email = `refused-at-data-${Date.now()}@example.com`;
+    const attempts: string[] = [];
+    smtp.setResponder((mail) => {
+      if (!mail.to.includes(email)) return undefined;
+      attempts.push(/^Message-ID: (.*)\r$/m.exec(mail.raw ?? '')?.[1] ?? 'none');
+      return attempts.length <= 2 ? { code: 451, message: '4.3.0 Queue full, try again later' } : undefined;
+    }, 'data');
+    const [p] = await d.enqueue([{ type: 'email', recipient: email, subject: 'Hello', body: 'raw body' }]);
+    await d.waitForStatuses((c) => c['sent'] === 1);
+    const [mail] = mailsTo(email);
+    expect(attempts).toHaveLength(3);
+    expect(new Set(attempts)).toEqual(new Set([`<${p!.id}@courier.test>`]));
+    expect(mail?.parsed?.messageId).toBe(`<${p!.id}@courier.test>`);
+    const m = await d.store.get(p!.id);
+    expect(m?.dispatches.map((x) => x.status)).toEqual(['failed', 'failed', 'success']);
+  });
+
   it('abandons a message after one attempt on an SMTP 5xx reply', async () => {
     const d = await deployment();
     await worker(d);

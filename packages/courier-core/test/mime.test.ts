@@ -167,12 +167,25 @@ describe('buildMimeMessage: structure', () => {
     expect(m.envelope).toEqual({ from: 'courier@example.test', to: ['alice@example.test'] });
   });
 
-  it('generates a unique Message-ID on the from address\'s domain, or on messageIdDomain', () => {
+  it("derives the Message-ID from the courier message id (the same on every attempt), on the from address's domain or messageIdDomain", () => {
     const writer = createMimeWriter({ from: { address: 'bot@Mail.Example.test' } });
-    const ids = Array.from({ length: 200 }, () => writer.build({ to: 'a@example.test', text: '', courierMessageId: 'x' }).messageId);
-    expect(new Set(ids).size).toBe(200);
-    for (const id of ids) expect(id).toMatch(/^<[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}@mail\.example\.test>$/);
+    const id = '01890a5d-ac96-774b-bcce-b302099a8057';
+    const first = writer.build({ to: 'a@example.test', text: 'one', courierMessageId: id });
+    const again = writer.build({ to: 'a@example.test', text: 'two', courierMessageId: id, date: new Date(0) });
+    expect(first.messageId).toBe(`<${id}@mail.example.test>`);
+    expect(again.messageId).toBe(first.messageId);
+    expect(textOf(again.raw)).toContain(`\r\nMessage-ID: <${id}@mail.example.test>\r\n`);
+    expect(writer.build({ to: 'a@example.test', text: '', courierMessageId: 'other-1' }).messageId).toBe('<other-1@mail.example.test>');
     expect(build({}, { messageIdDomain: 'ids.courier.test' }).messageId).toMatch(/@ids\.courier\.test>$/);
+  });
+
+  it('draws a unique random Message-ID for an id that cannot stand in one', () => {
+    const writer = createMimeWriter({ from: { address: 'bot@example.test' } });
+    for (const bad of ['a b', 'x@y', '<x>', '-lead', '', 'x'.repeat(200)]) {
+      const ids = Array.from({ length: 20 }, () => writer.build({ to: 'a@example.test', text: '', courierMessageId: bad }).messageId);
+      expect(new Set(ids).size).toBe(20);
+      for (const m of ids) expect(m).toMatch(/^<[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}@example\.test>$/);
+    }
   });
 
   it('omits Subject when it is empty or blank, and writes text/plain only for an empty html', () => {

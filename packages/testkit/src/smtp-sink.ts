@@ -68,8 +68,8 @@ export interface SmtpRefusal {
   readonly message: string;
 }
 
-/** Decides whether to refuse a message; `undefined` accepts it. */
-export type SmtpResponder = (mail: { from: string; to: string[] }) => SmtpRefusal | undefined;
+/** Decides whether to refuse a message; `undefined` accepts it. At the `data` stage it also sees the message (`raw`). */
+export type SmtpResponder = (mail: { from: string; to: string[]; raw?: string }) => SmtpRefusal | undefined;
 
 /** Where a responder's refusal is given: at each RCPT TO (default) or after DATA. */
 export type SmtpResponderStage = 'rcpt' | 'data';
@@ -223,14 +223,14 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       stream.on('error', (err: Error) => callback(err));
       stream.on('end', () => {
         const envelope = envelopeOf(session);
+        const buffer = Buffer.concat(chunks);
         if (responder !== undefined && responderStage === 'data') {
-          const answer = responder(envelope);
+          const answer = responder({ ...envelope, raw: buffer.toString('utf8') });
           if (answer !== undefined) {
             callback(refusal(answer));
             return;
           }
         }
-        const buffer = Buffer.concat(chunks);
         const state = stateOf(session);
         const user: unknown = session.user;
         const base = {

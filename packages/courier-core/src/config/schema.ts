@@ -118,6 +118,14 @@ const smtpSchema = z
     headers: headersSchema,
     /** The name announced with EHLO; Kratos's default. */
     local_name: z.string().min(1).default('localhost'),
+    /**
+     * Courier extension: the domain of the `Message-ID` every attempt of a message carries
+     * (`<message id@domain>`); the from address's domain when unset.
+     */
+    message_id_domain: z
+      .string()
+      .regex(/^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/, { error: 'must be a domain name (letters, digits, dots, hyphens)' })
+      .optional(),
   })
   .superRefine((smtp, ctx) => {
     if ((smtp.client_cert_path === undefined) !== (smtp.client_key_path === undefined)) {

@@ -273,8 +273,7 @@ export function createMimeWriter(options: MimeWriterOptions): MimeWriter {
     build(content: MimeMessageContent): MimeMessage {
       const to = plainAddress(content.to);
       if (to === undefined) throw new MimeInputError('to', 'the recipient is not one plain e-mail address');
-      const id = randomUUID();
-      const messageId = `<${id}@${domain}>`;
+      const messageId = `<${messageIdLeft(content.courierMessageId)}@${domain}>`;
       const subject = cleanHeaderText(content.subject ?? '');
       let head = `${from}\r\nTo: ${to}\r\n`;
       if (subject.trim() !== '') head += `${unstructuredHeader('Subject', subject)}\r\n`;
@@ -290,7 +289,7 @@ export function createMimeWriter(options: MimeWriterOptions): MimeWriter {
         message = `${head}Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: ${text.encoding}\r\n\r\n${text.body}${end}`;
       } else {
         // "=_" never occurs in quoted-printable or base64 output.
-        const boundary = `=_courier_${id}`;
+        const boundary = `=_courier_${randomUUID()}`;
         const html = encodeText(content.html);
         message =
           `${head}Content-Type: multipart/alternative;\r\n boundary="${boundary}"\r\n\r\n` +
@@ -311,4 +310,17 @@ export function createMimeWriter(options: MimeWriterOptions): MimeWriter {
  */
 export function buildMimeMessage(input: MimeWriterOptions & MimeMessageContent): MimeMessage {
   return createMimeWriter(input).build(input);
+}
+
+/** What a courier message id may be to stand as a `Message-ID`'s left part (RFC 5322 dot-atom; UUIDs are). */
+const MESSAGE_ID_LEFT = /^[A-Za-z0-9][A-Za-z0-9-]{0,127}$/;
+
+/**
+ * The left part of the `Message-ID`: the courier message id, so every attempt of a message
+ * (retries, a worker that took over after a crash) carries the same `Message-ID` and a
+ * receiving system that collapses duplicates by it does. An id that cannot stand there
+ * (not a dot-atom) gets a random one.
+ */
+function messageIdLeft(courierMessageId: string): string {
+  return MESSAGE_ID_LEFT.test(courierMessageId) ? courierMessageId : randomUUID();
 }

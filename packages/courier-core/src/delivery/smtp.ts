@@ -75,7 +75,7 @@ function mimeWriterOf(smtp: SmtpConfig): MimeWriter {
   }
   try {
     const name = smtp.from_name !== undefined && smtp.from_name !== '' ? smtp.from_name : undefined;
-    return createMimeWriter({ from: { name, address: smtp.from_address }, headers: smtp.headers });
+    return createMimeWriter({ from: { name, address: smtp.from_address }, headers: smtp.headers, messageIdDomain: smtp.message_id_domain });
   } catch (err) {
     if (!(err instanceof MimeInputError)) throw err;
     const path = err.field === 'from' ? 'courier.smtp.from_address' : `courier.smtp.headers.${err.field.replace(/^header:/, '')}`;
