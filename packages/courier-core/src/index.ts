@@ -38,7 +38,8 @@ export {
 export { createHttpStrategy, type HttpStrategyOptions } from './delivery/http.js';
 export { classifySmtpError } from './delivery/smtp-errors.js';
 export { classifyHttpResponse, classifyFetchError, parseRetryAfter } from './delivery/http-errors.js';
-export { createJsonnetBatchRenderer, type JsonnetBatchRenderer } from './jsonnet/batch-renderer.js';
+export { createJsonnetBatchRenderer } from './jsonnet/batch/renderer.js';
+export type { JsonnetBatchRenderer } from './jsonnet/batch/types.js';
 export { buildJsonnetContext } from './jsonnet/context.js';
 export {
   ADDRESS_DISALLOWED,

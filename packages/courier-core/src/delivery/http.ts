@@ -14,10 +14,10 @@ import { currentVersion, filePathOf, loadUri, type LoadedSource } from '../uri/l
 import type { RequestConfig } from '../config/schema.js';
 import { DeliveryError, TemplateError } from '../errors.js';
 import { buildJsonnetContext } from '../jsonnet/context.js';
-import { createJsonnetBatchRenderer } from '../jsonnet/batch-renderer.js';
+import { createJsonnetBatchRenderer } from '../jsonnet/batch/renderer.js';
 import { bodySnippet, classifyFetchError, classifyHttpResponse } from './http-errors.js';
 import { messageSecrets } from './message-secrets.js';
-import { redactSecrets } from './redact.js';
+import { redactSecrets } from '../redaction/secrets.js';
 import { findDisallowedAddressError, resolveAllowedAddresses, type DisallowedAddressError } from '../net/address-guard.js';
 import type { OutboundHttpOptions } from '../net/guarded-fetch.js';
 import { outboundOptionsFor } from '../net/ip-exceptions.js';
@@ -75,7 +75,7 @@ const DEFAULT_HEADERS: Readonly<Record<string, string>> = { accept: '*/*', 'user
  * Create the HTTP strategy for one `request_config`.
  *
  * `send` renders the body (batched with concurrent sends, see
- * `jsonnet/batch-renderer.ts`), then sends one request with `timeout_ms` and the
+ * `jsonnet/batch/`), then sends one request with `timeout_ms` and the
  * caller's abort signal, on undici's `request` (`net/http-client.ts`). `verify`
  * loads and compile-checks the body template without contacting the provider.
  * `close` ends the renderer's Jsonnet session; the connection pool is shared and

@@ -21,7 +21,7 @@
  */
 import { DeliveryError } from '../errors.js';
 import { findDisallowedAddressError } from '../net/address-guard.js';
-import { redactSecrets } from './redact.js';
+import { redactSecrets } from '../redaction/secrets.js';
 
 /** The fields nodemailer attaches to its errors that classification reads. */
 interface SmtpErrorFields {
