@@ -16,12 +16,8 @@ export { loadUri, currentVersion, type LoadedSource } from './uri/load-uri.js';
 export { computeBackoffMs, attemptsFor, type BackoffPolicy } from './retry/backoff.js';
 export { createDeliveryChannels, createStrategyByName, DELIVERY_STRATEGY_NAMES, type DeliveryChannels } from './delivery/registry.js';
 export { createLogger, REDACTED_PATHS, type CreateLoggerOptions, type Logger } from './logging/logger.js';
-export {
-  createTemplateRegistry,
-  type RenderedContent,
-  type TemplateRegistry,
-  type TemplateRegistryOptions,
-} from './templates/registry.js';
+export { createTemplateRegistry } from './templates/registry/create.js';
+export type { RenderedContent, TemplateRegistry, TemplateRegistryOptions } from './templates/registry/types.js';
 export { TEMPLATE_CATALOG } from './templates/catalog.js';
 export { createSmtpStrategy, type SmtpStrategyOptions } from './delivery/smtp.js';
 export {
@@ -35,12 +31,12 @@ export {
   type MimeWriter,
   type MimeWriterOptions,
 } from './delivery/mime.js';
-export { createHttpStrategy, type HttpStrategyOptions } from './delivery/http.js';
+export { createHttpStrategy, type HttpStrategyOptions } from './delivery/http/strategy.js';
 export { classifySmtpError } from './delivery/smtp-errors.js';
-export { classifyHttpResponse, classifyFetchError, parseRetryAfter } from './delivery/http-errors.js';
+export { classifyHttpResponse, classifyFetchError, parseRetryAfter } from './delivery/http/classify.js';
 export { createJsonnetBatchRenderer } from './jsonnet/batch/renderer.js';
 export type { JsonnetBatchRenderer } from './jsonnet/batch/types.js';
-export { buildJsonnetContext } from './jsonnet/context.js';
+export { buildJsonnetContext } from './delivery/http/context.js';
 export {
   ADDRESS_DISALLOWED,
   DISALLOW_PRIVATE_IP_RANGES_KEY,
@@ -52,7 +48,7 @@ export {
   type AddressPolicy,
 } from './net/address-guard.js';
 export { disallowedRangeOf, isIpLiteral, type DisallowedRange } from './net/address-ranges.js';
-export { outboundFetch, createGuardedFetch, type FetchFunction, type OutboundHttpOptions } from './net/guarded-fetch.js';
+export type { OutboundHttpOptions } from './net/http-client.js';
 export type { DeliveryChannelsOptions } from './delivery/registry.js';
 export { messageSecrets } from './delivery/message-secrets.js';
 export * from './redaction/index.js';

@@ -12,8 +12,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpSink, type HttpSink } from '@courier/testkit';
 import { requestConfigSchema } from '../src/config/schema.js';
 import { DeliveryError, TemplateError, summarizeError } from '../src/errors.js';
-import { createHttpStrategy, encodeFormBody } from '../src/delivery/http.js';
-import { classifyHttpResponse, parseRetryAfter } from '../src/delivery/http-errors.js';
+import { createHttpStrategy } from '../src/delivery/http/strategy.js';
+import { encodeFormBody } from '../src/delivery/http/body.js';
+import { classifyHttpResponse, parseRetryAfter } from '../src/delivery/http/classify.js';
 import type { DeliveryStrategy, OutboundMessage } from '../src/delivery/strategy.js';
 
 const PASSWORD = 'pw-Zq81-very-secret';
