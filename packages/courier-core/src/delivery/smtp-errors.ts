@@ -19,7 +19,7 @@
  * - anything else (`ECONNECTION`, `ESOCKET`, `EDNS`, `ECONNREFUSED`, protocol noise, unknown
  *   throws) -> retryable `SMTP_CONNECTION`.
  */
-import { DeliveryError } from '../errors.js';
+import { DeliveryError, type CourierErrorCode } from '../errors.js';
 import { findDisallowedAddressError } from '../net/address-guard.js';
 import { redactSecrets } from '../redaction/secrets.js';
 
@@ -191,7 +191,7 @@ export function classifySmtpError(err: unknown, options: ClassifySmtpErrorOption
   const f = fieldsOf(err);
   const message = redactSecrets(describe(f, secrets), secrets);
   const cause = safeCause(err, f, secrets);
-  const fail = (code: string, retryable: boolean): DeliveryError => new DeliveryError(code, message, { retryable, cause });
+  const fail = (code: CourierErrorCode, retryable: boolean): DeliveryError => new DeliveryError(code, message, { retryable, cause });
   const reply = f.responseCode;
 
   if (f.code === 'EABORT') return fail('SMTP_ABORTED', true);

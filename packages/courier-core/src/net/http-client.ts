@@ -15,6 +15,7 @@
  * (`guarded-agent.ts`), whose connector checks every connection, each hop's too.
  */
 import { request, type Dispatcher } from 'undici';
+import { CourierError } from '../errors.js';
 import { guardedAgent, plainAgent } from './guarded-agent.js';
 
 /** Options shared by everything that makes outbound HTTP requests (deliveries and `http(s)://` templates). */
@@ -81,13 +82,11 @@ export type HttpRequestFunction = (url: URL, init: HttpRequestInit) => Promise<H
 export type RedirectErrorCode = 'ERR_TOO_MANY_REDIRECTS' | 'ERR_INVALID_REDIRECT';
 
 /** A redirect that cannot be followed. The message never quotes the location (it may hold a secret). */
-export class RedirectError extends Error {
-  readonly code: RedirectErrorCode;
+export class RedirectError extends CourierError {
+  declare readonly code: RedirectErrorCode;
 
   constructor(code: RedirectErrorCode, message: string) {
-    super(message);
-    this.name = 'RedirectError';
-    this.code = code;
+    super(code, message);
   }
 }
 
