@@ -1,6 +1,6 @@
 /**
  * Classification of nodemailer's SMTP failures into retryable and permanent
- * `DeliveryError`s (DESIGN.md, "Errors carry a code and a cause"), with every trace of
+ * `DeliveryError`s (docs/architecture.md, "Error codes"), with every trace of
  * the SMTP credentials scrubbed from the text.
  *
  * Rules, first match wins:
