@@ -414,7 +414,7 @@ describe('createHttpStrategy: answers and failures', () => {
   });
 });
 
-describe('http-errors', () => {
+describe('delivery/http/classify', () => {
   it('parses Retry-After seconds and HTTP-dates', () => {
     const now = Date.parse('Wed, 21 Oct 2015 07:28:00 GMT');
     expect(parseRetryAfter('120', now)).toBe(120_000);
