@@ -11,17 +11,20 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TemplateError } from '../src/errors.js';
 import { createCachedSource, REMOTE_SOURCE_TTL_MS } from '../src/uri/cached-source.js';
+import { loadUri, MAX_REMOTE_TEMPLATE_BYTES } from '../src/uri/load-uri.js';
 
 let dir: string;
 let server: Server;
 let base: string;
 let hits = 0;
 let body = 'remote v1';
+let status = 200;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'courier-cached-source-'));
   server = createServer((_req, res) => {
     hits++;
+    res.statusCode = status;
     res.end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -35,6 +38,7 @@ afterEach(() => {
   vi.useRealTimers();
   hits = 0;
   body = 'remote v1';
+  status = 200;
 });
 
 describe('createCachedSource', () => {
@@ -85,5 +89,31 @@ describe('createCachedSource', () => {
     const first = await source();
     expect(first.text).toBe('static text');
     expect(await source()).toBe(first);
+  });
+});
+
+describe('loadUri over http(s)://', () => {
+  it('fails on a non-2xx answer and on a template larger than the limit, naming neither query nor credentials', async () => {
+    status = 404;
+    await expect(loadUri(`${base}/missing.txt?token=s3cret`)).rejects.toMatchObject({
+      code: 'TEMPLATE_LOAD_FAILED',
+      message: `cannot fetch template ${base}/missing.txt: HTTP 404`,
+    });
+    status = 200;
+    body = 'x'.repeat(MAX_REMOTE_TEMPLATE_BYTES + 1);
+    await expect(loadUri(`${base}/big.txt`)).rejects.toMatchObject({ code: 'TEMPLATE_LOAD_FAILED', message: expect.stringContaining('larger than') });
+    body = 'x'.repeat(MAX_REMOTE_TEMPLATE_BYTES);
+    expect((await loadUri(`${base}/just-fits.txt`)).text).toHaveLength(MAX_REMOTE_TEMPLATE_BYTES);
+  });
+
+  it('names the network error code when the host cannot be reached', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    await expect(loadUri(`http://127.0.0.1:${port}/t.txt`, 2_000)).rejects.toMatchObject({
+      code: 'TEMPLATE_LOAD_FAILED',
+      message: `cannot fetch template http://127.0.0.1:${port}/t.txt: ECONNREFUSED`,
+    });
   });
 });
