@@ -1,17 +1,20 @@
 /**
  * Error classes shared by every Courier module. Every error carries a stable `code`
- * and, where it wraps another failure, a `cause`. Messages never contain secrets:
- * callers pass already-redacted text.
+ * (one of `errors/codes.ts`) and, where it wraps another failure, a `cause`.
+ * Messages never contain secrets: callers pass already-redacted text.
  *
- * This module is a leaf: it imports nothing from the rest of core.
+ * This module is a leaf: it imports nothing from the rest of core but its codes.
  */
+import type { CourierErrorCode, TemplateErrorCode } from './errors/codes.js';
+
+export type { CourierErrorCode, StoredErrorCode, TemplateErrorCode } from './errors/codes.js';
 
 /** Base class of every error Courier raises on purpose. */
 export class CourierError extends Error {
-  /** Stable machine-readable identifier, e.g. `CONFIG_INVALID`, `SMTP_TRANSIENT`. */
-  readonly code: string;
+  /** Stable machine-readable identifier, e.g. `CONFIG_INVALID`, `SMTP_TRANSIENT` (see `errors/codes.ts`). */
+  readonly code: CourierErrorCode;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: CourierErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
@@ -38,7 +41,9 @@ export class ConfigError extends CourierError {
 
 /** A template could not be loaded, compiled or rendered. Always permanent for the message. */
 export class TemplateError extends CourierError {
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  declare readonly code: TemplateErrorCode;
+
+  constructor(code: TemplateErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
   }
 }
@@ -61,7 +66,7 @@ export class DeliveryError extends CourierError {
   readonly retryable: boolean;
   readonly retryAfterMs: number | undefined;
 
-  constructor(code: string, message: string, options: DeliveryErrorOptions) {
+  constructor(code: CourierErrorCode, message: string, options: DeliveryErrorOptions) {
     super(code, message, options.cause === undefined ? undefined : { cause: options.cause });
     this.retryable = options.retryable;
     this.retryAfterMs = options.retryAfterMs;

@@ -33,7 +33,7 @@ export type MessageType = (typeof MESSAGE_TYPES)[number];
 export const messageTypeSchema = z.enum(MESSAGE_TYPES);
 
 /**
- * Lifecycle states (DESIGN.md): queued -> processing -> sent, or error (a retry is
+ * Lifecycle states (docs/architecture.md, "Message lifecycle"): queued -> processing -> sent, or error (a retry is
  * scheduled) -> ... -> abandoned. `cancelled` is a message removed while still queued.
  */
 export const MESSAGE_STATUSES = ['queued', 'processing', 'sent', 'error', 'abandoned', 'cancelled'] as const;

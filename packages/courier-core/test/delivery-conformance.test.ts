@@ -17,7 +17,7 @@ import {
 } from '@courier/testkit';
 import { courierSectionSchema, requestConfigSchema, type CourierSection, type RequestConfig } from '../src/config/schema.js';
 import { ConfigError, DeliveryError, TemplateError } from '../src/errors.js';
-import { createHttpStrategy } from '../src/delivery/http.js';
+import { createHttpStrategy } from '../src/delivery/http/strategy.js';
 import { createDeliveryChannels, createStrategyByName, DELIVERY_STRATEGY_NAMES, type DeliveryChannels } from '../src/delivery/registry.js';
 import { createSmtpStrategy, type SmtpConfig } from '../src/delivery/smtp.js';
 import { smtpSecretVariants } from '../src/delivery/smtp-errors.js';
@@ -285,7 +285,7 @@ const httpEmailHarness = httpHarness({
   message: emailMessage,
   build: (input) => createHttpStrategy({ requestConfig: requestConfigSchema.parse(input) }),
   exitProbe: (input) => ({
-    module: sourcePath('../src/delivery/http.ts'),
+    module: sourcePath('../src/delivery/http/strategy.ts'),
     build: 'm.createHttpStrategy({ requestConfig: config })',
     config: requestConfigSchema.parse(input) satisfies RequestConfig,
   }),

@@ -12,8 +12,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpSink, type HttpSink } from '@courier/testkit';
 import { requestConfigSchema } from '../src/config/schema.js';
 import { DeliveryError, TemplateError, summarizeError } from '../src/errors.js';
-import { createHttpStrategy, encodeFormBody } from '../src/delivery/http.js';
-import { classifyHttpResponse, parseRetryAfter } from '../src/delivery/http-errors.js';
+import { createHttpStrategy } from '../src/delivery/http/strategy.js';
+import { encodeFormBody } from '../src/delivery/http/body.js';
+import { classifyHttpResponse, parseRetryAfter } from '../src/delivery/http/classify.js';
 import type { DeliveryStrategy, OutboundMessage } from '../src/delivery/strategy.js';
 
 const PASSWORD = 'pw-Zq81-very-secret';
@@ -413,7 +414,7 @@ describe('createHttpStrategy: answers and failures', () => {
   });
 });
 
-describe('http-errors', () => {
+describe('delivery/http/classify', () => {
   it('parses Retry-After seconds and HTTP-dates', () => {
     const now = Date.parse('Wed, 21 Oct 2015 07:28:00 GMT');
     expect(parseRetryAfter('120', now)).toBe(120_000);

@@ -7,15 +7,13 @@ import { spawn } from 'node:child_process';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TemplateError } from '../src/errors.js';
 import type { OutboundMessage } from '../src/delivery/strategy.js';
-import { buildJsonnetContext, legacyFieldName } from '../src/jsonnet/context.js';
-import {
-  createJsonnetBatchRenderer,
-  evaluationErrorKind,
-  wellFormedJson,
-  type JsonnetBatchRenderer,
-  type JsonnetBatchRendererOptions,
-} from '../src/jsonnet/batch-renderer.js';
-import { sessionSlotsInUse } from '../src/jsonnet/session-slots.js';
+import { buildJsonnetContext } from '../src/delivery/http/context.js';
+import { legacyFieldName } from '../src/templates/model-fields.js';
+import { createJsonnetBatchRenderer } from '../src/jsonnet/batch/renderer.js';
+import type { JsonnetBatchRenderer, JsonnetBatchRendererOptions } from '../src/jsonnet/batch/types.js';
+import { evaluationErrorKind } from '../src/jsonnet/batch/errors.js';
+import { wellFormedJson } from '../src/jsonnet/batch/json.js';
+import { sessionSlotsInUse } from '../src/jsonnet/batch/session-slots.js';
 import { findJsonnetImport } from '../src/jsonnet/imports.js';
 import { CONTEXTS_VAR, newJsonnetVm } from '../src/jsonnet/vm.js';
 

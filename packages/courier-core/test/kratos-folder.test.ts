@@ -13,7 +13,7 @@ import { templatesConfigSchema } from '../src/config/schema.js';
 import { TEMPLATE_TYPES, type TemplateData } from '../src/message.js';
 import { BUILTIN_TEMPLATES } from '../src/templates/builtin/index.js';
 import { buildModel } from '../src/templates/models.js';
-import { createTemplateRegistry } from '../src/templates/registry.js';
+import { createTemplateRegistry } from '../src/templates/registry/create.js';
 
 const FILES: Record<string, string> = {
   'email.subject.gotmpl':

@@ -4,7 +4,9 @@
  * names, the message content fields and common custom names.
  */
 import { describe, expect, it } from 'vitest';
-import { createRedactor, parseConfig, SECRET_TEMPLATE_FIELDS, snakeFieldName } from '../src/index.js';
+import { parseConfig } from '../src/config/load.js';
+import { SECRET_TEMPLATE_FIELDS } from '../src/message.js';
+import { createRedactor, snakeFieldName } from '../src/redaction/redactor.js';
 
 const BASE = { courier: { smtp: { connection_uri: 'smtp://127.0.0.1:9/' } } };
 

@@ -16,10 +16,10 @@ import { configSchema, courierSectionSchema, requestConfigSchema } from '../src/
 import { envKeys } from '../src/config/env.js';
 import { loadConfig, parseConfig } from '../src/config/load.js';
 import { ConfigError, DeliveryError, TemplateError, summarizeError } from '../src/errors.js';
-import { createHttpStrategy } from '../src/delivery/http.js';
+import { createHttpStrategy } from '../src/delivery/http/strategy.js';
 import { createDeliveryChannels } from '../src/delivery/registry.js';
 import type { DeliveryStrategy, OutboundMessage } from '../src/delivery/strategy.js';
-import { createTemplateRegistry } from '../src/templates/registry.js';
+import { createTemplateRegistry } from '../src/templates/registry/create.js';
 import { loadUri } from '../src/uri/load-uri.js';
 import { disallowedRangeOf, isIpLiteral } from '../src/net/address-ranges.js';
 import {
@@ -28,7 +28,8 @@ import {
   findDisallowedAddressError,
   resolveAllowedAddresses,
 } from '../src/net/address-guard.js';
-import { createGuardedFetch, outboundFetch } from '../src/net/guarded-fetch.js';
+import { createGuardedAgent, lazyAgent } from '../src/net/guarded-agent.js';
+import { createHttpRequest, outboundRequest } from '../src/net/http-client.js';
 import { globToRegExp, outboundOptionsFor } from '../src/net/ip-exceptions.js';
 
 const PASSWORD = 'ssrf-basic-pw-71c9e0';
@@ -376,13 +377,15 @@ describe('the guarded connection path', () => {
 
   it('sends requests and reads answers through the guarded agent when the address is allowed', async () => {
     sink.setResponder((req) => ({ status: 201, headers: { 'x-echo': String(req.headers['x-test'] ?? 'none') }, body: `got ${req.body}` }));
-    const guardedFetch = createGuardedFetch(only127);
-    const res = await guardedFetch(`${sink.url}/x`, { method: 'POST', headers: { 'x-test': 'yes' }, body: 'payload' });
+    const guardedRequest = createHttpRequest(lazyAgent(() => createGuardedAgent(only127)));
+    const res = await guardedRequest(new URL(`${sink.url}/x`), { method: 'POST', headers: { 'x-test': 'yes' }, body: 'payload' });
     expect(res.status).toBe(201);
-    expect(res.headers.get('x-echo')).toBe('yes');
-    expect(await res.text()).toBe('got payload');
+    expect(res.headers['x-echo']).toBe('yes');
+    expect(await res.text(1_000)).toBe('got payload');
     // By name too: localhost resolves to 127.0.0.1 here.
-    expect((await guardedFetch(`http://localhost:${sink.port}/y`)).status).toBe(201);
+    const byName = await guardedRequest(new URL(`http://localhost:${sink.port}/y`), { method: 'GET', headers: {} });
+    byName.discard();
+    expect(byName.status).toBe(201);
     expect(sink.count()).toBe(2);
   });
 
@@ -390,13 +393,15 @@ describe('the guarded connection path', () => {
     sink.setResponder((req) =>
       req.url === '/hop' ? { status: 302, headers: { location: `http://[::1]:${sink6.port}/inner` } } : { status: 200, body: 'ok' },
     );
-    const guardedFetch = createGuardedFetch(only127);
-    const err = await rejection(guardedFetch(`${sink.url}/hop`));
+    const guardedRequest = createHttpRequest(lazyAgent(() => createGuardedAgent(only127)));
+    const err = await rejection(guardedRequest(new URL(`${sink.url}/hop`), { method: 'GET', headers: {} }));
     expect(findDisallowedAddressError(err)?.message).toContain('::1 is a loopback address');
     expect(sink.count()).toBe(1);
     expect(sink6.hits).toBe(0);
     // Control: unguarded, the redirect is followed to the IPv6 sink.
-    expect((await outboundFetch({ disallowPrivateIpRanges: false })(`${sink.url}/hop`)).status).toBe(200);
+    const followed = await outboundRequest({ disallowPrivateIpRanges: false })(new URL(`${sink.url}/hop`), { method: 'GET', headers: {} });
+    followed.discard();
+    expect(followed.status).toBe(200);
     expect(sink6.hits).toBe(1);
   });
 

@@ -21,9 +21,9 @@ import { startSmtpSink, uniquePrefix, type SmtpSink } from '@courier/testkit';
 import { courierSectionSchema, requestConfigSchema } from '../src/config/schema.js';
 import { loadConfig } from '../src/config/load.js';
 import { ConfigError, DeliveryError, TemplateError } from '../src/errors.js';
-import { createHttpStrategy } from '../src/delivery/http.js';
+import { createHttpStrategy } from '../src/delivery/http/strategy.js';
 import { createDeliveryChannels } from '../src/delivery/registry.js';
-import { createTemplateRegistry } from '../src/templates/registry.js';
+import { createTemplateRegistry } from '../src/templates/registry/create.js';
 
 const WORKER_DIR = fileURLToPath(new URL('../../../apps/worker/', import.meta.url));
 const SECRET = 'hunter2-do-not-echo-771';

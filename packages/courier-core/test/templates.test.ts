@@ -9,7 +9,8 @@ import { templatesConfigSchema, type TemplatesConfig } from '../src/config/schem
 import { TemplateError } from '../src/errors.js';
 import { TEMPLATE_TYPES, type TemplateData, type TemplateType } from '../src/message.js';
 import { TEMPLATE_CATALOG, type RequiredTemplateField } from '../src/templates/catalog.js';
-import { createTemplateRegistry, type TemplateRegistryOptions } from '../src/templates/registry.js';
+import { createTemplateRegistry } from '../src/templates/registry/create.js';
+import type { TemplateRegistryOptions } from '../src/templates/registry/types.js';
 
 // ---------------------------------------------------------------- fixtures
 

@@ -1,5 +1,5 @@
 /**
- * Redis for tests and benchmarks, in the order DESIGN.md gives:
+ * Redis for tests and benchmarks, in the order docs/architecture.md ("Testing") gives:
  * `REDIS_URL` if set; else Testcontainers' Redis module when a container runtime
  * answers; else a `redis-server` binary on PATH started on a free port in a temp
  * dir. Never a silent skip: when none is available, fail saying how to get one.

@@ -1,6 +1,6 @@
 /**
  * The one place where a permanent delivery failure becomes BullMQ's
- * `UnrecoverableError` (DESIGN.md), so BullMQ stops retrying it.
+ * `UnrecoverableError` (docs/architecture.md, "From enqueue to delivery"), so BullMQ stops retrying it.
  */
 import { UnrecoverableError } from 'bullmq';
 import type { ErrorSummary } from '@courier/core';

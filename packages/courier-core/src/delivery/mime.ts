@@ -25,6 +25,7 @@ import * as base64 from 'nodemailer/lib/base64';
 import * as mimeFuncs from 'nodemailer/lib/mime-funcs';
 import MimeNode from 'nodemailer/lib/mime-node';
 import * as qp from 'nodemailer/lib/qp';
+import { CourierError } from '../errors.js';
 
 /** Header carrying Courier's message id, independent of the generated `Message-ID`. */
 export const COURIER_MESSAGE_ID_HEADER = 'X-Courier-Message-Id';
@@ -82,13 +83,12 @@ export interface MimeWriter {
 }
 
 /** The input cannot make a valid message: a bad address or header name. */
-export class MimeInputError extends TypeError {
+export class MimeInputError extends CourierError {
   /** Which input is wrong: `from`, `to` or `header:<name>`. */
   readonly field: string;
 
   constructor(field: string, message: string) {
-    super(message);
-    this.name = 'MimeInputError';
+    super('MIME_INPUT_INVALID', message);
     this.field = field;
   }
 }

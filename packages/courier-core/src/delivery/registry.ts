@@ -6,9 +6,9 @@
 import type { CourierSection } from '../config/schema.js';
 import { ConfigError, DeliveryError, TemplateError } from '../errors.js';
 import type { DeliveryStrategy } from './strategy.js';
-import { createHttpStrategy } from './http.js';
+import { createHttpStrategy } from './http/strategy.js';
 import { createSmtpStrategy } from './smtp.js';
-import type { OutboundHttpOptions } from '../net/guarded-fetch.js';
+import type { OutboundHttpOptions } from '../net/http-client.js';
 
 /** Options of {@link createDeliveryChannels} and {@link createStrategyByName}. */
 export type DeliveryChannelsOptions = OutboundHttpOptions & {

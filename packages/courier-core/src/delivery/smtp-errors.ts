@@ -1,6 +1,6 @@
 /**
  * Classification of nodemailer's SMTP failures into retryable and permanent
- * `DeliveryError`s (DESIGN.md, "Errors carry a code and a cause"), with every trace of
+ * `DeliveryError`s (docs/architecture.md, "Error codes"), with every trace of
  * the SMTP credentials scrubbed from the text.
  *
  * Rules, first match wins:
@@ -19,9 +19,9 @@
  * - anything else (`ECONNECTION`, `ESOCKET`, `EDNS`, `ECONNREFUSED`, protocol noise, unknown
  *   throws) -> retryable `SMTP_CONNECTION`.
  */
-import { DeliveryError } from '../errors.js';
+import { DeliveryError, type CourierErrorCode } from '../errors.js';
 import { findDisallowedAddressError } from '../net/address-guard.js';
-import { redactSecrets } from './redact.js';
+import { redactSecrets } from '../redaction/secrets.js';
 
 /** The fields nodemailer attaches to its errors that classification reads. */
 interface SmtpErrorFields {
@@ -191,7 +191,7 @@ export function classifySmtpError(err: unknown, options: ClassifySmtpErrorOption
   const f = fieldsOf(err);
   const message = redactSecrets(describe(f, secrets), secrets);
   const cause = safeCause(err, f, secrets);
-  const fail = (code: string, retryable: boolean): DeliveryError => new DeliveryError(code, message, { retryable, cause });
+  const fail = (code: CourierErrorCode, retryable: boolean): DeliveryError => new DeliveryError(code, message, { retryable, cause });
   const reply = f.responseCode;
 
   if (f.code === 'EABORT') return fail('SMTP_ABORTED', true);

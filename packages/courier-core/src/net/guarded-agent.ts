@@ -4,8 +4,8 @@
  *
  * The guarded agent's connector checks every connection it opens: an IP literal
  * before connecting, a name through a guarded `lookup` so only checked addresses
- * reach the socket. Whatever runs on it (`fetch` in `guarded-fetch.ts`, `request` in
- * `http-client.ts`) and every redirect hop it follows opens its connections through
+ * reach the socket. Whatever runs on it (`request` in `http-client.ts`, for deliveries and
+ * templates alike) and every redirect hop it follows opens its connections through
  * that connector, so a redirect to a private address is refused as well.
  */
 import { Agent, buildConnector } from 'undici';

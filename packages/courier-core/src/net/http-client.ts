@@ -1,5 +1,7 @@
 /**
- * Outbound HTTP for deliveries on undici's `request()`, not WHATWG `fetch`.
+ * Courier's one outbound HTTP client, on undici's `request()`, not WHATWG `fetch`:
+ * HTTP deliveries (`delivery/http/`) and `http(s)://` templates (`uri/load-uri.ts`)
+ * both send through it, so `clients.http.disallow_private_ip_ranges` applies to both alike.
  *
  * `fetch` builds web streams, `Request`/`Response`/`Headers` objects and
  * FinalizationRegistry entries per call, garbage that only full GCs collect; at a
@@ -13,8 +15,30 @@
  * (`guarded-agent.ts`), whose connector checks every connection, each hop's too.
  */
 import { request, type Dispatcher } from 'undici';
+import { CourierError } from '../errors.js';
 import { guardedAgent, plainAgent } from './guarded-agent.js';
-import type { OutboundHttpOptions } from './guarded-fetch.js';
+
+/** Options shared by everything that makes outbound HTTP requests (deliveries and `http(s)://` templates). */
+export interface OutboundHttpOptions {
+  /**
+   * Refuse hosts that are or resolve to private, loopback, link-local,
+   * unique-local, CGNAT or other non-public addresses
+   * (`clients.http.disallow_private_ip_ranges`). Default false.
+   */
+  readonly disallowPrivateIpRanges?: boolean | undefined;
+  /**
+   * URLs (Ory globs, see `ip-exceptions.ts`) the guard lets through
+   * (`clients.http.private_ip_exception_urls`). A request to one of them follows
+   * its redirects unchecked; Kratos checks each hop.
+   */
+  readonly privateIpExceptionUrls?: readonly string[] | undefined;
+}
+
+/**
+ * Request headers sent unless the caller sets its own: what Node's built-in `fetch`
+ * sent when Courier used it, kept so providers and template hosts see the same requests.
+ */
+export const DEFAULT_REQUEST_HEADERS: Readonly<Record<string, string>> = { accept: '*/*', 'user-agent': 'node' };
 
 /** Most redirects followed for one request, as `fetch` does. */
 export const MAX_REDIRECTS = 20;
@@ -58,13 +82,11 @@ export type HttpRequestFunction = (url: URL, init: HttpRequestInit) => Promise<H
 export type RedirectErrorCode = 'ERR_TOO_MANY_REDIRECTS' | 'ERR_INVALID_REDIRECT';
 
 /** A redirect that cannot be followed. The message never quotes the location (it may hold a secret). */
-export class RedirectError extends Error {
-  readonly code: RedirectErrorCode;
+export class RedirectError extends CourierError {
+  declare readonly code: RedirectErrorCode;
 
   constructor(code: RedirectErrorCode, message: string) {
-    super(message);
-    this.name = 'RedirectError';
-    this.code = code;
+    super(code, message);
   }
 }
 
@@ -122,6 +144,27 @@ export function outboundRequest(options: OutboundHttpOptions = {}): HttpRequestF
 
 const guardedRequest = createHttpRequest(guardedAgent);
 const plainRequest = createHttpRequest(plainAgent);
+
+/**
+ * The `code` of a Node/undici error (`ECONNREFUSED`, `UND_ERR_CONNECT_TIMEOUT`,
+ * `ERR_TOO_MANY_REDIRECTS`...), looking through `cause` chains and the per-address
+ * errors of a happy-eyeballs `AggregateError`; undefined when there is none.
+ */
+export function networkErrorCode(err: unknown): string | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code)) return code;
+    // AggregateError (happy-eyeballs connect) holds the per-address errors.
+    const errors = (current as { errors?: unknown }).errors;
+    if (Array.isArray(errors) && errors.length > 0) {
+      const inner = networkErrorCode(errors[0]);
+      if (inner !== undefined) return inner;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
 
 /** One header of an answer (the first, when repeated), or undefined. */
 export function responseHeader(headers: ResponseHeaders, name: string): string | undefined {

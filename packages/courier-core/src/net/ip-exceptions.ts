@@ -5,7 +5,7 @@
  * fragment, with `.` and `/` as separators: `*` and `?` stay within a host label
  * or path segment, `**` crosses them, `{a,b}` and `[...]` as usual.
  */
-import type { OutboundHttpOptions } from './guarded-fetch.js';
+import type { OutboundHttpOptions } from './http-client.js';
 
 /** A glob of Ory's form as an anchored regular expression. */
 export function globToRegExp(glob: string): RegExp {

@@ -8,6 +8,7 @@
  * `lookup`, `log`) exist, and prototype access stays off.
  */
 import Handlebars from 'handlebars';
+import { TemplateError } from '../errors.js';
 
 const hb = Handlebars.create();
 
@@ -30,8 +31,15 @@ export interface RenderInput {
 /** A compiled template: renders its input to text. */
 export type CompiledTemplate = (input: RenderInput) => string;
 
-/** A source that could not be compiled; the message is safe to show (it holds no template data). */
-export class CompileFailure extends Error {}
+/**
+ * A source that could not be compiled; the message is safe to show (it holds no
+ * template data). The registry wraps it in a `TemplateError` naming the part and source.
+ */
+export class CompileFailure extends TemplateError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('TEMPLATE_COMPILE_FAILED', message, options);
+  }
+}
 
 /** The engine of a source, from its file name or URI path: `.hbs` is Handlebars, anything else Go. */
 export function engineOf(name: string): TemplateEngine {

@@ -1,8 +1,9 @@
 /**
  * The fields of Kratos's template models: each type's Go field names, the
  * `template_data` key (the field's JSON tag) each is read from, and its zero
- * value. A leaf (types only from message.ts): the Go-template model
- * (`models.ts`) and the Jsonnet `ctx` (`jsonnet/context.ts`) both read it.
+ * value, and the Go field name of any other key. A leaf (types only from
+ * message.ts): the Go-template model (`models.ts`) and the HTTP strategy's Jsonnet
+ * `ctx` (`delivery/http/context.ts`) both read it.
  */
 import type { TemplateData, TemplateType } from '../message.js';
 
@@ -137,4 +138,32 @@ function hostnameOf(url: string | undefined): string {
   } catch {
     return '';
   }
+}
+
+/** Parts of a snake_case key that Go spells as all-caps initialisms (`recovery_url` -> `RecoveryURL`). */
+const GO_INITIALISMS: ReadonlySet<string> = new Set(['url', 'uri', 'id', 'html', 'api', 'ip', 'sms', 'otp']);
+
+/**
+ * The Go field name Kratos's older templates used for a snake_case key,
+ * e.g. `recovery_url` -> `RecoveryURL`, `expires_in_minutes` -> `ExpiresInMinutes`.
+ */
+export function legacyFieldName(snake: string): string {
+  let name = legacyNames.get(snake);
+  if (name === undefined) {
+    name = toLegacyName(snake);
+    // Template data keys come from a small, fixed vocabulary; the bound only guards against a caller sending many.
+    if (legacyNames.size < MAX_CACHED_NAMES) legacyNames.set(snake, name);
+  }
+  return name;
+}
+
+const MAX_CACHED_NAMES = 1_000;
+const legacyNames = new Map<string, string>();
+
+function toLegacyName(snake: string): string {
+  return snake
+    .split('_')
+    .filter((part) => part.length > 0)
+    .map((part) => (GO_INITIALISMS.has(part) ? part.toUpperCase() : part.charAt(0).toUpperCase() + part.slice(1)))
+    .join('');
 }

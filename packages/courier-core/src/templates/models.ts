@@ -5,9 +5,8 @@
  * `template_data`.
  */
 import { GoStruct } from '@courier/go-template';
-import { legacyFieldName } from '../jsonnet/context.js';
 import type { MessageType, TemplateData, TemplateType } from '../message.js';
-import { isOfKind, MODEL_FIELDS, zeroOf } from './model-fields.js';
+import { isOfKind, legacyFieldName, MODEL_FIELDS, zeroOf } from './model-fields.js';
 
 /** Kratos's Go type name of a model, as Go prints it in errors, e.g. `*email.RecoveryCodeValidModel`. */
 export function modelTypeName(type: TemplateType, messageType: MessageType): string {

@@ -1,13 +1,18 @@
 /**
  * Loading template sources from the URIs Kratos accepts: `file://`, `base64://`
- * and `http(s)://`. Shared by the template registry and the Jsonnet body loader.
+ * and `http(s)://` (through Courier's one outbound HTTP client, `net/http-client.ts`,
+ * so the private-address guard applies as it does to deliveries). Callers cache
+ * through `cached-source.ts`, the one refresh policy.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { TemplateError } from '../errors.js';
 import { findDisallowedAddressError } from '../net/address-guard.js';
-import { outboundFetch, type OutboundHttpOptions } from '../net/guarded-fetch.js';
+import { DEFAULT_REQUEST_HEADERS, networkErrorCode, outboundRequest, responseHeader, type HttpResponse, type OutboundHttpOptions } from '../net/http-client.js';
 import { outboundOptionsFor } from '../net/ip-exceptions.js';
+
+/** Largest `http(s)://` template accepted, in bytes; a larger answer fails to load rather than being cut off. */
+export const MAX_REMOTE_TEMPLATE_BYTES = 4 * 1024 * 1024;
 
 /** The text behind a URI, with a version stamp that changes when the source does. */
 export interface LoadedSource {
@@ -65,23 +70,33 @@ export async function loadUri(uri: string, timeoutMs = 10_000, outbound: Outboun
   if (uri.startsWith('http://') || uri.startsWith('https://')) {
     const url = new URL(uri);
     const safe = `${url.protocol}//${url.host}${url.pathname}`;
-    let res: Response;
+    let res: HttpResponse;
+    let text: string;
     try {
-      res = await outboundFetch(outboundOptionsFor(outbound, url))(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+      res = await outboundRequest(outboundOptionsFor(outbound, url))(url, {
+        method: 'GET',
+        headers: DEFAULT_REQUEST_HEADERS,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      // Always consumes the body, so the connection goes back to the pool.
+      text = res.status >= 200 && res.status <= 299 ? await res.text(MAX_REMOTE_TEMPLATE_BYTES + 1) : (res.discard(), '');
     } catch (err) {
       const refused = findDisallowedAddressError(err);
       if (refused !== undefined) {
         throw new TemplateError('TEMPLATE_URL_DISALLOWED', `cannot fetch template ${safe}: ${refused.message}`, { cause: refused });
       }
-      throw new TemplateError('TEMPLATE_LOAD_FAILED', `cannot fetch template ${safe}: ${(err as Error).name}`, {
+      const reason = networkErrorCode(err) ?? (err as Error).name;
+      throw new TemplateError('TEMPLATE_LOAD_FAILED', `cannot fetch template ${safe}: ${reason}`, {
         cause: err,
       });
     }
-    if (!res.ok) {
+    if (res.status < 200 || res.status > 299) {
       throw new TemplateError('TEMPLATE_LOAD_FAILED', `cannot fetch template ${safe}: HTTP ${res.status}`);
     }
-    const text = await res.text();
-    return { text, version: res.headers.get('etag') ?? `len:${text.length}:${hash(text)}` };
+    if (Buffer.byteLength(text) > MAX_REMOTE_TEMPLATE_BYTES) {
+      throw new TemplateError('TEMPLATE_LOAD_FAILED', `cannot fetch template ${safe}: larger than ${MAX_REMOTE_TEMPLATE_BYTES} bytes`);
+    }
+    return { text, version: responseHeader(res.headers, 'etag') ?? `len:${text.length}:${hash(text)}` };
   }
   const scheme = uri.split(':')[0] ?? '';
   throw new TemplateError('TEMPLATE_LOAD_FAILED', `unsupported template URI scheme "${scheme}:"`);

@@ -1,6 +1,6 @@
 /**
- * The delivery-strategy conformance suite (DESIGN.md: "Every strategy passes one shared
- * conformance suite"). One list of behavioural cases, {@link DELIVERY_CONFORMANCE_CASES},
+ * The delivery-strategy conformance suite (docs/architecture.md, "Delivery strategies":
+ * every strategy passes one shared conformance suite). One list of behavioural cases, {@link DELIVERY_CONFORMANCE_CASES},
  * runs against every strategy through a small {@link ConformanceHarness} that knows how
  * to build the strategy for a real peer (an SMTP or HTTP sink from @courier/testkit), how
  * to make that peer accept, refuse or hang, and how to read what it received.

@@ -1,5 +1,5 @@
 /**
- * The `ctx` object handed to Jsonnet request-body templates, shaped like the one
+ * The `ctx` object handed to the HTTP strategy's Jsonnet request-body templates, shaped like the one
  * Ory Kratos's HTTP courier passes, so templates written for Kratos work unchanged.
  *
  * Kratos changed the names over time: current releases serialise their
@@ -8,36 +8,8 @@
  * (`Recipient`, `TemplateType`, `TemplateData.RecoveryCode`, ...), and both styles
  * are printed in Kratos's docs and config-schema default. The context carries both.
  */
-import type { OutboundMessage } from '../delivery/strategy.js';
-import { kratosTemplateData } from '../templates/model-fields.js';
-
-/** Parts of a snake_case key that Go spells as all-caps initialisms (`recovery_url` -> `RecoveryURL`). */
-const GO_INITIALISMS: ReadonlySet<string> = new Set(['url', 'uri', 'id', 'html', 'api', 'ip', 'sms', 'otp']);
-
-/**
- * The Go field name Kratos's older templates used for a snake_case key,
- * e.g. `recovery_url` -> `RecoveryURL`, `expires_in_minutes` -> `ExpiresInMinutes`.
- */
-export function legacyFieldName(snake: string): string {
-  let name = legacyNames.get(snake);
-  if (name === undefined) {
-    name = toLegacyName(snake);
-    // Template data keys come from a small, fixed vocabulary; the bound only guards against a caller sending many.
-    if (legacyNames.size < MAX_CACHED_NAMES) legacyNames.set(snake, name);
-  }
-  return name;
-}
-
-const MAX_CACHED_NAMES = 1_000;
-const legacyNames = new Map<string, string>();
-
-function toLegacyName(snake: string): string {
-  return snake
-    .split('_')
-    .filter((part) => part.length > 0)
-    .map((part) => (GO_INITIALISMS.has(part) ? part.toUpperCase() : part.charAt(0).toUpperCase() + part.slice(1)))
-    .join('');
-}
+import { kratosTemplateData, legacyFieldName } from '../../templates/model-fields.js';
+import type { OutboundMessage } from '../strategy.js';
 
 /**
  * Build the Jsonnet `ctx` for a message, with both naming styles:

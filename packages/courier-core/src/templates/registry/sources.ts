@@ -4,11 +4,11 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { engineOf } from './compile.js';
-import type { TemplatesConfig } from '../config/schema.js';
-import { filePathOf } from '../uri/load-uri.js';
-import type { TemplateCatalogEntry } from './catalog.js';
-import type { TemplatePartSpec } from './parts.js';
+import type { TemplatesConfig } from '../../config/schema.js';
+import { filePathOf } from '../../uri/load-uri.js';
+import type { TemplateCatalogEntry } from '../catalog.js';
+import { engineOf } from '../compile.js';
+import type { TemplatePartSpec } from '../parts.js';
 
 /** Where a part's source comes from. */
 export type TemplateSource =

@@ -1,11 +1,15 @@
 /**
- * Classifying HTTP delivery failures into retryable and permanent `DeliveryError`s
- * (DESIGN.md): 408, 429 and 5xx and network failures may succeed later; any other
- * non-2xx answer will not. Messages carry the status and a short snippet of the
- * provider's answer, which callers must have redacted already.
+ * What a provider's answer, or its absence, means for an HTTP delivery: the
+ * provider's message id of a success, and failures classified into retryable and
+ * permanent `DeliveryError`s (docs/architecture.md, "Error codes"): 408, 429 and 5xx
+ * and network failures may succeed later; any other non-2xx answer will not; a
+ * host refused by the private-address guard is permanent. Messages carry the
+ * status and a short snippet of the provider's answer, which callers must have
+ * redacted already. Also home of Courier's one `Retry-After` parser.
  */
-import { DeliveryError } from '../errors.js';
-import { responseHeader, type ResponseHeaders } from '../net/http-client.js';
+import { DeliveryError, TemplateError } from '../../errors.js';
+import { findDisallowedAddressError, type DisallowedAddressError } from '../../net/address-guard.js';
+import { networkErrorCode, responseHeader, type ResponseHeaders } from '../../net/http-client.js';
 
 /** Longest response-body excerpt kept in an error message. */
 export const MAX_BODY_SNIPPET = 200;
@@ -103,7 +107,7 @@ export function classifyFetchError(err: unknown): DeliveryError {
   if (name === 'AbortError') {
     return new DeliveryError('HTTP_ABORTED', 'request to provider was aborted', { retryable: true, cause: err });
   }
-  const code = networkCode(err);
+  const code = networkErrorCode(err);
   if (code !== undefined) {
     if (INVALID_REQUEST_CODES.has(code)) return invalidRequest(err);
     if (TIMEOUT_CODES.has(code)) {
@@ -132,19 +136,57 @@ function isDomException(err: unknown): boolean {
   return typeof DOMException !== 'undefined' && err instanceof DOMException;
 }
 
-/** The `code` of a Node/undici error, looking through `cause` chains (`fetch failed` wraps the socket error). */
-function networkCode(err: unknown): string | undefined {
-  let current: unknown = err;
-  for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code)) return code;
-    // AggregateError (happy-eyeballs connect) holds the per-address errors.
-    const errors = (current as { errors?: unknown }).errors;
-    if (Array.isArray(errors) && errors.length > 0) {
-      const inner = networkCode(errors[0]);
-      if (inner !== undefined) return inner;
+/** A host refused by `clients.http.disallow_private_ip_ranges`: permanent, naming the host, never credentials. */
+export function addressRefused(request: string, refused: DisallowedAddressError): DeliveryError {
+  return new DeliveryError('HTTP_ADDRESS_DISALLOWED', `${request}: ${refused.message}`, { retryable: false, cause: refused });
+}
+
+/** A rejected request as a delivery error, telling our own timeout from the caller's abort. */
+export function requestFailure(err: unknown, callerSignal: AbortSignal | undefined, timedOut: boolean, request: string): DeliveryError {
+  const refused = findDisallowedAddressError(err);
+  if (refused !== undefined) return addressRefused(request, refused);
+  if (callerSignal?.aborted === true) {
+    return new DeliveryError('HTTP_ABORTED', 'request to provider was aborted', { retryable: true, cause: err });
+  }
+  if (timedOut) {
+    return new DeliveryError('HTTP_TIMEOUT', 'request to provider timed out', { retryable: true, cause: err });
+  }
+  return classifyFetchError(err);
+}
+
+/**
+ * Template problems as delivery errors: a template that cannot be loaded may load
+ * later (retryable), and so may one that took too long; one that does not compile
+ * or fails for this message will fail the same way every time (permanent).
+ */
+export function templateFailure(err: unknown): DeliveryError {
+  if (err instanceof DeliveryError) return err;
+  if (err instanceof TemplateError) {
+    const retryable = err.code === 'TEMPLATE_LOAD_FAILED' || err.code === 'TEMPLATE_RENDER_TIMEOUT';
+    return new DeliveryError(err.code, err.message, { retryable, cause: err });
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new DeliveryError('TEMPLATE_RENDER_FAILED', `rendering the request body failed: ${message}`, {
+    retryable: false,
+    cause: err,
+  });
+}
+
+/** A provider's message id from a JSON answer (`id`, `message_id`, `messageId`, `sid`) or an `X-Message-Id` header. */
+export function providerIdOf(body: string, headers: ResponseHeaders): string | undefined {
+  const header = responseHeader(headers, 'x-message-id');
+  if (header !== undefined && header !== '') return header;
+  if (body === '') return undefined;
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      for (const key of ['id', 'message_id', 'messageId', 'sid']) {
+        const value = (parsed as Record<string, unknown>)[key];
+        if (typeof value === 'string' && value !== '') return value.slice(0, 200);
+      }
     }
-    current = (current as { cause?: unknown }).cause;
+  } catch {
+    // Not JSON (or cut off): no id to report.
   }
   return undefined;
 }

@@ -1,5 +1,5 @@
 /**
- * How many long-running Jsonnet sessions (see `batch-renderer.ts`) may run at once
+ * How many long-running Jsonnet sessions (see `session.ts`) may run at once
  * in this process.
  *
  * A session keeps one thread of libuv's pool for as long as it runs, including

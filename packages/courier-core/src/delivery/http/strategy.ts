@@ -1,0 +1,113 @@
+/**
+ * The HTTP delivery strategy: Kratos's `courier.http.request_config` (and each SMS
+ * `courier.channels[].request_config`). The request body is a Jsonnet template
+ * rendered with the message's `ctx`; the answer is classified into success (2xx),
+ * retryable or permanent failure.
+ *
+ * One concern per module: the request built from config (`request.ts`), the body
+ * (`body.ts`, with the Jsonnet `ctx` of `context.ts`), what answers and failures
+ * mean (`classify.ts`); this module sends. Requests go through Courier's one
+ * outbound HTTP client (`net/http-client.ts`).
+ */
+import { DeliveryError } from '../../errors.js';
+import { resolveAllowedAddresses, findDisallowedAddressError } from '../../net/address-guard.js';
+import { outboundRequest, type HttpResponse, type OutboundHttpOptions } from '../../net/http-client.js';
+import { outboundOptionsFor } from '../../net/ip-exceptions.js';
+import { redactSecrets } from '../../redaction/secrets.js';
+import type { RequestConfig } from '../../config/schema.js';
+import { requestDeadline } from '../deadline.js';
+import { messageSecrets } from '../message-secrets.js';
+import type { DeliveryContext, DeliveryResult, DeliveryStrategy, OutboundMessage } from '../strategy.js';
+import { createBodyRenderer } from './body.js';
+import { addressRefused, bodySnippet, classifyHttpResponse, providerIdOf, requestFailure } from './classify.js';
+import { headersFor, prepareRequest } from './request.js';
+
+/** Options of {@link createHttpStrategy}. */
+export interface HttpStrategyOptions extends OutboundHttpOptions {
+  /** The parsed `request_config`. */
+  readonly requestConfig: RequestConfig;
+  /** Strategy name (default `http`), e.g. `http:sms` for a channel. */
+  readonly name?: string;
+}
+
+/** Response bytes read for error snippets and provider ids; the rest is discarded. */
+const RESPONSE_READ_LIMIT = 4_096;
+
+/**
+ * Create the HTTP strategy for one `request_config`.
+ *
+ * `send` renders the body (batched with concurrent sends, see `jsonnet/batch/`),
+ * then sends one request with `timeout_ms` and the caller's abort signal. `verify`
+ * loads and compile-checks the body template without contacting the provider.
+ * `close` ends the renderer's Jsonnet session; the connection pool is shared and
+ * idles out on its own.
+ */
+export function createHttpStrategy(options: HttpStrategyOptions): DeliveryStrategy {
+  const config = options.requestConfig;
+  const name = options.name ?? 'http';
+  const request = prepareRequest(config);
+  const outbound = outboundOptionsFor(options, request.url);
+  const guarded = outbound.disallowPrivateIpRanges === true;
+  const doRequest = outboundRequest(outbound);
+  const body = createBodyRenderer(config, request.isForm, options);
+
+  return {
+    name,
+
+    async send(message: OutboundMessage, ctx?: DeliveryContext): Promise<DeliveryResult> {
+      const payload = request.sendsBody ? await body.render(message) : undefined;
+      const headers = headersFor(request, message.id);
+
+      const deadline = requestDeadline(config.timeout_ms, ctx?.signal);
+      let res: HttpResponse;
+      let head: string;
+      try {
+        try {
+          res = await doRequest(request.url, {
+            method: request.method,
+            headers,
+            body: payload,
+            signal: deadline.signal,
+            credentialHeaders: request.credentialHeaders,
+          });
+        } catch (err) {
+          throw requestFailure(err, ctx?.signal, deadline.timedOut, request.label);
+        }
+        // Always consumes the body (reading at most the limit), so the connection goes back to the pool.
+        head = await res.text(RESPONSE_READ_LIMIT).catch(() => '');
+      } finally {
+        deadline.dispose();
+      }
+      if (res.status >= 200 && res.status <= 299) {
+        const providerMessageId = providerIdOf(head, res.headers);
+        return { response: `HTTP ${res.status}`, providerMessageId };
+      }
+      // A provider may echo the request back: besides configured credentials, the
+      // message's own template data (one-time codes, links) must not reach the
+      // stored dispatch, the logs or the dashboard.
+      const allSecrets = [...request.secrets, ...messageSecrets(message)];
+      const classified = classifyHttpResponse(res.status, res.headers, bodySnippet(redactSecrets(head, allSecrets)));
+      throw new DeliveryError(
+        classified.code,
+        `${request.label}: ${redactSecrets(classified.message, allSecrets)}`,
+        classified.retryAfterMs === undefined
+          ? { retryable: classified.retryable }
+          : { retryable: classified.retryable, retryAfterMs: classified.retryAfterMs },
+      );
+    },
+
+    async verify(): Promise<void> {
+      if (guarded) {
+        // The connect-time check is what protects; this one only reports a refused host at start-up
+        // (a name that does not resolve yet is left to the sends).
+        const refused = await resolveAllowedAddresses(request.url.hostname).then(() => undefined, findDisallowedAddressError);
+        if (refused !== undefined) throw addressRefused(request.label, refused);
+      }
+      await body.check();
+    },
+
+    async close(): Promise<void> {
+      await body.close();
+    },
+  };
+}

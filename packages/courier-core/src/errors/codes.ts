@@ -1,0 +1,72 @@
+/**
+ * Every error code Courier uses, in one place: the codes of `CourierError` and its
+ * subclasses, and the codes the worker and the store write into a dispatch
+ * themselves. A stored dispatch's `error.code` is one of the "stored" codes; the
+ * "internal" ones are caught and turned into a stored one before anything is
+ * recorded. See docs/architecture.md, "Error codes".
+ *
+ * A leaf: imports nothing.
+ */
+
+/** Codes stored with a dispatch (and shown by the API), with what each means. */
+export const STORED_ERROR_CODES = {
+  // Configuration (start-up)
+  CONFIG_INVALID: 'the configuration could not be loaded or is invalid (start-up only)',
+  // Templates (permanent, except TEMPLATE_LOAD_FAILED and TEMPLATE_RENDER_TIMEOUT in HTTP delivery)
+  TEMPLATE_LOAD_FAILED: 'a template source could not be read or fetched',
+  TEMPLATE_URL_DISALLOWED: 'an http(s):// template host was refused by clients.http.disallow_private_ip_ranges',
+  TEMPLATE_COMPILE_FAILED: 'a template does not compile',
+  TEMPLATE_RENDER_FAILED: 'a template failed for this message',
+  TEMPLATE_RENDER_TIMEOUT: 'a Jsonnet body took longer than its timeout to render',
+  TEMPLATE_DATA_INVALID: 'a field a built-in template needs is missing from template_data',
+  TEMPLATE_TYPE_UNKNOWN: 'unknown template type or message type',
+  // HTTP delivery
+  HTTP_STATUS_RETRYABLE: 'the provider answered 408, 429 or 5xx (Retry-After honoured on 429/503)',
+  HTTP_STATUS_PERMANENT: 'the provider answered another non-2xx status',
+  HTTP_TIMEOUT: 'the request timed out (timeout_ms, or a socket timeout)',
+  HTTP_ABORTED: 'the request was aborted by the worker (shutdown, lock lost)',
+  HTTP_NETWORK: 'connection refused or reset, DNS failure, or a redirect that cannot be followed',
+  HTTP_REQUEST_INVALID: 'the request could not be built (invalid URL or header value)',
+  HTTP_BODY_INVALID: 'a form-encoded body template did not produce an object',
+  HTTP_ADDRESS_DISALLOWED: 'the provider host was refused by clients.http.disallow_private_ip_ranges',
+  // SMTP delivery
+  SMTP_TRANSIENT: 'the server answered 4xx (or 503)',
+  SMTP_PERMANENT: 'the server answered 5xx',
+  SMTP_AUTH: 'authentication failed',
+  SMTP_TLS: 'TLS or certificate failure, or STARTTLS missing',
+  SMTP_CONNECTION: 'connection failure',
+  SMTP_TIMEOUT: 'the server did not answer in time',
+  SMTP_ABORTED: 'the send was aborted by the worker (shutdown, lock lost)',
+  SMTP_ENVELOPE: 'a sender or recipient address the message cannot be written with or the server refused',
+  SMTP_MESSAGE: 'the message could not be sent as written',
+  SMTP_CONFIG: 'the transport is misconfigured',
+  SMTP_NOT_CONFIGURED: 'courier.smtp.connection_uri is not set',
+  UNSUPPORTED_MESSAGE_TYPE: 'the e-mail strategy was handed an SMS',
+  ADDRESS_DISALLOWED: 'the SMTP server was refused by clients.smtp.disallow_private_ip_ranges',
+  // Channels
+  UNKNOWN_CHANNEL: 'the message names a channel that is not configured',
+  VERIFY_FAILED: 'a channel failed its start-up verification',
+  // Written by the worker and the store, not thrown by core
+  INTERNAL: 'an unexpected error (retryable)',
+  INVALID_PAYLOAD: 'the queue job does not hold a valid v1 payload (worker)',
+  STALLED: 'BullMQ gave the job up after it stalled too often (worker)',
+  FAILED: 'BullMQ gave the job up without a recorded outcome (worker)',
+  JOB_MISSING: 'the queue job of a queued message disappeared (store janitor)',
+} as const;
+
+/** Codes used inside core only, always caught and turned into a stored code. */
+export const INTERNAL_ERROR_CODES = {
+  EVALUATION_TIMEOUT: 'a libjsonnet evaluation did not finish in time (-> TEMPLATE_RENDER_TIMEOUT or TEMPLATE_COMPILE_FAILED)',
+  MIME_INPUT_INVALID: 'an address or header cannot be written into a message (-> SMTP_ENVELOPE or CONFIG_INVALID)',
+  ERR_TOO_MANY_REDIRECTS: 'more than 20 redirects (-> HTTP_NETWORK, TEMPLATE_LOAD_FAILED)',
+  ERR_INVALID_REDIRECT: 'a redirect to an invalid or non-HTTP(S) location (-> HTTP_NETWORK, TEMPLATE_LOAD_FAILED)',
+} as const;
+
+/** A code stored with a dispatch. */
+export type StoredErrorCode = keyof typeof STORED_ERROR_CODES;
+
+/** Every code a `CourierError` may carry. */
+export type CourierErrorCode = StoredErrorCode | keyof typeof INTERNAL_ERROR_CODES;
+
+/** The codes a `TemplateError` carries. */
+export type TemplateErrorCode = Extract<CourierErrorCode, `TEMPLATE_${string}`>;
