@@ -204,6 +204,11 @@ describe('delivery', () => {
     await d.waitForStatuses((c) => c['sent'] === 1 && c['abandoned'] === 1);
     const ma = await d.store.get(a!.id);
     expect(ma).toMatchObject({ status: 'sent', send_count: 3 });
+    // Every attempt carries the message id as its idempotency key (default `Idempotency-Key`).
+    const attempts = http.requests.filter((r) => r.body.includes(flaky));
+    expect(attempts).toHaveLength(3);
+    expect(attempts.map((r) => r.headers['idempotency-key'])).toEqual([a!.id, a!.id, a!.id]);
+    expect(attempts.map((r) => r.headers['x-courier-message-id'])).toEqual([a!.id, a!.id, a!.id]);
     expect(ma?.dispatches[0]?.error).toMatchObject({ retryable: true });
     const mb = await d.store.get(b!.id);
     expect(mb).toMatchObject({ status: 'abandoned', send_count: 1 });

@@ -44,6 +44,18 @@ describe('prepareRequest', () => {
     expect(headersFor(fixed, 'm-1')[MESSAGE_ID_HEADER.toLowerCase()]).toBe('static');
     expect(fixed.credentialHeaders.has(MESSAGE_ID_HEADER.toLowerCase())).toBe(false);
   });
+
+  it('sends the message id as the idempotency key: Idempotency-Key by default, a configured name, or none', () => {
+    expect(headersFor(prepareRequest(config({})), 'm-1')['idempotency-key']).toBe('m-1');
+    const named = headersFor(prepareRequest(config({ idempotency_header: 'X-Request-Id' })), 'm-2');
+    expect(named['x-request-id']).toBe('m-2');
+    expect(named['idempotency-key']).toBeUndefined();
+    const none = headersFor(prepareRequest(config({ idempotency_header: '' })), 'm-3');
+    expect(Object.keys(none).filter((k) => k === 'idempotency-key')).toEqual([]);
+    expect(none[MESSAGE_ID_HEADER.toLowerCase()]).toBe('m-3');
+    // A configured header of that name wins.
+    expect(headersFor(prepareRequest(config({ headers: { 'idempotency-key': 'fixed' } })), 'm-4')['idempotency-key']).toBe('fixed');
+  });
 });
 
 describe('Jsonnet batch errors', () => {

@@ -61,6 +61,15 @@ export const requestConfigSchema = z.strictObject({
   auth: httpAuthSchema.optional(),
   /** Courier's own: request timeout in milliseconds (Kratos has none). */
   timeout_ms: z.number().int().positive().max(600_000).default(10_000),
+  /**
+   * Courier's own: the header carrying the message id on every attempt, for providers that
+   * collapse repeated requests by an idempotency key; `""` sends none. A header of the same
+   * name in `headers` wins.
+   */
+  idempotency_header: z
+    .string()
+    .regex(/^([!#$%&'*+.^_`|~0-9A-Za-z-]{1,100})?$/, { error: 'must be an HTTP header name, or "" for none' })
+    .default('Idempotency-Key'),
 });
 export type RequestConfig = z.infer<typeof requestConfigSchema>;
 

@@ -26,8 +26,12 @@ export interface PreparedRequest {
   readonly label: string;
   /** Headers as the plain object undici takes; names are lower-case. */
   readonly headers: Readonly<Record<string, string>>;
-  /** The header to carry the message id (lower-case), unless the configuration sets it. */
-  readonly messageIdHeader: string | undefined;
+  /**
+   * The headers that carry the message id on every attempt (lower-case): `X-Courier-Message-Id`
+   * and the idempotency header (`request_config.idempotency_header`), each unless the
+   * configuration sets a header of that name itself.
+   */
+  readonly messageIdHeaders: readonly string[];
   /**
    * Configured headers other than the descriptive ones: they may hold credentials
    * (an api_key header, a provider token), so none follows a redirect to another origin.
@@ -48,13 +52,17 @@ export interface PreparedRequest {
 export function prepareRequest(config: RequestConfig): PreparedRequest {
   const url = new URL(config.url);
   const configured = buildHeaders(config);
+  const idHeaders = [MESSAGE_ID_HEADER, config.idempotency_header]
+    .filter((name) => name !== '' && !configured.has(name))
+    .map((name) => name.toLowerCase());
+  const messageIdHeaders = [...new Set(idHeaders)];
   const messageIdName = MESSAGE_ID_HEADER.toLowerCase();
   return {
     url,
     method: config.method,
     label: `${config.method} ${url.host}`,
     headers: { ...DEFAULT_REQUEST_HEADERS, ...Object.fromEntries(configured) },
-    messageIdHeader: configured.has(MESSAGE_ID_HEADER) ? undefined : messageIdName,
+    messageIdHeaders,
     credentialHeaders: new Set([...configured.keys()].filter((name) => !PUBLIC_HEADERS.has(name) && name !== messageIdName)),
     isForm: mediaType(configured.get('content-type')) === FORM_CONTENT_TYPE,
     sendsBody: config.method !== 'GET',
@@ -64,7 +72,10 @@ export function prepareRequest(config: RequestConfig): PreparedRequest {
 
 /** The headers of the request for one message. */
 export function headersFor(request: PreparedRequest, messageId: string): Readonly<Record<string, string>> {
-  return request.messageIdHeader === undefined ? request.headers : { ...request.headers, [request.messageIdHeader]: messageId };
+  if (request.messageIdHeaders.length === 0) return request.headers;
+  const headers: Record<string, string> = { ...request.headers };
+  for (const name of request.messageIdHeaders) headers[name] = messageId;
+  return headers;
 }
 
 /** The request headers from config, with Kratos's default `Content-Type` and the configured auth applied. */
