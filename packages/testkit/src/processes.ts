@@ -53,6 +53,13 @@ export function appStartArgs(app: CourierApp, from: CourierAppEntry = defaultApp
   return from === 'dist' ? [...flags, START_ENTRY] : [...flags, '--conditions=source', '--import', 'tsx', 'src/main.ts'];
 }
 
+/** NODE_OPTIONS without the `source` export condition (`--conditions=source`, `-C source`). */
+export function withoutSourceCondition(nodeOptions: string): string {
+  return nodeOptions
+    .replace(/(?:^|\s)(?:--conditions|-C)(?:=|\s+)source(?=\s|$)/g, '')
+    .trim();
+}
+
 /** A Courier child process. */
 export interface CourierProcess {
   readonly child: ChildProcess;
@@ -108,9 +115,12 @@ export function launchCourier(
   if (from === 'dist' && !existsSync(`${REPO_ROOT}apps/${app}/${START_ENTRY}`)) {
     throw new Error(`apps/${app}/${START_ENTRY} does not exist: run \`pnpm build\` first`);
   }
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, COURIER_CONFIG: configPath, ...env };
+  // The build must load the other packages' builds too, whatever the tests resolve (vitest.config.ts).
+  if (from === 'dist' && childEnv['NODE_OPTIONS'] !== undefined) childEnv['NODE_OPTIONS'] = withoutSourceCondition(childEnv['NODE_OPTIONS']);
   const child = spawn(process.execPath, appStartArgs(app, from), {
     cwd: `${REPO_ROOT}apps/${app}`,
-    env: { ...process.env, COURIER_CONFIG: configPath, ...env },
+    env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: Record<string, unknown>[] = [];
