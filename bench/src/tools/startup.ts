@@ -12,7 +12,8 @@
  * (default 5), modes interleaved so a busy machine affects them alike, and prints
  * median, min and max in milliseconds, and the median CPU time the process had
  * used when it was ready (user + system, from /proc: less sensitive than the wall
- * time to other load on the machine). Needs `pnpm build` first (for dist).
+ * time to other load on the machine) and its RSS then. `pnpm bench:startup`
+ * builds first (`tsc -b`, for dist).
  * Private Redis and SMTP sink on loopback; each process is stopped (SIGTERM) after
  * its measurement.
  *
@@ -69,8 +70,24 @@ function cpuMsOf(pid: number | undefined): number {
   }
 }
 
-/** Spawn the app, poll /health/ready until 200; milliseconds from spawn to that answer, and CPU ms used by then. */
-async function measure(app: CourierApp, mode: Mode, configPath: string): Promise<{ wallMs: number; cpuMs: number }> {
+/** Resident set size of a process in MB, from /proc; NaN when unreadable. */
+function rssMbOf(pid: number | undefined): number {
+  try {
+    const kb = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? Number.NaN : Number(kb) / 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+interface Sample {
+  readonly wallMs: number;
+  readonly cpuMs: number;
+  readonly rssMb: number;
+}
+
+/** Spawn the app, poll /health/ready until 200; milliseconds from spawn to that answer, CPU ms and RSS by then. */
+async function measure(app: CourierApp, mode: Mode, configPath: string): Promise<Sample> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -104,7 +121,7 @@ async function measure(app: CourierApp, mode: Mode, configPath: string): Promise
           return res.status;
         })
         .catch(() => 0);
-      if (status === 200) return { wallMs: performance.now() - started, cpuMs: cpuMsOf(child.pid) };
+      if (status === 200) return { wallMs: performance.now() - started, cpuMs: cpuMsOf(child.pid), rssMb: rssMbOf(child.pid) };
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
   } finally {
@@ -137,19 +154,20 @@ async function main(): Promise<void> {
       log: { level: 'warn' },
     }),
   );
-  const results: { app: CourierApp; mode: Mode; ms: number[]; cpuMs: number[] }[] = [];
+  const results: { app: CourierApp; mode: Mode; ms: number[]; cpuMs: number[]; rssMb: number[] }[] = [];
   try {
     for (const app of apps) {
       for (const mode of modes) {
         await measure(app, mode, configPath); // warm-up, not counted
-        results.push({ app, mode, ms: [], cpuMs: [] });
+        results.push({ app, mode, ms: [], cpuMs: [], rssMb: [] });
       }
       for (let i = 0; i < runs; i++) {
         for (const mode of modes) {
-          const { wallMs, cpuMs } = await measure(app, mode, configPath);
+          const { wallMs, cpuMs, rssMb } = await measure(app, mode, configPath);
           const result = results.find((r) => r.app === app && r.mode === mode)!;
           result.ms.push(wallMs);
           result.cpuMs.push(cpuMs);
+          result.rssMb.push(rssMb);
           process.stderr.write(`[startup] ${app} ${mode} run ${i + 1}: ${Math.round(wallMs)} ms (CPU ${Math.round(cpuMs)} ms)\n`);
         }
       }
@@ -166,15 +184,18 @@ async function main(): Promise<void> {
     min: round(Math.min(...r.ms)),
     max: round(Math.max(...r.ms)),
     cpu: round(median(r.cpuMs)),
+    rss: round(median(r.rssMb), 1),
   }));
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   process.stdout.write(`spawn -> GET /health/ready 200, ${runs} runs each, node ${process.version}, load average now ${load}\n`);
   for (const r of rows) {
-    process.stdout.write(`${r.app.padEnd(9)} ${r.mode.padEnd(9)} median ${String(r.median).padStart(5)} ms   (min ${r.min}, max ${r.max})   CPU median ${r.cpu} ms\n`);
+    process.stdout.write(
+      `${r.app.padEnd(9)} ${r.mode.padEnd(9)} median ${String(r.median).padStart(5)} ms   (min ${r.min}, max ${r.max})   CPU median ${r.cpu} ms   RSS at ready ${r.rss} MB\n`,
+    );
   }
   if (markdown) {
-    process.stdout.write('\n| App | Runs as | Median | Min | Max | CPU (median) |\n| --- | --- | ---: | ---: | ---: | ---: |\n');
-    for (const r of rows) process.stdout.write(`| ${r.app} | ${r.mode} | ${r.median} ms | ${r.min} ms | ${r.max} ms | ${r.cpu} ms |\n`);
+    process.stdout.write('\n| App | Runs as | Median | Min | Max | CPU (median) | RSS at ready |\n| --- | --- | ---: | ---: | ---: | ---: | ---: |\n');
+    for (const r of rows) process.stdout.write(`| ${r.app} | ${r.mode} | ${r.median} ms | ${r.min} ms | ${r.max} ms | ${r.cpu} ms | ${r.rss} MB |\n`);
   }
 }
 
