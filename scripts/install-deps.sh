@@ -33,8 +33,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-if ! command -v pnpm >/dev/null 2>&1; then
+# A pnpm that answers, not just one on PATH: a Corepack shim (`corepack enable`)
+# that cannot fetch or verify pnpm fails at every command; npm's pnpm replaces it.
+if ! pnpm --version >/dev/null 2>&1; then
   log "installing pnpm"
-  npm install -g pnpm@10 >/dev/null
+  npm install -g --force pnpm@10 >/dev/null
 fi
 log "node $(node --version), pnpm $(pnpm --version), $(redis-server --version | cut -d' ' -f1-3), $(go version | cut -d' ' -f3)"

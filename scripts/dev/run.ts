@@ -3,13 +3,16 @@
  * or a private redis-server started on 6379), the dev catcher, the producer on
  * :4000 and a worker, with the dev config in infra/dev/courier.dev.yaml.
  *
- *   pnpm exec tsx scripts/dev/run.ts          run until Ctrl-C
- *   pnpm exec tsx scripts/dev/run.ts --smoke  send an e-mail and an SMS, check they arrive, exit
+ *   pnpm dev                 run until Ctrl-C (`tsx --conditions=source scripts/dev/run.ts`)
+ *   pnpm dev -- --smoke      send an e-mail and an SMS, check they arrive, exit
+ *
+ * The apps run from their sources through tsx, or from their build when
+ * `COURIER_APPS_FROM=dist` (what scripts/quickstart.sh does after `pnpm build`).
  */
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import { spawnCourier, startRedisServer, waitForRedis, type CourierProcess, type RedisServer } from '@courier/testkit';
+import { defaultAppEntry, spawnCourier, startRedisServer, waitForRedis, type CourierProcess, type RedisServer } from '@courier/testkit';
 import { startCatcher, type Caught } from './catcher.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -71,6 +74,7 @@ async function main(): Promise<void> {
     },
   });
   const env: Record<string, string> = process.env['REDIS_URL'] === undefined ? {} : { REDIS_URL: process.env['REDIS_URL'] };
+  console.log(defaultAppEntry() === 'dist' ? '[dev] starting the apps from their build (dist/main.js)' : '[dev] starting the apps from their sources (tsx)');
   const [producer, worker] = await Promise.all([spawnCourier('producer', CONFIG, env), spawnCourier('worker', CONFIG, env)]);
   echo('producer', producer);
   echo('worker', worker);

@@ -169,12 +169,16 @@ describe('Dockerfiles', () => {
     const text = readFileSync(join(INFRA, 'docker', `Dockerfile.${app}`), 'utf8');
     const stages = text.split(/^FROM /m).slice(1);
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    expect(text).toMatch(/^ARG NODE_IMAGE=node:20-bookworm-slim$/m);
+    // A maintained Node LTS line (Node 20 is past its end of life).
+    expect(text).toMatch(/^ARG NODE_IMAGE=node:24-bookworm-slim$/m);
     const [build, runtime] = [stages[0] ?? '', stages[stages.length - 1] ?? ''];
     expect(build).toMatch(/^\$\{NODE_IMAGE\} AS build/);
     for (const dep of ['cmake', 'g++', 'make', 'python3']) expect(build).toContain(dep);
     expect(build).toMatch(/pnpm install --frozen-lockfile/);
     expect(build).toContain(`pnpm --filter @courier/${app} deploy --prod`);
+    // Compiled in the build stage (the app's project references included), before the deploy copies dist/.
+    expect(build.indexOf(`pnpm exec tsc -b apps/${app}/tsconfig.build.json`)).toBeGreaterThan(-1);
+    expect(build.indexOf(`pnpm exec tsc -b apps/${app}/tsconfig.build.json`)).toBeLessThan(build.indexOf('deploy --prod'));
     expect(build).toContain(`ARG PNPM_VERSION=${pnpmVersion}`);
     // The toolchain stays in the build stage.
     expect(runtime).not.toMatch(/apt-get|cmake|g\+\+/);
@@ -185,6 +189,9 @@ describe('Dockerfiles', () => {
     // The image runs exactly the app's `start` script (what the tests and benchmarks run).
     const start = String(obj(obj(JSON.parse(readFileSync(join(REPO, 'apps', app, 'package.json'), 'utf8')), 'package.json')['scripts'], 'scripts')['start']);
     expect(runtime).toContain(`CMD ${JSON.stringify(start.split(' '))}`.replace(/","/g, '", "'));
+    // ...which runs the build with source maps, no TypeScript at run time.
+    expect(start).toMatch(/^node (?:\S+ )*--enable-source-maps dist\/main\.js$/);
+    expect(runtime).not.toMatch(/tsx|src\/main\.ts/);
   });
 
   it('.dockerignore keeps node_modules and .git out of the build context', () => {

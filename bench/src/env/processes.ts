@@ -9,11 +9,16 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { configSchema, envKeys } from '@courier/core';
-import { appStartArgs, freePort, type CourierApp } from '@courier/testkit';
+import { appStartArgs, defaultAppEntry, freePort, type CourierApp, type CourierAppEntry } from '@courier/testkit';
 
 const BASELINE_DIR = fileURLToPath(new URL('../baseline/', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const STOP_TIMEOUT_MS = 25_000;
+/**
+ * Courier's apps run as deployed, from their build (`pnpm bench` builds first);
+ * `COURIER_APPS_FROM=src` runs their sources through tsx instead.
+ */
+const APPS_FROM: CourierAppEntry = process.env['COURIER_APPS_FROM'] === undefined ? 'dist' : defaultAppEntry();
 const START_TIMEOUT_MS = 30_000;
 
 /** Environment names of the config overrides plus the aliases Courier accepts. */
@@ -95,7 +100,8 @@ function wrap(label: string, child: ChildProcess): ProcessUnderTest {
 
 /**
  * Start a Courier app the way the testkit's `spawnCourier` does (the app's
- * `start` script, as its Dockerfile runs it, with `COURIER_CONFIG` set), on a port
+ * `start` script, as its Dockerfile runs it: dist/main.js unless
+ * `COURIER_APPS_FROM=src`, with `COURIER_CONFIG` set), on a port
  * chosen here (the `WORKER_PORT` / `PRODUCER_PORT` overrides), and resolve when
  * its `/health/alive` answers: at log level warn the ready line is not logged.
  * Unlike the testkit's spawner it keeps no log lines (at level info that is one
@@ -109,7 +115,7 @@ export async function startCourier(
 ): Promise<ProcessUnderTest & { readonly port: number; readonly logLines: () => number }> {
   const port = await freePort();
   const portVariable = app === 'worker' ? 'WORKER_PORT' : 'PRODUCER_PORT';
-  const child = spawn(process.execPath, [...profileArgs(options, `courier-${app}`), ...appStartArgs(app)], {
+  const child = spawn(process.execPath, [...profileArgs(options, `courier-${app}`), ...appStartArgs(app, APPS_FROM)], {
     cwd: `${REPO_ROOT}apps/${app}`,
     env: { ...process.env, COURIER_CONFIG: configPath, [portVariable]: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -36,7 +36,7 @@ export interface SinkHandle {
 /** Fork a sink child and wait until it listens. */
 export async function startSink(kind: SinkKind): Promise<SinkHandle> {
   const child: ChildProcess = fork(CHILD, [kind], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--conditions=source', '--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     // The profiling switch is meant for Courier's processes, not this one.
     env: { ...process.env, NODE_OPTIONS: '' },

@@ -11,7 +11,7 @@
  *    producer's connection carries BullMQ's scripts as well as Courier's;
  *    `createEnqueueMulti` builds one that carries only the scripts it runs.
  *
- * Run: `cd bench && node --import tsx src/experiments/enqueue-paths.ts`
+ * Run: `cd bench && node --conditions=source --import tsx src/experiments/enqueue-paths.ts`
  */
 import { Redis } from 'ioredis';
 import { parseConfig, type JobPayload } from '@courier/core';

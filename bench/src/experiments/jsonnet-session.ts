@@ -4,7 +4,7 @@
  * renders in flight (the worker's concurrency), as CPU per render and the
  * process's RSS over many renders.
  *
- * Run: `cd bench && node --import tsx src/experiments/jsonnet-session.ts sessions|batches [renders] [sessionMaxItems]`
+ * Run: `cd bench && node --conditions=source --import tsx src/experiments/jsonnet-session.ts sessions|batches [renders] [sessionMaxItems]`
  */
 import { readFileSync } from 'node:fs';
 import { createJsonnetBatchRenderer } from '@courier/core';

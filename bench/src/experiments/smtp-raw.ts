@@ -13,7 +13,7 @@
  * process. Before the SMTP rounds, the cost of building alone (no sending) is measured
  * for the three builders.
  *
- * Run: `cd bench && node --import tsx src/experiments/smtp-raw.ts`
+ * Run: `cd bench && node --conditions=source --import tsx src/experiments/smtp-raw.ts`
  */
 import { createTransport, type SendMailOptions, type Transporter } from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';

@@ -1,11 +1,13 @@
 /**
  * Courier processes for tests and benchmarks: each is a real `node` child running
- * an app's entry point through tsx, with its JSON log lines captured.
+ * an app with its `start` script's node flags, with its JSON log lines captured:
+ * from its TypeScript sources through tsx (the default, no build needed) or from
+ * its build in `dist/` as in production (`COURIER_APPS_FROM=dist`, after `pnpm build`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -18,15 +20,44 @@ const READY_MESSAGE: Record<CourierApp, string> = {
 };
 
 /**
- * The node arguments of an app's `start` script (`node <flags> --import tsx
- * src/main.ts`, run in the app's directory): the one definition of how an app
- * is launched, used by the tests, the benchmarks and the Dockerfiles alike.
+ * What an app runs: `src` = its TypeScript sources through tsx (workspace packages
+ * resolved to their sources too, the `source` export condition); `dist` = its
+ * build, as `pnpm start` and the Dockerfiles run it (needs `pnpm build` first).
  */
-export function appStartArgs(app: CourierApp): string[] {
+export type CourierAppEntry = 'src' | 'dist';
+
+/** The entry to run when a caller names none: `COURIER_APPS_FROM` (`src` or `dist`), else `src`. */
+export function defaultAppEntry(env: Readonly<Record<string, string | undefined>> = process.env): CourierAppEntry {
+  const from = env['COURIER_APPS_FROM'];
+  if (from === undefined || from === '' || from === 'src') return 'src';
+  if (from === 'dist') return 'dist';
+  throw new Error(`COURIER_APPS_FROM must be src or dist, got "${from}"`);
+}
+
+/** The entry point of an app's `start` script. */
+const START_ENTRY = 'dist/main.js';
+
+/**
+ * The node arguments of an app's `start` script (`node <flags> dist/main.js`, run
+ * in the app's directory): the one definition of how an app is launched, used by
+ * the tests, the benchmarks and the Dockerfiles alike. With `from = 'src'` the
+ * same flags run `src/main.ts` through tsx instead.
+ */
+export function appStartArgs(app: CourierApp, from: CourierAppEntry = defaultAppEntry()): string[] {
   const pkg = JSON.parse(readFileSync(`${REPO_ROOT}apps/${app}/package.json`, 'utf8')) as { scripts?: { start?: string } };
   const argv = (pkg.scripts?.start ?? '').trim().split(/\s+/);
-  if (argv[0] !== 'node') throw new Error(`apps/${app}/package.json: the start script must run node, got "${pkg.scripts?.start}"`);
-  return argv.slice(1);
+  if (argv[0] !== 'node' || argv.at(-1) !== START_ENTRY) {
+    throw new Error(`apps/${app}/package.json: the start script must be "node <flags> ${START_ENTRY}", got "${pkg.scripts?.start}"`);
+  }
+  const flags = argv.slice(1, -1);
+  return from === 'dist' ? [...flags, START_ENTRY] : [...flags, '--conditions=source', '--import', 'tsx', 'src/main.ts'];
+}
+
+/** NODE_OPTIONS without the `source` export condition (`--conditions=source`, `-C source`). */
+export function withoutSourceCondition(nodeOptions: string): string {
+  return nodeOptions
+    .replace(/(?:^|\s)(?:--conditions|-C)(?:=|\s+)source(?=\s|$)/g, '')
+    .trim();
 }
 
 /** A Courier child process. */
@@ -49,9 +80,20 @@ export interface LaunchedCourier extends Omit<CourierProcess, 'ready'> {
   readonly ready: Promise<Record<string, unknown>>;
 }
 
+/** Options of {@link spawnCourier} and {@link launchCourier}. */
+export interface LaunchOptions {
+  /** Sources through tsx or the build (default {@link defaultAppEntry}). */
+  readonly from?: CourierAppEntry;
+}
+
 /** Start an app with `COURIER_CONFIG=configPath`; resolves when it logs that it is ready. */
-export async function spawnCourier(app: CourierApp, configPath: string, env: Record<string, string> = {}): Promise<CourierProcess> {
-  const launched = launchCourier(app, configPath, env);
+export async function spawnCourier(
+  app: CourierApp,
+  configPath: string,
+  env: Record<string, string> = {},
+  options: LaunchOptions = {},
+): Promise<CourierProcess> {
+  const launched = launchCourier(app, configPath, env, options);
   try {
     return { ...launched, ready: await launched.ready };
   } catch (err) {
@@ -63,10 +105,22 @@ export async function spawnCourier(app: CourierApp, configPath: string, env: Rec
 }
 
 /** Start an app with `COURIER_CONFIG=configPath` and return at once (see {@link spawnCourier}). */
-export function launchCourier(app: CourierApp, configPath: string, env: Record<string, string> = {}): LaunchedCourier {
-  const child = spawn(process.execPath, appStartArgs(app), {
+export function launchCourier(
+  app: CourierApp,
+  configPath: string,
+  env: Record<string, string> = {},
+  options: LaunchOptions = {},
+): LaunchedCourier {
+  const from = options.from ?? defaultAppEntry();
+  if (from === 'dist' && !existsSync(`${REPO_ROOT}apps/${app}/${START_ENTRY}`)) {
+    throw new Error(`apps/${app}/${START_ENTRY} does not exist: run \`pnpm build\` first`);
+  }
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, COURIER_CONFIG: configPath, ...env };
+  // The build must load the other packages' builds too, whatever the tests resolve (vitest.config.ts).
+  if (from === 'dist' && childEnv['NODE_OPTIONS'] !== undefined) childEnv['NODE_OPTIONS'] = withoutSourceCondition(childEnv['NODE_OPTIONS']);
+  const child = spawn(process.execPath, appStartArgs(app, from), {
     cwd: `${REPO_ROOT}apps/${app}`,
-    env: { ...process.env, COURIER_CONFIG: configPath, ...env },
+    env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: Record<string, unknown>[] = [];

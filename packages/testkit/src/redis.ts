@@ -1,11 +1,13 @@
 /**
  * Redis for tests and benchmarks, in the order docs/architecture.md ("Testing") gives:
  * `REDIS_URL` if set; else Testcontainers' Redis module when a container runtime
- * answers; else a `redis-server` binary on PATH started on a free port in a temp
- * dir. Never a silent skip: when none is available, fail saying how to get one.
+ * answers (Testcontainers' own probe, bounded in time); else a `redis-server`
+ * binary on PATH started on a free port in a temp dir. The choice and its reason
+ * are logged in one line. Never a silent skip: when none is available, fail
+ * saying how to get one.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -120,48 +122,125 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   };
 }
 
-function containerRuntimeAnswers(): boolean {
-  if (process.env['DOCKER_HOST'] !== undefined && process.env['DOCKER_HOST'] !== '') return true;
-  return existsSync('/var/run/docker.sock');
+/** What a container runtime probe found out. */
+export type ContainerRuntimeProbe =
+  | { readonly available: true; readonly detail: string }
+  | { readonly available: false; readonly reason: string };
+
+/** Where Redis comes from, and why (the reason is logged). */
+export interface RedisSourceChoice {
+  readonly source: 'env' | 'testcontainers' | 'binary' | 'none';
+  readonly reason: string;
 }
 
-async function fromTestcontainers(): Promise<ProvisionedRedis | undefined> {
-  // Optional dependency: only looked up when a runtime is present.
-  const moduleName = '@testcontainers/redis';
-  let mod: { RedisContainer: new (image: string) => { start(): Promise<{ getConnectionUrl(): string; stop(): Promise<unknown> }> } };
-  try {
-    mod = (await import(moduleName)) as typeof mod;
-  } catch {
-    return undefined;
-  }
-  try {
-    const container = await new mod.RedisContainer('redis:7-alpine').start();
-    return { url: container.getConnectionUrl(), source: 'testcontainers', stop: async () => void (await container.stop()) };
-  } catch {
-    return undefined;
-  }
+/** What {@link chooseRedisSource} decides from. */
+export interface RedisSourceFacts {
+  /** `REDIS_URL`, when set and not empty. */
+  readonly redisUrl: string | undefined;
+  /** Whether a container runtime answered (not probed when `REDIS_URL` is set). */
+  readonly runtime: ContainerRuntimeProbe;
+  /** Whether a `redis-server` binary is on PATH. */
+  readonly hasBinary: boolean;
 }
 
 /**
- * Provision Redis for a test run (see module doc for the order).
+ * Where Redis for a test run comes from (pure; see the module doc for the order):
+ * `REDIS_URL`, else Testcontainers when a container runtime answered, else a
+ * local `redis-server`, else none (with how to get one).
+ */
+export function chooseRedisSource(facts: RedisSourceFacts): RedisSourceChoice {
+  if (facts.redisUrl !== undefined && facts.redisUrl !== '') return { source: 'env', reason: 'REDIS_URL is set' };
+  if (facts.runtime.available) return { source: 'testcontainers', reason: `a container runtime answered (${facts.runtime.detail})` };
+  if (facts.hasBinary) return { source: 'binary', reason: `${facts.runtime.reason}; redis-server is on PATH` };
+  return {
+    source: 'none',
+    reason:
+      `${facts.runtime.reason}, and there is no redis-server on PATH. Integration tests need Redis: set REDIS_URL=redis://host:port, ` +
+      'or run a container runtime (Testcontainers), or install redis-server (Debian: apt-get install redis-server).',
+  };
+}
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+
+/**
+ * Ask Testcontainers' own runtime strategies (`DOCKER_HOST`, `~/.testcontainers.properties`,
+ * the Docker and rootless sockets) whether a container runtime answers, giving up after
+ * `timeoutMs`. Testcontainers is loaded only here, so runs that never probe do not pay for it.
+ */
+export async function probeContainerRuntime(timeoutMs = 3_000): Promise<ContainerRuntimeProbe> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<ContainerRuntimeProbe>((resolve) => {
+    timer = setTimeout(() => resolve({ available: false, reason: `no container runtime answered within ${timeoutMs} ms` }), timeoutMs);
+    timer.unref();
+  });
+  const probe = (async (): Promise<ContainerRuntimeProbe> => {
+    try {
+      const { getContainerRuntimeClient } = await import('testcontainers');
+      const { containerRuntime } = (await getContainerRuntimeClient()).info;
+      return { available: true, detail: `${containerRuntime.operatingSystem} ${containerRuntime.serverVersion} at ${containerRuntime.host}` };
+    } catch (err) {
+      return { available: false, reason: `no container runtime answered (${errorText(err)})` };
+    }
+  })();
+  try {
+    return await Promise.race([probe, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function startRedisContainer(): Promise<ProvisionedRedis> {
+  const { RedisContainer } = await import('@testcontainers/redis');
+  const container = await new RedisContainer('redis:7-alpine').start();
+  return { url: container.getConnectionUrl(), source: 'testcontainers', stop: async () => void (await container.stop()) };
+}
+
+/** Seams of {@link provisionRedis}, for its own tests. */
+export interface ProvisionRedisOptions {
+  /** Where the one line saying which source and why goes (default: stderr). */
+  readonly log?: (line: string) => void;
+  /** Default: {@link probeContainerRuntime}. */
+  readonly probeRuntime?: () => Promise<ContainerRuntimeProbe>;
+  /** Default: Testcontainers' Redis module with `redis:7-alpine`. */
+  readonly startContainer?: () => Promise<ProvisionedRedis>;
+}
+
+/**
+ * Provision Redis for a test run (see module doc for the order), logging one line
+ * with the source chosen and why.
  *
  * @throws Error explaining how to get Redis when none of the three ways works.
  */
-export async function provisionRedis(env: Readonly<Record<string, string | undefined>> = process.env): Promise<ProvisionedRedis> {
-  const fromEnv = env['REDIS_URL'];
-  if (fromEnv !== undefined && fromEnv !== '') {
-    await waitForRedis(fromEnv, 5_000);
-    return { url: fromEnv, source: 'env', stop: async () => undefined };
+export async function provisionRedis(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  options: ProvisionRedisOptions = {},
+): Promise<ProvisionedRedis> {
+  const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const redisUrl = env['REDIS_URL'];
+  const hasRedisUrl = redisUrl !== undefined && redisUrl !== '';
+  const facts: RedisSourceFacts = {
+    redisUrl,
+    runtime: hasRedisUrl ? { available: false, reason: 'not probed' } : await (options.probeRuntime ?? probeContainerRuntime)(),
+    hasBinary: !hasRedisUrl && hasRedisServerBinary(),
+  };
+  let choice = chooseRedisSource(facts);
+  let redis: ProvisionedRedis | undefined;
+  if (choice.source === 'env' && hasRedisUrl) {
+    await waitForRedis(redisUrl, 5_000);
+    redis = { url: redisUrl, source: 'env', stop: async () => undefined };
   }
-  if (containerRuntimeAnswers()) {
-    const tc = await fromTestcontainers();
-    if (tc !== undefined) return tc;
+  if (choice.source === 'testcontainers') {
+    try {
+      redis = await (options.startContainer ?? startRedisContainer)();
+    } catch (err) {
+      // The runtime answered but the container did not start (no image, no registry): fall back.
+      choice = chooseRedisSource({ ...facts, runtime: { available: false, reason: `a container runtime answered but the Redis container did not start (${errorText(err)})` } });
+    }
   }
-  if (hasRedisServerBinary()) return startRedisServer();
-  throw new Error(
-    'Integration tests need Redis. Set REDIS_URL=redis://host:port, or run a container runtime ' +
-      '(Testcontainers), or install redis-server (Debian: apt-get install redis-server).',
-  );
+  if (choice.source === 'binary') redis = await startRedisServer();
+  if (redis === undefined) throw new Error(choice.reason);
+  log(`[testkit] Redis: ${choice.source} at ${redis.url.replace(/\/\/[^@/]*@/, '//[redacted]@')} (${choice.reason})`);
+  return redis;
 }
 
 /** A key prefix unique to one test, so tests can share a Redis. */

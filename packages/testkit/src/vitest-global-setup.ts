@@ -7,9 +7,9 @@ import { provisionRedis, type ProvisionedRedis } from './redis.js';
 let redis: ProvisionedRedis | undefined;
 
 export async function setup(): Promise<void> {
+  // Logs one line: the source chosen (env, testcontainers, binary) and why.
   redis = await provisionRedis();
   process.env['REDIS_URL'] = redis.url;
-  process.stderr.write(`[testkit] Redis for tests: ${redis.url} (${redis.source})\n`);
 }
 
 export async function teardown(): Promise<void> {

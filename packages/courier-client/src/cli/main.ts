@@ -1,6 +1,8 @@
+#!/usr/bin/env node
 /**
- * `courier` CLI entry point: `pnpm courier <command>` from the repository root,
- * or `node --import tsx packages/courier-client/src/cli/main.ts <command>`.
+ * `courier` CLI entry point: `pnpm courier <command>` from the repository root
+ * (the sources, through tsx), or the build: `node packages/courier-client/dist/cli/main.js
+ * <command>`, the package's `courier` bin.
  */
 import { runCli } from './run.js';
 
