@@ -94,7 +94,7 @@ export function isMap(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== 'object') return false;
   const proto: unknown = Object.getPrototypeOf(v);
   if (proto === Object.prototype || proto === null) return true;
-  return !(Array.isArray(v) || v instanceof GoNum || v instanceof GoTyped || v instanceof Uint8Array || v instanceof GoStruct);
+  return !(Array.isArray(v) || v instanceof GoNum || v instanceof GoTyped || v instanceof Uint8Array || v instanceof GoStruct || v instanceof GoObject);
 }
 
 /** ES2024 string methods (Node >= 20). */
@@ -142,6 +142,7 @@ export function typeName(v: unknown): string {
   if (v instanceof GoNum) return v.kind;
   if (v instanceof GoTyped) return 'template.' + v.type;
   if (v instanceof GoStruct) return v.type;
+  if (v instanceof GoObject) return v.type;
   if (Array.isArray(v)) return '[]' + elemType(v);
   if (v instanceof Uint8Array) return '[]uint8';
   return 'map[string]' + elemType(v as object);
@@ -238,4 +239,24 @@ export function nullProto<T extends object>(o: T): T {
 /** Sets a map entry as an own property (safe for keys like `__proto__`). */
 export function setKey(o: Record<string, unknown>, k: string, v: unknown): void {
   Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+}
+
+/**
+ * A Go value with methods that template functions return (sprig's `*semver.Version`, `time.Time`): it prints through
+ * its `String` method as fmt does, its methods are reachable as `.Name` (with arguments, checked as for functions),
+ * and `json` is its `MarshalJSON` result. Opaque otherwise: it has no fields.
+ */
+export class GoObject {
+  /**
+   * @param type Go's type name, e.g. `*semver.Version`.
+   * @param str the `String()` result.
+   * @param methods the method set, as template functions (see funcs/types.ts's GoFunc).
+   * @param json the `MarshalJSON` result, if the type has one.
+   */
+  constructor(
+    readonly type: string,
+    readonly str: () => string,
+    readonly methods: Readonly<Record<string, { params: readonly string[]; variadic?: string; fn: (...args: any[]) => unknown }>>,
+    readonly json?: () => string,
+  ) {}
 }

@@ -4,7 +4,7 @@
  */
 import { parseFloatGo, parseIntBase0 } from '../../parse/strconv.js';
 import { formatFloat, sprintf, strconvFormatFloat } from '../../printf.js';
-import { GoNum, GoTyped, isMap, setKey, sortedKeys, wrap } from '../../value.js';
+import { GoNum, GoObject, GoTyped, isMap, setKey, sortedKeys, wrap } from '../../value.js';
 
 /** sprig's `strval`: strings as is, everything else `%v`. */
 export function strval(v: unknown): string {
@@ -124,6 +124,7 @@ export function toJSON(v: unknown, escapeHTML = true, indent = '', prefix = ''):
   if (v instanceof GoNum) return v.kind === 'float64' ? jsonFloat(v.v) : String(v.v);
   if (typeof v === 'function') throw new Error('json: unsupported type: func()');
   if (v instanceof Uint8Array) return '"' + Buffer.from(v).toString('base64') + '"';
+  if (v instanceof GoObject) return v.json ? v.json() : '{}';
   const nl = indent ? '\n' + prefix : '';
   if (Array.isArray(v)) {
     if (v.length === 0) return '[]';

@@ -3,7 +3,7 @@
  * @module
  */
 import { sprintf } from '../../printf.js';
-import { GoTyped, isMap, sliceOf } from '../../value.js';
+import { GoObject, GoTyped, isMap, sliceOf } from '../../value.js';
 import { FuncError, gf, type FuncMap } from '../types.js';
 import { empty, fromParsedJSON, toJSON } from './convert.js';
 
@@ -110,5 +110,6 @@ function kind(v: unknown): string {
   if (typeof v === 'boolean') return 'bool';
   if (Array.isArray(v)) return 'slice';
   if (isMap(v)) return 'map';
+  if (v instanceof GoObject) return v.type.startsWith('*') ? 'ptr' : 'struct';
   return sprintf('%T', [v]);
 }

@@ -12,6 +12,7 @@ import { numericFuncs } from './numeric.js';
 import { stringFuncs } from './strings.js';
 import { moreFuncs } from './more.js';
 import { urlFuncs } from './url.js';
+import { semverFuncs } from './semver.js';
 
 /** sprig functions that sprig's hermetic maps remove (never available). */
 export const NON_HERMETIC = ['date', 'date_in_zone', 'date_modify', 'now', 'htmlDate', 'htmlDateInZone', 'dateInZone', 'dateModify', 'randAlphaNum', 'randAlpha', 'randAscii', 'randNumeric', 'randBytes', 'uuidv4', 'env', 'expandenv', 'getHostByName'] as const;
@@ -20,7 +21,7 @@ let cache: FuncMap | null = null;
 
 /** The implemented part of sprig's hermetic function map (same for text and html). */
 export function sprigFuncs(_html: boolean): FuncMap {
-  cache ??= { ...stringFuncs(), ...numericFuncs(), ...collectionFuncs(), ...defaultFuncs(), ...extraFuncs(), ...moreFuncs(), ...urlFuncs() };
+  cache ??= { ...stringFuncs(), ...numericFuncs(), ...collectionFuncs(), ...defaultFuncs(), ...extraFuncs(), ...moreFuncs(), ...urlFuncs(), ...semverFuncs() };
   return cache;
 }
 
