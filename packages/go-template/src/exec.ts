@@ -471,6 +471,7 @@ class State {
       // eslint-disable-next-line no-fallthrough
       case 'uint':
       case 'uint8':
+      case 'uint32':
       case 'uint64':
         if (n.type === 'number' && n.isUint) return new GoNum(typ, n.int64);
         this.errorf(`expected unsigned integer; found ${nodeString(n)}`);

@@ -13,7 +13,7 @@
  */
 
 /** Go numeric type names this package models. */
-export type NumKind = 'int' | 'int64' | 'int32' | 'uint8' | 'uint' | 'uint64' | 'float64';
+export type NumKind = 'int' | 'int64' | 'int32' | 'uint8' | 'uint' | 'uint32' | 'uint64' | 'float64';
 
 /** A Go number of an explicit type (everything but an integral `int`, which is a plain JS number). */
 export class GoNum {
@@ -165,7 +165,7 @@ export function basicKind(v: unknown): BasicKind {
   }
   if (v instanceof GoNum) {
     if (v.kind === 'float64') return 'float';
-    if (v.kind === 'uint8' || v.kind === 'uint' || v.kind === 'uint64') return 'uint';
+    if (v.kind === 'uint8' || v.kind === 'uint' || v.kind === 'uint32' || v.kind === 'uint64') return 'uint';
     return 'int';
   }
   if (v instanceof GoTyped) return 'string';
