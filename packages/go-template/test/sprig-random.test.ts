@@ -1,10 +1,17 @@
 /**
  * sprig functions whose output is random, so not comparable byte for byte: `encryptAES` / `decryptAES` must
  * interoperate with Go's (Go decrypts ours, we decrypt Go's), `randInt` stays in [min, max) and `shuffle` permutes,
- * here and in Go alike.
+ * here and in Go alike; `bcrypt` / `htpasswd` hashes must be accepted by Go's golang.org/x/crypto/bcrypt
+ * (test/go-bcrypt/main.go, built like the reference renderer).
  */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bcryptHash } from '../src/funcs/sprig/bcrypt.js';
 import { GoRef, runTs, tc } from './go-ref.js';
 
 let go: GoRef;
@@ -80,5 +87,37 @@ describe('randInt and shuffle', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+/** Asks Go's bcrypt.CompareHashAndPassword about each [hash, password]: "ok" or Go's error. */
+function goBcryptCheck(pairs: [string, string][]): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'go-bcrypt-'));
+  copyFileSync(join(dirname(fileURLToPath(import.meta.url)), 'go-bcrypt/main.go'), join(dir, 'main.go'));
+  const env = { ...process.env, GO111MODULE: 'off', GOPATH: '/usr/share/gocode', GOFLAGS: '', GOCACHE: process.env.GOCACHE ?? join(tmpdir(), 'go-template-gocache') };
+  execFileSync('go', ['build', '-o', join(dir, 'bcv'), '.'], { cwd: dir, env, stdio: 'pipe' });
+  const input = pairs.map(([hash, password]) => JSON.stringify({ hash, password })).join('\n') + '\n';
+  return execFileSync(join(dir, 'bcv'), [], { input, encoding: 'utf8' }).trim().split('\n');
+}
+
+describe('bcrypt and htpasswd', () => {
+  it('known answers of x/crypto/bcrypt (bcrypt_test.go)', () => {
+    expect(bcryptHash(Buffer.from('allmine'), 10, 'XajjQvNhvvRt5GSeFk1xFe')).toBe('$2a$10$XajjQvNhvvRt5GSeFk1xFeyqRrsxkhBkUiQeg0dt.wU1qD4aFDcga');
+    expect(bcryptHash(Buffer.from('012345678901234567890123456789012345678901234567890123456'), 10, 'XajjQvNhvvRt5GSeFk1xFe')).toBe('$2a$10$XajjQvNhvvRt5GSeFk1xFe5l47dONXg781AmZtd869sO8zfsHuw7C');
+  });
+
+  it('Go accepts our hashes (and rejects a wrong password)', () => {
+    const passwords = ['secret', '', 'pässwörd 🙂', 'x'.repeat(80)];
+    const hashes = passwords.map((p) => runTs(tc('{{bcrypt .}}', p)));
+    for (const h of hashes) expect(h.out).toMatch(/^\$2a\$10\$[./A-Za-z0-9]{53}$/);
+    const htp = runTs(tc('{{htpasswd "ann" "pw"}}'));
+    expect(htp.out).toMatch(/^ann:\$2a\$10\$/);
+    const pairs: [string, string][] = [...hashes.map((h, i): [string, string] => [h.out, passwords[i]!]), [htp.out.slice(4), 'pw'], [hashes[0]!.out, 'wrong']];
+    expect(goBcryptCheck(pairs)).toEqual([...passwords.map(() => 'ok'), 'ok', 'crypto/bcrypt: hashedPassword is not the hash of the given password']);
+  }, 60_000);
+
+  it('htpasswd rejects a username with a colon as sprig does', async () => {
+    const c = tc('{{htpasswd "a:b" "pw"}}');
+    expect(runTs(c)).toEqual(await go.render(c));
   });
 });
