@@ -2,7 +2,7 @@
  * sprig functions whose output is random, so not comparable byte for byte: `encryptAES` / `decryptAES` must
  * interoperate with Go's (Go decrypts ours, we decrypt Go's), `randInt` stays in [min, max) and `shuffle` permutes,
  * here and in Go alike; `bcrypt` / `htpasswd` hashes must be accepted by Go's golang.org/x/crypto/bcrypt
- * (test/go-bcrypt/main.go, built like the reference renderer).
+ * and `genPrivateKey` keys parsed by Go's x509 (test/go-check/main.go, built like the reference renderer).
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync } from 'node:fs';
@@ -90,14 +90,14 @@ describe('randInt and shuffle', () => {
   });
 });
 
-/** Asks Go's bcrypt.CompareHashAndPassword about each [hash, password]: "ok" or Go's error. */
-function goBcryptCheck(pairs: [string, string][]): string[] {
-  const dir = mkdtempSync(join(tmpdir(), 'go-bcrypt-'));
-  copyFileSync(join(dirname(fileURLToPath(import.meta.url)), 'go-bcrypt/main.go'), join(dir, 'main.go'));
+/** Runs requests through test/go-check/main.go (Go's bcrypt, x509, pem, dsa): one answer line each. */
+function goCheck(requests: object[]): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'go-check-'));
+  copyFileSync(join(dirname(fileURLToPath(import.meta.url)), 'go-check/main.go'), join(dir, 'main.go'));
   const env = { ...process.env, GO111MODULE: 'off', GOPATH: '/usr/share/gocode', GOFLAGS: '', GOCACHE: process.env.GOCACHE ?? join(tmpdir(), 'go-template-gocache') };
-  execFileSync('go', ['build', '-o', join(dir, 'bcv'), '.'], { cwd: dir, env, stdio: 'pipe' });
-  const input = pairs.map(([hash, password]) => JSON.stringify({ hash, password })).join('\n') + '\n';
-  return execFileSync(join(dir, 'bcv'), [], { input, encoding: 'utf8' }).trim().split('\n');
+  execFileSync('go', ['build', '-o', join(dir, 'go-check'), '.'], { cwd: dir, env, stdio: 'pipe' });
+  const input = requests.map((r) => JSON.stringify(r)).join('\n') + '\n';
+  return execFileSync(join(dir, 'go-check'), [], { input, encoding: 'utf8' }).trim().split('\n');
 }
 
 describe('bcrypt and htpasswd', () => {
@@ -113,11 +113,28 @@ describe('bcrypt and htpasswd', () => {
     const htp = runTs(tc('{{htpasswd "ann" "pw"}}'));
     expect(htp.out).toMatch(/^ann:\$2a\$10\$/);
     const pairs: [string, string][] = [...hashes.map((h, i): [string, string] => [h.out, passwords[i]!]), [htp.out.slice(4), 'pw'], [hashes[0]!.out, 'wrong']];
-    expect(goBcryptCheck(pairs)).toEqual([...passwords.map(() => 'ok'), 'ok', 'crypto/bcrypt: hashedPassword is not the hash of the given password']);
+    expect(goCheck(pairs.map(([hash, password]) => ({ op: 'bcrypt', hash, password })))).toEqual([...passwords.map(() => 'ok'), 'ok', 'crypto/bcrypt: hashedPassword is not the hash of the given password']);
   }, 60_000);
 
   it('htpasswd rejects a username with a colon as sprig does', async () => {
     const c = tc('{{htpasswd "a:b" "pw"}}');
+    expect(runTs(c)).toEqual(await go.render(c));
+  });
+});
+
+describe('genPrivateKey', () => {
+  it('keys Go parses, of the types and sizes sprig generates, in Go\'s PEM layout', async () => {
+    const types = ['ecdsa', 'ed25519', '', 'dsa']; // '' is 'rsa' (RSA 4096 takes seconds: once)
+    const ours = types.map((t) => runTs(tc(`{{genPrivateKey "${t}"}}`)));
+    for (const r of ours) expect(r.ok).toBe(true);
+    expect(goCheck(ours.map((r) => ({ op: 'key', pem: r.out })))).toEqual(['ecdsa P-256', 'ed25519', 'rsa 4096', 'dsa 2048 256']);
+    // Go's own output describes the same (ecdsa and ed25519: quick to generate)
+    const theirs = await Promise.all(['ecdsa', 'ed25519'].map((t) => go.render(tc(`{{genPrivateKey "${t}"}}`))));
+    expect(goCheck(theirs.map((r) => ({ op: 'key', pem: r.out })))).toEqual(['ecdsa P-256', 'ed25519']);
+  }, 120_000);
+
+  it('an unknown type is reported as sprig does', async () => {
+    const c = tc('{{genPrivateKey "foo"}}');
     expect(runTs(c)).toEqual(await go.render(c));
   });
 });

@@ -1,10 +1,12 @@
 /**
  * sprig's random and crypto functions that node:crypto can do as Go does: `randInt`, `shuffle` (random, so only
  * their ranges are checked against Go), `derivePassword` (deterministic: Master Password's scrypt + HMAC),
- * `encryptAES` / `decryptAES` (AES-256-CBC, PKCS#7 padding, random IV, base64; interoperable with Go's).
+ * `encryptAES` / `decryptAES` (AES-256-CBC, PKCS#7 padding, random IV, base64; interoperable with Go's),
+ * `genPrivateKey` (PEM blocks as sprig writes them: PKCS#1 RSA 4096, SEC1 EC P-256, PKCS#8 Ed25519, sprig's own
+ * ASN.1 `DSA PRIVATE KEY` for DSA L2048N256).
  * @module
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, randomInt, scryptSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, generateKeyPairSync, randomBytes, randomInt, scryptSync } from 'node:crypto';
 import type { GoNum } from '../../value.js';
 import { FuncError, gf, type FuncMap } from '../types.js';
 
@@ -134,6 +136,76 @@ function derivePassword(counter: number, passwordType: string, password: string,
   return out;
 }
 
+// ---- genPrivateKey ----
+/** Reads one DER TLV at `at`: [tag, content start, end]. */
+function tlv(b: Buffer, at: number): [number, number, number] {
+  const tag = b[at]!;
+  let len = b[at + 1]!;
+  let start = at + 2;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + b[start + i]!;
+    start += n;
+  }
+  return [tag, start, start + len];
+}
+function derLen(n: number): Buffer {
+  if (n < 0x80) return Buffer.from([n]);
+  const bytes: number[] = [];
+  for (let x = n; x > 0; x = Math.floor(x / 256)) bytes.unshift(x % 256);
+  return Buffer.from([0x80 | bytes.length, ...bytes]);
+}
+function derInt(n: bigint): Buffer {
+  let hex = n.toString(16);
+  if (hex.length % 2) hex = '0' + hex;
+  let body = Buffer.from(hex, 'hex');
+  if (body[0]! & 0x80) body = Buffer.concat([Buffer.from([0]), body]);
+  return Buffer.concat([Buffer.from([0x02]), derLen(body.length), body]);
+}
+const big = (b: Buffer) => BigInt('0x' + (b.toString('hex') || '0'));
+function modPow(b: bigint, e: bigint, m: bigint): bigint {
+  let r = 1n;
+  b %= m;
+  for (; e > 0n; e >>= 1n, b = (b * b) % m) if (e & 1n) r = (r * b) % m;
+  return r;
+}
+function pem(type: string, der: Buffer): string {
+  const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
+  return `-----BEGIN ${type}-----\n${lines.join('\n')}\n-----END ${type}-----\n`;
+}
+/** sprig's DSAKeyFormat {Version, P, Q, G, Y, X} from a PKCS#8 DSA key. */
+function dsaKey(): string {
+  const der = generateKeyPairSync('dsa', { modulusLength: 2048, divisorLength: 256 }).privateKey.export({ type: 'pkcs8', format: 'der' });
+  const [, seq] = tlv(der, 0);
+  const [, , verEnd] = tlv(der, seq);
+  const [, alg, algEnd] = tlv(der, verEnd);
+  const [, , oidEnd] = tlv(der, alg);
+  const [, params] = tlv(der, oidEnd);
+  const [, pS, pE] = tlv(der, params);
+  const [, qS, qE] = tlv(der, pE);
+  const [, gS, gE] = tlv(der, qE);
+  const [, oct] = tlv(der, algEnd);
+  const [, xS, xE] = tlv(der, oct);
+  const [p, q, g, x] = [big(der.subarray(pS, pE)), big(der.subarray(qS, qE)), big(der.subarray(gS, gE)), big(der.subarray(xS, xE))];
+  const body = Buffer.concat([derInt(0n), derInt(p), derInt(q), derInt(g), derInt(modPow(g, x, p)), derInt(x)]);
+  return pem('DSA PRIVATE KEY', Buffer.concat([Buffer.from([0x30]), derLen(body.length), body]));
+}
+function generatePrivateKey(typ: string): string {
+  switch (typ) {
+    case '':
+    case 'rsa':
+      return generateKeyPairSync('rsa', { modulusLength: 4096 }).privateKey.export({ type: 'pkcs1', format: 'pem' }) as string;
+    case 'dsa':
+      return dsaKey();
+    case 'ecdsa':
+      return generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'sec1', format: 'pem' }) as string;
+    case 'ed25519':
+      return generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+  }
+  return 'Unknown type ' + typ;
+}
+
 /** Functions. */
 export function cryptoFuncs(): FuncMap {
   return {
@@ -152,5 +224,6 @@ export function cryptoFuncs(): FuncMap {
     derivePassword: gf(['uint32', 'string', 'string', 'string', 'string'], (c: GoNum, t: string, p: string, u: string, s: string) => derivePassword(c.v, t, p, u, s)),
     encryptAES: gf(['string', 'string'], encryptAES),
     decryptAES: gf(['string', 'string'], decryptAES),
+    genPrivateKey: gf(['string'], generatePrivateKey),
   };
 }
