@@ -138,3 +138,19 @@ describe('genPrivateKey', () => {
     expect(runTs(c)).toEqual(await go.render(c));
   });
 });
+
+describe('ago (reads the clock)', () => {
+  const seconds = (s: string) => {
+    const m = /^(?:(\d+)h)?(?:(\d+)m)?(\d+)s$/.exec(s);
+    return m ? Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3]) : NaN;
+  };
+  it('the time since a Unix time or a time.Time, rounded to seconds, as Go says within a second or two', async () => {
+    const then = Math.floor(Date.now() / 1000) - 3725;
+    for (const src of [`{{ago ${then}}}`, `{{ago (int64 ${then})}}`, `{{ago (toDate "2006-01-02 15:04:05" "${new Date(then * 1000).toISOString().slice(0, 19).replace('T', ' ')}")}}`]) {
+      const ours = seconds(runTs(tc(src)).out);
+      const theirs = seconds((await go.render(tc(src))).out);
+      expect(Math.abs(ours - 3725)).toBeLessThanOrEqual(3);
+      expect(Math.abs(ours - theirs)).toBeLessThanOrEqual(2);
+    }
+  });
+});

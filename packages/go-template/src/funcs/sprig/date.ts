@@ -1,5 +1,6 @@
 /**
- * sprig's hermetic date functions: `toDate`, `mustToDate`, `unixEpoch`, `mustDateModify` / `must_date_modify`, on a
+ * sprig's hermetic date functions: `toDate`, `mustToDate`, `unixEpoch`, `mustDateModify` / `must_date_modify`,
+ * `duration`, `durationRound`, `ago` (which sprig keeps in its hermetic map although it reads the clock), on a
  * port of Go 1.19's `time.ParseInLocation` (layouts such as "2006-01-02 15:04:05 -0700 MST"), `Time.Format`,
  * `time.ParseDuration` and `Time.String()`.
  *
@@ -760,6 +761,68 @@ function timeObject(t: GoTime): GoObject {
 }
 const timeOf = (o: GoObject) => TIMES.get(o)!;
 
+const I64_MIN = -(2n ** 63n);
+const I64_MAX = 2n ** 63n - 1n;
+
+/** time.Duration.String. */
+function durationString(d: bigint): string {
+  const neg = d < 0n;
+  const u = neg ? -d : d;
+  const frac = (v: bigint, prec: number): [string, bigint] => {
+    const p = 10n ** BigInt(prec);
+    const digits = (v % p).toString().padStart(prec, '0').replace(/0+$/, '');
+    return [digits === '' ? '' : '.' + digits, v / p];
+  };
+  let out: string;
+  if (u < 1000000000n) {
+    if (u === 0n) return '0s';
+    const [prec, unit] = u < 1000n ? [0, 'ns'] : u < 1000000n ? [3, 'µs'] : [6, 'ms'];
+    const [f, int] = frac(u, prec);
+    out = `${int}${f}${unit}`;
+  } else {
+    const [f, secs] = frac(u, 9);
+    out = `${secs % 60n}${f}s`;
+    const mins = secs / 60n;
+    if (mins > 0n) {
+      out = `${mins % 60n}m` + out;
+      const hours = mins / 60n;
+      if (hours > 0n) out = `${hours}h` + out;
+    }
+  }
+  return neg ? '-' + out : out;
+}
+
+/** time.Since(t): now - t in nanoseconds, saturated to the int64 range as Time.Sub does. */
+function since(t: GoTime): bigint {
+  const nowMs = BigInt(Date.now());
+  const d = nowMs * 1000000n - (BigInt(t.sec) * 1000000000n + BigInt(t.nsec));
+  return d > I64_MAX ? I64_MAX : d < I64_MIN ? I64_MIN : d;
+}
+
+/** Duration.Round(time.Second). */
+function roundSecond(d: bigint): bigint {
+  const m = 1000000000n;
+  let r = d % m;
+  if (d < 0n) {
+    r = -r;
+    if (r + r < m) return d + r;
+    const d1 = d - m + r;
+    return d1 < I64_MIN ? I64_MIN : d1;
+  }
+  if (r + r < m) return d - r;
+  const d1 = d + m - r;
+  return d1 > I64_MAX ? I64_MAX : d1;
+}
+
+/** Go's strconv.ParseInt(s, 10, 64) with its error ignored: 0 on a syntax error, the clamped value out of range. */
+function parseInt10(s: string): bigint {
+  if (!/^[+-]?[0-9]+$/.test(s)) return 0n;
+  const n = BigInt(s);
+  return n > I64_MAX ? I64_MAX : n < I64_MIN ? I64_MIN : n;
+}
+
+const isInt64 = (v: unknown): v is GoNum => v instanceof GoNum && v.kind === 'int64';
+
 /** Functions. */
 export function dateFuncs(): FuncMap {
   const mustToDate = gf(['string', 'string'], (layout: string, s: string) => {
@@ -784,5 +847,38 @@ export function dateFuncs(): FuncMap {
     unixEpoch: gf(['time.Time'], (date: GoObject) => String(timeOf(date).sec)),
     mustDateModify,
     must_date_modify: mustDateModify,
+    duration: gf(['any'], (sec: unknown) => {
+      const n = typeof sec === 'string' ? parseInt10(sec) : isInt64(sec) ? BigInt(sec.v) : 0n;
+      return durationString(BigInt.asIntN(64, n * 1000000000n));
+    }),
+    durationRound: gf(['any'], (v: unknown) => {
+      let d = 0n;
+      if (typeof v === 'string') {
+        try {
+          d = parseDuration(v);
+        } catch {
+          d = 0n;
+        }
+      } else if (isInt64(v)) d = BigInt(v.v);
+      else if (v instanceof GoObject && TIMES.has(v)) d = since(timeOf(v));
+      const u = d < 0n ? -d : d;
+      const units: [bigint, string][] = [
+        [3600000000000n * 24n * 365n, 'y'],
+        [3600000000000n * 24n * 30n, 'mo'],
+        [3600000000000n * 24n, 'd'],
+        [3600000000000n, 'h'],
+        [60000000000n, 'm'],
+        [1000000000n, 's'],
+      ];
+      for (const [size, name] of units) if (u > size) return `${u / size}${name}`;
+      return '0s';
+    }),
+    ago: gf(['any'], (v: unknown) => {
+      let t: GoTime;
+      if (v instanceof GoObject && TIMES.has(v)) t = timeOf(v);
+      else if (isInt64(v) || (typeof v === 'number' && Number.isSafeInteger(v))) t = { sec: typeof v === 'number' ? v : v.v, nsec: 0, zone: 'Local' };
+      else return '0s';
+      return durationString(roundSecond(since(t)));
+    }),
   };
 }
