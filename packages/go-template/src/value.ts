@@ -169,6 +169,7 @@ export function basicKind(v: unknown): BasicKind {
     return 'int';
   }
   if (v instanceof GoTyped) return 'string';
+  if (v instanceof GoObject && v.same.int !== undefined) return 'int';
   return 'invalid';
 }
 
@@ -177,6 +178,7 @@ export function numVal(v: unknown): number {
   if (typeof v === 'number') return v;
   if (v instanceof GoNum) return v.v;
   if (typeof v === 'bigint') return Number(v);
+  if (v instanceof GoObject && v.same.int !== undefined) return v.same.int;
   return NaN;
 }
 
@@ -252,11 +254,14 @@ export class GoObject {
    * @param str the `String()` result.
    * @param methods the method set, as template functions (see funcs/types.ts's GoFunc).
    * @param json the `MarshalJSON` result, if the type has one.
+   * @param same how Go compares it: `eq` (`==`: equal `eq` keys; none: only itself), `deepEqual` (equal `deep` keys),
+   *   and `int` for integer types with a String method (`time.Month`): `eq`/`%d` see the number.
    */
   constructor(
     readonly type: string,
     readonly str: () => string,
     readonly methods: Readonly<Record<string, { params: readonly string[]; variadic?: string; fn: (...args: any[]) => unknown }>>,
     readonly json?: () => string,
+    readonly same: { eq?: string; deep?: string; int?: number } = {},
   ) {}
 }

@@ -722,7 +722,19 @@ const TIMES = new WeakMap<GoObject, GoTime>();
 const STRING_LAYOUT = '2006-01-02 15:04:05.999999999 -0700 MST';
 
 function named(type: string, n: number, name: string): GoObject {
-  return new GoObject(type, () => name, { String: gf([], () => name) }, () => String(n));
+  return new GoObject(type, () => name, { String: gf([], () => name) }, () => String(n), { eq: String(n), deep: String(n), int: n });
+}
+
+const zoneIds = new WeakMap<object, number>();
+const ZONE_COUNTER = {};
+zoneIds.set(ZONE_COUNTER, 0);
+/** == on time.Time compares the instant's wall/ext and the *Location pointer: Local and UTC are shared, each FixedZone is new. */
+function timeKeys(t: GoTime): { eq: string; deep: string } {
+  const zoneDeep = t.zone === 'Local' ? 'Local' : t.zone === UTC ? 'UTC' : `fixed:${t.zone.name}:${t.zone.offset}`;
+  let id = t.zone === 'Local' ? 0 : zoneIds.get(t.zone);
+  if (id === undefined) zoneIds.set(t.zone as object, (id = zoneIds.get(ZONE_COUNTER)! + 1)), zoneIds.set(ZONE_COUNTER, id);
+  const zoneEq = t.zone === 'Local' || t.zone === UTC ? zoneDeep : `fixed#${id}`;
+  return { eq: `${t.sec}:${t.nsec}:${zoneEq}`, deep: `${t.sec}:${t.nsec}:${zoneDeep}` };
 }
 
 /** A `time.Time` value. */
@@ -755,6 +767,7 @@ function timeObject(t: GoTime): GoObject {
       if (y < 0 || y >= 10000) throw new Error('json: error calling MarshalJSON for type time.Time: Time.MarshalJSON: year outside of range [0,9999]');
       return '"' + format(t, '2006-01-02T15:04:05.999999999Z07:00') + '"';
     },
+    timeKeys(t),
   );
   TIMES.set(obj, t);
   return obj;

@@ -257,7 +257,9 @@ function versionObject(v: Ver, pointer: boolean): GoObject {
     Equal: gf([ptr], (o: GoObject) => compare(v, other(o)) === 0),
     Compare: gf([ptr], (o: GoObject) => compare(v, other(o))),
   };
-  const obj = new GoObject(pointer ? ptr : 'semver.Version', () => verString(v), pointer ? { ...valueMethods, ...pointerMethods } : valueMethods, () => JSON.stringify(verString(v)));
+  const fieldsKey = JSON.stringify([String(v.major), String(v.minor), String(v.patch), v.pre, v.metadata, v.original]);
+  // a pointer is == only to itself; a Version value is == to an equal value; DeepEqual compares the fields
+  const obj = new GoObject(pointer ? ptr : 'semver.Version', () => verString(v), pointer ? { ...valueMethods, ...pointerMethods } : valueMethods, () => JSON.stringify(verString(v)), { eq: pointer ? undefined : fieldsKey, deep: fieldsKey });
   VERSIONS.set(obj, v);
   return obj;
 }
