@@ -113,6 +113,14 @@ function jsonFloat(f: number): string {
   return strconvFormatFloat(f, 'f', -1);
 }
 
+const NIL_MAP = Symbol('nil map');
+/** A nil `map[string]interface {}` (what mergo leaves a nil dst): empty, but JSON `null`. */
+export function nilMap(): Record<string, unknown> {
+  const m: Record<string, unknown> = {};
+  Object.defineProperty(m, NIL_MAP, { value: true, enumerable: false });
+  return m;
+}
+
 /** Go's `json.Marshal` (escapeHTML) / `MarshalIndent`. */
 export function toJSON(v: unknown, escapeHTML = true, indent = '', prefix = ''): string {
   v = wrap(v);
@@ -135,7 +143,7 @@ export function toJSON(v: unknown, escapeHTML = true, indent = '', prefix = ''):
   }
   if (isMap(v)) {
     const keys = sortedKeys(v);
-    if (keys.length === 0) return '{}';
+    if (keys.length === 0) return (v as { [NIL_MAP]?: boolean })[NIL_MAP] ? 'null' : '{}';
     const inner = prefix + indent;
     const parts = keys.map((k) => jsonString(k, escapeHTML) + (indent ? ': ' : ':') + toJSON(v[k], escapeHTML, indent, inner));
     if (!indent) return '{' + parts.join(',') + '}';

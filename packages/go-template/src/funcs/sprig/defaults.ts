@@ -19,11 +19,44 @@ export function goRegExp(re: string, global: boolean): RegExp {
     if (m[1]!.includes('m')) flags += 'm';
   }
   src = src.replace(/\(\?P</g, '(?<').replace(/\\z/g, '$(?![\\s\\S])');
+  src = literalBraces(src);
   try {
     return new RegExp(src, flags);
   } catch {
     throw new FuncError(`error parsing regexp: invalid or unsupported Perl syntax: ${JSON.stringify(re)}`);
   }
+}
+
+/** RE2 reads a `{` that does not start a repetition `{n}`, `{n,}`, `{n,m}` (and a lone `}`) as a literal; JS's u-mode rejects them. */
+function literalBraces(src: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i]!;
+    if (c === '\\') {
+      out += c + (src[i + 1] ?? '');
+      i++;
+    } else if (inClass) {
+      if (c === ']') inClass = false;
+      out += c;
+    } else if (c === '[') {
+      inClass = true;
+      out += c;
+      if (src[i + 1] === '^') out += src[++i];
+      if (src[i + 1] === ']') {
+        out += '\\]'; // RE2: a leading ] is literal
+        i++;
+      }
+    } else if (c === '{') {
+      const m = /^\{\d+(,\d*)?\}/.exec(src.slice(i));
+      if (m) {
+        out += m[0];
+        i += m[0].length - 1;
+      } else out += '\\{';
+    } else if (c === '}') out += '\\}';
+    else out += c;
+  }
+  return out;
 }
 
 /** Go's regexp Expand template ($1, ${1}, $name, $$) to a JS replacement function. */

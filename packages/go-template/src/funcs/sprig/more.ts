@@ -6,7 +6,7 @@
 import { sprintf } from '../../printf.js';
 import { GoNum, GoStruct, GoTyped, isMap, setKey } from '../../value.js';
 import { FuncError, gf, type FuncMap } from '../types.js';
-import { fromParsedJSON, toFloat64, toJSON } from './convert.js';
+import { fromParsedJSON, nilMap, toFloat64, toJSON } from './convert.js';
 import { defaultFuncs } from './defaults.js';
 import { extraFuncs } from './extra.js';
 import { jsonNumberError, jsonSyntaxError } from './jsonscan.js';
@@ -131,7 +131,7 @@ function merge(overwrite: boolean) {
       }
       if (src !== null) mergoMaps(out, src, overwrite);
     }
-    return out ?? {};
+    return out ?? nilMap();
   };
 }
 
