@@ -23,10 +23,16 @@ interface GoTime {
 const UTC = { name: 'UTC', offset: 0 };
 const ZERO: GoTime = { sec: -62135596800, nsec: 0, zone: UTC };
 
+let utcFor: { tz: string | undefined; utc: boolean } | null = null;
+/** Whether the process time zone (Go's time.Local) is UTC; recomputed when TZ changes. */
 function localIsUTC(): boolean {
   const tz = process.env.TZ;
-  if (tz === '' || tz === 'UTC' || tz === 'Etc/UTC') return true;
-  return new Date(0).getTimezoneOffset() === 0 && new Date(15552000000).getTimezoneOffset() === 0 && /^(UTC|Etc\/UTC|Etc\/GMT|GMT)$/.test(Intl.DateTimeFormat().resolvedOptions().timeZone);
+  if (utcFor?.tz !== tz || utcFor === null) {
+    const utc =
+      tz === '' || tz === 'UTC' || tz === 'Etc/UTC' || (new Date(0).getTimezoneOffset() === 0 && new Date(15552000000).getTimezoneOffset() === 0 && /^(UTC|Etc\/UTC|Etc\/GMT|GMT)$/.test(Intl.DateTimeFormat().resolvedOptions().timeZone));
+    utcFor = { tz, utc };
+  }
+  return utcFor.utc;
 }
 /** Name and offset of a zone at an instant. */
 function zoneAt(z: Zone, sec: number): { name: string; offset: number } {
@@ -34,8 +40,22 @@ function zoneAt(z: Zone, sec: number): { name: string; offset: number } {
   if (localIsUTC()) return { name: 'UTC', offset: 0 };
   const d = new Date(sec * 1000);
   const offset = -d.getTimezoneOffset() * 60;
-  const part = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName');
-  return { name: part?.value ?? '', offset };
+  return { name: zoneAbbrev(d, offset), offset };
+}
+
+/**
+ * The local zone's abbreviation at an instant, as close to tzdata's as Intl gets: en-US names (EST, PDT), else en-GB
+ * names (CET, BST), en-IN/en-AU names in India/Australia (IST, AEST), else tzdata's numeric form (+03, +0530).
+ */
+function zoneAbbrev(d: Date, offset: number): string {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const locales = ['en-US', 'en-GB', ...(/^Asia\/(Kolkata|Calcutta)$/.test(zone) ? ['en-IN'] : /^Australia\//.test(zone) ? ['en-AU'] : [])];
+  for (const locale of locales) {
+    const name = new Intl.DateTimeFormat(locale, { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? '';
+    if (/^[A-Z]{3,5}$/.test(name) && (name !== 'GMT' || offset === 0)) return name;
+  }
+  const m = Math.abs(offset) / 60;
+  return (offset < 0 ? '-' : '+') + String(Math.floor(m / 60)).padStart(2, '0') + (m % 60 ? String(m % 60).padStart(2, '0') : '');
 }
 
 // ---- calendar ----
