@@ -198,6 +198,7 @@ export function isTrue(v: unknown): [boolean, boolean] {
   if (v instanceof GoNum) return [v.v !== 0, true];
   if (v instanceof GoTyped) return [v.s.length > 0, true];
   if (v instanceof GoStruct) return [true, true];
+  if (v instanceof GoObject) return [v.same.int !== 0, true];
   if (Array.isArray(v)) return [v.length > 0, true];
   if (v instanceof Uint8Array) return [v.length > 0, true];
   if (typeof v === 'object') return [Object.keys(v).length > 0, true];

@@ -74,6 +74,7 @@ export function empty(v: unknown): boolean {
   }
   if (v instanceof GoNum) return v.v === 0;
   if (v instanceof GoTyped) return v.s.length === 0;
+  if (v instanceof GoObject) return v.same.int === 0;
   if (Array.isArray(v) || v instanceof Uint8Array) return v.length === 0;
   if (isMap(v)) return Object.keys(v).length === 0;
   return false;
