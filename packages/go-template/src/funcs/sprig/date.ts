@@ -292,17 +292,18 @@ function format(t: GoTime, layout: string): string {
   return b;
 }
 
-/** time's own quote(). */
-function tquote(s: string): string {
+/** time's own quote(), on a binary string (one char per UTF-8 byte): bytes outside printable ASCII as \\xNN. */
+function tquote(b: string): string {
   let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (c >= 0x80 || c < 0x20) {
-      for (const byte of Buffer.from(ch, 'utf8')) out += '\\x' + byte.toString(16).padStart(2, '0');
-    } else out += (ch === '"' || ch === '\\' ? '\\' : '') + ch;
+  for (const ch of b) {
+    const c = ch.charCodeAt(0);
+    if (c >= 0x80 || c < 0x20) out += '\\x' + c.toString(16).padStart(2, '0');
+    else out += (ch === '"' || ch === '\\' ? '\\' : '') + ch;
   }
   return out + '"';
 }
+/** UTF-8 bytes as a binary string: Go's parser indexes bytes. */
+const bin = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
 
 class ParseErr extends Error {}
 const BAD = Symbol('bad');
@@ -349,19 +350,20 @@ function lookup(tab: string[], val: string): [number, string] | typeof BAD {
   }
   return BAD;
 }
-function skip(value: string, prefix: string): string | typeof BAD {
+/** Go's skip: [rest of value, ok]; on a mismatch the rest is what remained there (Go reports it). */
+function skip(value: string, prefix: string): [string, boolean] {
   while (prefix.length > 0) {
     if (prefix[0] === ' ') {
-      if (value.length > 0 && value[0] !== ' ') return BAD;
+      if (value.length > 0 && value[0] !== ' ') return [value, false];
       prefix = prefix.replace(/^ +/, '');
       value = value.replace(/^ +/, '');
       continue;
     }
-    if (value.length === 0 || value[0] !== prefix[0]) return BAD;
+    if (value.length === 0 || value[0] !== prefix[0]) return [value, false];
     prefix = prefix.slice(1);
     value = value.slice(1);
   }
-  return value;
+  return [value, true];
 }
 function parseSignedOffset(value: string): number {
   if (value[0] !== '-' && value[0] !== '+') return 0;
@@ -394,7 +396,9 @@ function parseNanoseconds(value: string, nbytes: number): [number, string] | typ
 }
 
 /** time.ParseInLocation(layout, value, time.Local). Strings are handled as UTF-8 bytes in Go; here as UTF-16 (same for ASCII). */
-function parseTime(alayout: string, avalue: string): GoTime {
+function parseTime(textLayout: string, textValue: string): GoTime {
+  const alayout = bin(textLayout);
+  const avalue = bin(textValue);
   let layout = alayout;
   let value = avalue;
   let rangeErr = '';
@@ -416,9 +420,9 @@ function parseTime(alayout: string, avalue: string): GoTime {
   for (;;) {
     const [prefix, std, suffix] = nextStdChunk(layout);
     const stdstr = layout.slice(prefix.length, layout.length - suffix.length);
-    const sk = skip(value, prefix);
-    if (sk === BAD) throw perr(value, prefix, '');
-    value = sk;
+    const [rest, ok] = skip(value, prefix);
+    if (!ok) throw perr(rest, prefix, '');
+    value = rest;
     if (std === '') {
       if (value.length !== 0) throw perr(value, '', ': extra text: ' + tquote(value));
       break;
@@ -658,10 +662,12 @@ function parseTime(alayout: string, avalue: string): GoTime {
   return { sec: wall - zoneAt('Local', wall - zoneAt('Local', wall).offset).offset, nsec, zone: 'Local' };
 }
 
-const UNITS: Record<string, bigint> = { ns: 1n, us: 1000n, 'µs': 1000n, 'μs': 1000n, ms: 1000000n, s: 1000000000n, m: 60000000000n, h: 3600000000000n };
+// keyed by UTF-8 bytes (binary strings), as parseDuration reads them
+const UNITS: Record<string, bigint> = { ns: 1n, us: 1000n, [bin('µs')]: 1000n, [bin('μs')]: 1000n, ms: 1000000n, s: 1000000000n, m: 60000000000n, h: 3600000000000n };
 
 /** time.ParseDuration, in nanoseconds. */
-function parseDuration(orig: string): bigint {
+function parseDuration(text: string): bigint {
+  const orig = bin(text);
   const invalid = () => new FuncError('time: invalid duration ' + tquote(orig));
   let s = orig;
   let d = 0n;
@@ -711,7 +717,7 @@ function parseDuration(orig: string): bigint {
     if (i === 0) throw new FuncError('time: missing unit in duration ' + tquote(orig));
     const u = s.slice(0, i);
     s = s.slice(i);
-    const unit = UNITS[u];
+    const unit = Object.hasOwn(UNITS, u) ? UNITS[u] : undefined;
     if (unit === undefined) throw new FuncError('time: unknown unit ' + tquote(u) + ' in duration ' + tquote(orig));
     if (v0 > 2n ** 63n / unit) throw invalid();
     let v = v0 * unit;
