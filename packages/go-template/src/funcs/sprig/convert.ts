@@ -155,7 +155,8 @@ export function toJSON(v: unknown, escapeHTML = true, indent = '', prefix = ''):
 
 /** Converts parsed JSON to the model as Go's `json.Unmarshal` into `interface{}` would (numbers are float64). */
 export function fromParsedJSON(v: unknown): unknown {
-  if (typeof v === 'number') return new GoNum('float64', v);
+  // a number beyond float64 is an UnmarshalTypeError in Go, which leaves nil in its place
+  if (typeof v === 'number') return Number.isFinite(v) ? new GoNum('float64', v) : null;
   if (Array.isArray(v)) return v.map(fromParsedJSON);
   if (v !== null && typeof v === 'object') {
     const o: Record<string, unknown> = {};
