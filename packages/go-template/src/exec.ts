@@ -7,7 +7,7 @@ import { truth } from './funcs/builtins.js';
 import type { ArgNode, BranchNode, CommandNode, FieldNode, Node, NumberNode, PipeNode, Tree, VariableNode, ChainNode, IdentifierNode, TemplateNode } from './parse/nodes.js';
 import { errorContext, nodeString } from './parse/nodes.js';
 import { formatStructValue, formatV } from './printf.js';
-import { GoNum, GoStruct, GoTyped, isMap, isTrue, sortedKeys, typeName, wrap, elemType } from './value.js';
+import { GoNum, GoObject, GoStruct, GoTyped, isMap, isTrue, sortedKeys, typeName, wrap, elemType } from './value.js';
 
 /** A template execution error, formatted as Go formats it (`template: NAME:LINE:COL: executing "NAME" at <NODE>: ...`). */
 export class TemplateExecError extends Error {
@@ -342,13 +342,14 @@ class State {
     const n = ident.length;
     for (let i = 0; i < n - 1; i++) {
       const parent = receiver;
-      receiver = this.evalField(ident[i]!, node, [], MISSING, receiver, iface);
-      iface = parent === undefined || parent === null || !isMap(parent) || elemType(parent) === 'interface {}';
+      receiver = this.evalField(ident[i]!, node, [], MISSING, receiver, iface, dot);
+      // a method result (GoObject parent) has the method's concrete result type
+      iface = !(parent instanceof GoObject) && (parent === undefined || parent === null || !isMap(parent) || elemType(parent) === 'interface {}');
     }
-    return this.evalField(ident[n - 1]!, node, args, final, receiver, iface);
+    return this.evalField(ident[n - 1]!, node, args, final, receiver, iface, dot);
   }
 
-  evalField(fieldName: string, node: Node, args: readonly ArgNode[], final: Final, receiver: unknown, iface: boolean): unknown {
+  evalField(fieldName: string, node: Node, args: readonly ArgNode[], final: Final, receiver: unknown, iface: boolean, dot?: unknown): unknown {
     if (receiver === undefined) return undefined;
     const typ = iface ? 'interface {}' : typeName(receiver);
     if (receiver === null) this.errorf(`nil pointer evaluating ${iface ? 'interface {}' : 'interface {}'}.${fieldName}`);
@@ -356,6 +357,11 @@ class State {
       if (!Object.hasOwn(receiver.fields, fieldName)) this.errorf(`can't evaluate field ${fieldName} in type ${typ}`);
       if (args.length > 1 || final !== MISSING) this.errorf(`${fieldName} has arguments but cannot be invoked as function`);
       return wrap(receiver.fields[fieldName]);
+    }
+    if (receiver instanceof GoObject) {
+      const method = receiver.methods[fieldName];
+      if (!method) this.errorf(`can't evaluate field ${fieldName} in type ${typ}`);
+      return this.evalCall(dot, method, node, fieldName, args, final);
     }
     if (isMap(receiver)) {
       if (args.length > 1 || final !== MISSING) this.errorf(`${fieldName} is not a method but has arguments`);
@@ -465,6 +471,7 @@ class State {
       // eslint-disable-next-line no-fallthrough
       case 'uint':
       case 'uint8':
+      case 'uint32':
       case 'uint64':
         if (n.type === 'number' && n.isUint) return new GoNum(typ, n.int64);
         this.errorf(`expected unsigned integer; found ${nodeString(n)}`);

@@ -2,7 +2,7 @@
  * Go's fmt package for the template model: `Sprint`, `Sprintln`, `Sprintf` with the verbs used in practice.
  * @module
  */
-import { GoNum, GoStruct, GoTyped, isMap, sortedKeys, typeName, wrap } from './value.js';
+import { GoNum, GoObject, GoStruct, GoTyped, isMap, sortedKeys, typeName, wrap } from './value.js';
 
 interface Flags {
   minus: boolean;
@@ -550,6 +550,7 @@ function fmtValue(v: unknown, verb: string, f: Flags, depth: number): string {
     if (depth > 0) return pad('0xc000010000', f);
     return '&{' + Object.values(v.fields).map((e) => fmtValue(wrap(e), verb, f, depth + 1)).join(' ') + '}';
   }
+  if (v instanceof GoObject) return v.same.int !== undefined && !'vsxXq'.includes(verb) ? formatInt(v.same.int, verb, f, v.type) : formatString(v.str(), verb, f, v.type);
   if (v instanceof Uint8Array) {
     if (verb === 's' || verb === 'q' || verb === 'x' || verb === 'X') return formatString(Buffer.from(v).toString('latin1'), verb, f, '[]uint8');
     return '[' + Array.from(v, (b) => formatInt(b, verb, f, 'uint8')).join(' ') + ']';

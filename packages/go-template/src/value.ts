@@ -13,7 +13,7 @@
  */
 
 /** Go numeric type names this package models. */
-export type NumKind = 'int' | 'int64' | 'int32' | 'uint8' | 'uint' | 'uint64' | 'float64';
+export type NumKind = 'int' | 'int64' | 'int32' | 'uint8' | 'uint' | 'uint32' | 'uint64' | 'float64';
 
 /** A Go number of an explicit type (everything but an integral `int`, which is a plain JS number). */
 export class GoNum {
@@ -94,7 +94,7 @@ export function isMap(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== 'object') return false;
   const proto: unknown = Object.getPrototypeOf(v);
   if (proto === Object.prototype || proto === null) return true;
-  return !(Array.isArray(v) || v instanceof GoNum || v instanceof GoTyped || v instanceof Uint8Array || v instanceof GoStruct);
+  return !(Array.isArray(v) || v instanceof GoNum || v instanceof GoTyped || v instanceof Uint8Array || v instanceof GoStruct || v instanceof GoObject);
 }
 
 /** ES2024 string methods (Node >= 20). */
@@ -142,6 +142,7 @@ export function typeName(v: unknown): string {
   if (v instanceof GoNum) return v.kind;
   if (v instanceof GoTyped) return 'template.' + v.type;
   if (v instanceof GoStruct) return v.type;
+  if (v instanceof GoObject) return v.type;
   if (Array.isArray(v)) return '[]' + elemType(v);
   if (v instanceof Uint8Array) return '[]uint8';
   return 'map[string]' + elemType(v as object);
@@ -164,10 +165,11 @@ export function basicKind(v: unknown): BasicKind {
   }
   if (v instanceof GoNum) {
     if (v.kind === 'float64') return 'float';
-    if (v.kind === 'uint8' || v.kind === 'uint' || v.kind === 'uint64') return 'uint';
+    if (v.kind === 'uint8' || v.kind === 'uint' || v.kind === 'uint32' || v.kind === 'uint64') return 'uint';
     return 'int';
   }
   if (v instanceof GoTyped) return 'string';
+  if (v instanceof GoObject && v.same.int !== undefined) return 'int';
   return 'invalid';
 }
 
@@ -176,6 +178,7 @@ export function numVal(v: unknown): number {
   if (typeof v === 'number') return v;
   if (v instanceof GoNum) return v.v;
   if (typeof v === 'bigint') return Number(v);
+  if (v instanceof GoObject && v.same.int !== undefined) return v.same.int;
   return NaN;
 }
 
@@ -195,6 +198,7 @@ export function isTrue(v: unknown): [boolean, boolean] {
   if (v instanceof GoNum) return [v.v !== 0, true];
   if (v instanceof GoTyped) return [v.s.length > 0, true];
   if (v instanceof GoStruct) return [true, true];
+  if (v instanceof GoObject) return [v.same.int !== 0, true];
   if (Array.isArray(v)) return [v.length > 0, true];
   if (v instanceof Uint8Array) return [v.length > 0, true];
   if (typeof v === 'object') return [Object.keys(v).length > 0, true];
@@ -238,4 +242,27 @@ export function nullProto<T extends object>(o: T): T {
 /** Sets a map entry as an own property (safe for keys like `__proto__`). */
 export function setKey(o: Record<string, unknown>, k: string, v: unknown): void {
   Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+}
+
+/**
+ * A Go value with methods that template functions return (sprig's `*semver.Version`, `time.Time`): it prints through
+ * its `String` method as fmt does, its methods are reachable as `.Name` (with arguments, checked as for functions),
+ * and `json` is its `MarshalJSON` result. Opaque otherwise: it has no fields.
+ */
+export class GoObject {
+  /**
+   * @param type Go's type name, e.g. `*semver.Version`.
+   * @param str the `String()` result.
+   * @param methods the method set, as template functions (see funcs/types.ts's GoFunc).
+   * @param json the `MarshalJSON` result, if the type has one.
+   * @param same how Go compares it: `eq` (`==`: equal `eq` keys; none: only itself), `deepEqual` (equal `deep` keys),
+   *   and `int` for integer types with a String method (`time.Month`): `eq`/`%d` see the number.
+   */
+  constructor(
+    readonly type: string,
+    readonly str: () => string,
+    readonly methods: Readonly<Record<string, { params: readonly string[]; variadic?: string; fn: (...args: any[]) => unknown }>>,
+    readonly json?: () => string,
+    readonly same: { eq?: string; deep?: string; int?: number } = {},
+  ) {}
 }

@@ -45,6 +45,9 @@ const FUNCS: [string, number][] = [
   ['snakecase', 1], ['camelcase', 1], ['initials', 1], ['ternary', 3], ['hasKey', 2], ['get', 2], ['dict', 2],
   ['slice', 3], ['eq', 3], ['and', 3], ['or', 3], ['len', 2], ['not', 2], ['squote', 2], ['substr', 3], ['wrap', 2], ['plural', 3],
   ['splitList', 2], ['split', 2], ['sha256sum', 1], ['regexMatch', 2], ['until', 1], ['toPrettyJson', 1], ['swapcase', 1], ['untitle', 1],
+  ['addf', 2], ['subf', 2], ['mulf', 3], ['divf', 2], ['add1f', 1], ['toDecimal', 1], ['typeIsLike', 2], ['mustToRawJson', 1], ['mustFromJson', 1],
+  ['mustChunk', 2], ['mustRegexFind', 2], ['urlParse', 1], ['urlJoin', 1], ['merge', 2], ['mergeOverwrite', 3], ['semver', 1], ['semverCompare', 2],
+  ['toDate', 2], ['mustToDate', 2], ['duration', 1], ['durationRound', 1],
 ];
 const FORMATS = ['"%#v"', '"%+v"', '"%b"', '"%8.3e"', '"%#g"', '"%[2]v %[1]v"', '"%-6q|"', '"%U"', '"%c"', '"%o"', '"%#x"', '"%.1f"', '"%06.2f"', '"%v"', '"%s"', '"%d"', '"%q"', '"%x"', '"%5.2f"', '"%-4v|"', '"%T"', '"%v %v"', '"%t"', '"%05d"', '"%e"', '"%g"', '"%+d"', '"%%"'];
 

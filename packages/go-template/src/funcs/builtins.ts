@@ -3,7 +3,7 @@
  * @module
  */
 import { sprint, sprintf, sprintln } from '../printf.js';
-import { basicKind, byteLen, GoNum, GoTyped, isMap, isTrue, numVal, typeName, wrap, type BasicKind } from '../value.js';
+import { basicKind, byteLen, GoNum, GoObject, GoTyped, isMap, isTrue, numVal, typeName, wrap, type BasicKind } from '../value.js';
 import { evalArgs, htmlEscapeString, jsEscapeString, queryEscape } from './escapers.js';
 import { FuncError, gf, type FuncMap } from './types.js';
 
@@ -147,6 +147,7 @@ export function eq(arg1: unknown, ...arg2: unknown[]): boolean {
           if (a1Nil || aNil) t = a1Nil === aNil;
           else if (typeof arg === 'function') throw new FuncError(`non-comparable type ${sprintf('%s', [arg])}: ${typeName(arg)}`);
           else if (Array.isArray(arg) || isMap(arg)) throw new FuncError(`non-comparable type ${sprintf('%s', [arg])}: ${typeName(arg)}`);
+          else if (arg1 instanceof GoObject && arg instanceof GoObject && arg1.same.eq !== undefined) t = arg1.type === arg.type && arg1.same.eq === arg.same.eq;
           else t = arg1 === arg;
         }
       }

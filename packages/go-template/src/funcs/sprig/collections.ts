@@ -2,7 +2,7 @@
  * sprig list and dict functions (list.go, dict.go).
  * @module
  */
-import { elemType as elemTypeOf, GoNum, GoTyped, isMap, setKey, sliceOf, sortedKeys, wrap } from '../../value.js';
+import { elemType as elemTypeOf, GoNum, GoObject, GoTyped, isMap, setKey, sliceOf, sortedKeys, wrap } from '../../value.js';
 import { FuncError, gf, type FuncMap } from '../types.js';
 import { strval, toInt64 } from './convert.js';
 
@@ -38,6 +38,7 @@ function deepEqual(a: unknown, b: unknown): boolean {
     return ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]));
   }
   if (a instanceof GoTyped && b instanceof GoTyped) return a.type === b.type && a.s === b.s;
+  if (a instanceof GoObject && b instanceof GoObject) return a.type === b.type && a.same.deep !== undefined && a.same.deep === b.same.deep;
   return false;
 }
 

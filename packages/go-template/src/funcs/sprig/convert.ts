@@ -4,7 +4,7 @@
  */
 import { parseFloatGo, parseIntBase0 } from '../../parse/strconv.js';
 import { formatFloat, sprintf, strconvFormatFloat } from '../../printf.js';
-import { GoNum, GoTyped, isMap, setKey, sortedKeys, wrap } from '../../value.js';
+import { GoNum, GoObject, GoTyped, isMap, setKey, sortedKeys, wrap } from '../../value.js';
 
 /** sprig's `strval`: strings as is, everything else `%v`. */
 export function strval(v: unknown): string {
@@ -74,6 +74,7 @@ export function empty(v: unknown): boolean {
   }
   if (v instanceof GoNum) return v.v === 0;
   if (v instanceof GoTyped) return v.s.length === 0;
+  if (v instanceof GoObject) return v.same.int === 0;
   if (Array.isArray(v) || v instanceof Uint8Array) return v.length === 0;
   if (isMap(v)) return Object.keys(v).length === 0;
   return false;
@@ -113,6 +114,14 @@ function jsonFloat(f: number): string {
   return strconvFormatFloat(f, 'f', -1);
 }
 
+const NIL_MAP = Symbol('nil map');
+/** A nil `map[string]interface {}` (what mergo leaves a nil dst): empty, but JSON `null`. */
+export function nilMap(): Record<string, unknown> {
+  const m: Record<string, unknown> = {};
+  Object.defineProperty(m, NIL_MAP, { value: true, enumerable: false });
+  return m;
+}
+
 /** Go's `json.Marshal` (escapeHTML) / `MarshalIndent`. */
 export function toJSON(v: unknown, escapeHTML = true, indent = '', prefix = ''): string {
   v = wrap(v);
@@ -124,6 +133,7 @@ export function toJSON(v: unknown, escapeHTML = true, indent = '', prefix = ''):
   if (v instanceof GoNum) return v.kind === 'float64' ? jsonFloat(v.v) : String(v.v);
   if (typeof v === 'function') throw new Error('json: unsupported type: func()');
   if (v instanceof Uint8Array) return '"' + Buffer.from(v).toString('base64') + '"';
+  if (v instanceof GoObject) return v.json ? v.json() : '{}';
   const nl = indent ? '\n' + prefix : '';
   if (Array.isArray(v)) {
     if (v.length === 0) return '[]';
@@ -134,7 +144,7 @@ export function toJSON(v: unknown, escapeHTML = true, indent = '', prefix = ''):
   }
   if (isMap(v)) {
     const keys = sortedKeys(v);
-    if (keys.length === 0) return '{}';
+    if (keys.length === 0) return (v as { [NIL_MAP]?: boolean })[NIL_MAP] ? 'null' : '{}';
     const inner = prefix + indent;
     const parts = keys.map((k) => jsonString(k, escapeHTML) + (indent ? ': ' : ':') + toJSON(v[k], escapeHTML, indent, inner));
     if (!indent) return '{' + parts.join(',') + '}';
@@ -145,7 +155,8 @@ export function toJSON(v: unknown, escapeHTML = true, indent = '', prefix = ''):
 
 /** Converts parsed JSON to the model as Go's `json.Unmarshal` into `interface{}` would (numbers are float64). */
 export function fromParsedJSON(v: unknown): unknown {
-  if (typeof v === 'number') return new GoNum('float64', v);
+  // a number beyond float64 is an UnmarshalTypeError in Go, which leaves nil in its place
+  if (typeof v === 'number') return Number.isFinite(v) ? new GoNum('float64', v) : null;
   if (Array.isArray(v)) return v.map(fromParsedJSON);
   if (v !== null && typeof v === 'object') {
     const o: Record<string, unknown> = {};

@@ -3,7 +3,7 @@
  * @module
  */
 import { sprintf } from '../../printf.js';
-import { GoTyped, isMap, sliceOf } from '../../value.js';
+import { GoObject, GoTyped, isMap, sliceOf } from '../../value.js';
 import { FuncError, gf, type FuncMap } from '../types.js';
 import { empty, fromParsedJSON, toJSON } from './convert.js';
 
@@ -19,11 +19,82 @@ export function goRegExp(re: string, global: boolean): RegExp {
     if (m[1]!.includes('m')) flags += 'm';
   }
   src = src.replace(/\(\?P</g, '(?<').replace(/\\z/g, '$(?![\\s\\S])');
+  src = literalBraces(src);
   try {
     return new RegExp(src, flags);
   } catch {
     throw new FuncError(`error parsing regexp: invalid or unsupported Perl syntax: ${JSON.stringify(re)}`);
   }
+}
+
+/** RE2 reads a `{` that does not start a repetition `{n}`, `{n,}`, `{n,m}` (and a lone `}`) as a literal; JS's u-mode rejects them. */
+function literalBraces(src: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i]!;
+    if (c === '\\') {
+      out += c + (src[i + 1] ?? '');
+      i++;
+    } else if (inClass) {
+      if (c === ']') inClass = false;
+      out += c;
+    } else if (c === '[') {
+      inClass = true;
+      out += c;
+      if (src[i + 1] === '^') out += src[++i];
+      if (src[i + 1] === ']') {
+        out += '\\]'; // RE2: a leading ] is literal
+        i++;
+      }
+    } else if (c === '{') {
+      const m = /^\{\d+(,\d*)?\}/.exec(src.slice(i));
+      if (m) {
+        out += m[0];
+        i += m[0].length - 1;
+      } else out += '\\{';
+    } else if (c === '}') out += '\\}';
+    else out += c;
+  }
+  return out;
+}
+
+/** Go's Regexp.FindAllStringIndex: no empty match right after a previous match; n < 0 means all. */
+function goFindAllIndex(re: RegExp, s: string, n: number): [number, number][] {
+  if (n < 0) n = s.length + 1;
+  const out: [number, number][] = [];
+  for (let pos = 0, prevEnd = -1; out.length < n && pos <= s.length; ) {
+    re.lastIndex = pos;
+    const m = re.exec(s);
+    if (!m) break;
+    const start = m.index;
+    const end = start + m[0].length;
+    let accept = true;
+    if (end === pos) {
+      if (start === prevEnd) accept = false;
+      pos += pos < s.length ? (s.codePointAt(pos)! > 0xffff ? 2 : 1) : 1;
+    } else pos = end;
+    prevEnd = end;
+    if (accept) out.push([start, end]);
+  }
+  return out;
+}
+
+/** Go's Regexp.Split. */
+function goSplit(re: RegExp, expr: string, s: string, n: number): string[] {
+  if (n === 0) return [];
+  if (expr.length > 0 && s.length === 0) return [''];
+  const parts: string[] = [];
+  let beg = 0;
+  let end = 0;
+  for (const [a, b] of goFindAllIndex(re, s, n)) {
+    if (n > 0 && parts.length === n - 1) break;
+    end = a;
+    if (b !== 0) parts.push(s.slice(beg, end));
+    beg = b;
+  }
+  if (end !== s.length) parts.push(s.slice(beg));
+  return parts;
 }
 
 /** Go's regexp Expand template ($1, ${1}, $name, $$) to a JS replacement function. */
@@ -85,17 +156,11 @@ export function defaultFuncs(): FuncMap {
       }
     }),
     mustRegexMatch: gf(['string', 'string'], (re: string, s: string) => goRegExp(re, false).test(s)),
-    regexFindAll: gf(['string', 'string', 'int'], (re: string, s: string, n: number) => {
-      const all = s.match(goRegExp(re, true)) ?? [];
-      return sliceOf('string', n < 0 ? all : all.slice(0, n));
-    }),
+    regexFindAll: gf(['string', 'string', 'int'], (re: string, s: string, n: number) => sliceOf('string', goFindAllIndex(goRegExp(re, true), s, n).map(([a, b]) => s.slice(a, b)))),
     regexFind: gf(['string', 'string'], (re: string, s: string) => goRegExp(re, false).exec(s)?.[0] ?? ''),
     regexReplaceAll: gf(['string', 'string', 'string'], (re: string, s: string, repl: string) => s.replace(goRegExp(re, true), goExpand(repl))),
     regexReplaceAllLiteral: gf(['string', 'string', 'string'], (re: string, s: string, repl: string) => s.replace(goRegExp(re, true), () => repl)),
-    regexSplit: gf(['string', 'string', 'int'], (re: string, s: string, n: number) => {
-      const parts = s.split(goRegExp(re, true));
-      return sliceOf('string', n < 0 ? parts : parts.slice(0, n));
-    }),
+    regexSplit: gf(['string', 'string', 'int'], (re: string, s: string, n: number) => sliceOf('string', goSplit(goRegExp(re, true), re, s, n))),
     regexQuoteMeta: gf(['string'], (s: string) => s.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&')),
     typeOf: gf(['any'], (v: unknown) => sprintf('%T', [v])),
     kindOf: gf(['any'], (v: unknown) => kind(v)),
@@ -110,5 +175,6 @@ function kind(v: unknown): string {
   if (typeof v === 'boolean') return 'bool';
   if (Array.isArray(v)) return 'slice';
   if (isMap(v)) return 'map';
+  if (v instanceof GoObject) return v.type.startsWith('*') ? 'ptr' : 'struct';
   return sprintf('%T', [v]);
 }

@@ -3,7 +3,7 @@
  * @module
  */
 import { posix } from 'node:path';
-import { GoNum, isMap, setKey, wrap } from '../../value.js';
+import { GoNum, GoObject, GoStruct, GoTyped, isMap, setKey, wrap } from '../../value.js';
 import { FuncError, gf, type FuncMap } from '../types.js';
 import { collectionFuncs } from './collections.js';
 import { toFloat64 } from './convert.js';
@@ -87,6 +87,19 @@ function b32decode(s: string): string {
   return dec.decode(Uint8Array.from(out));
 }
 
+/** reflect.Kind name of a non-nil model value. */
+function reflectKind(v: unknown): string {
+  if (typeof v === 'string' || v instanceof GoTyped) return 'string';
+  if (typeof v === 'boolean') return 'bool';
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? 'int' : 'float64';
+  if (typeof v === 'function') return 'func';
+  if (v instanceof GoNum) return v.kind;
+  if (v instanceof GoObject) return v.type.startsWith('*') ? 'ptr' : 'struct';
+  if (v instanceof GoStruct) return 'ptr';
+  if (v instanceof Uint8Array) return 'slice';
+  return isMap(v) ? 'map' : 'int';
+}
+
 /** Extra functions. */
 export function extraFuncs(): FuncMap {
   const c = collectionFuncs();
@@ -136,9 +149,12 @@ export function extraFuncs(): FuncMap {
     ),
     chunk: gf(['int', 'any'], (size: number, list: unknown) => {
       if (list === null || list === undefined) throw new FuncError('runtime error: invalid memory address or nil pointer dereference');
-      if (!Array.isArray(list)) throw new FuncError(`Cannot chunk type ${typeof list === 'string' ? 'string' : isMap(list) ? 'map' : 'int'}`);
+      if (!Array.isArray(list)) throw new FuncError(`Cannot chunk type ${reflectKind(list)}`);
       const l = list.length;
       const cs = Math.floor((l - 1) / size) + 1;
+      // Go converts ±Inf/NaN to the minimum int64: make() then panics, as for a negative length
+      const badLen = 'runtime error: makeslice: len out of range';
+      if (!Number.isFinite(cs) || cs < 0) throw new FuncError(badLen);
       const out: unknown[][] = [];
       for (let i = 0; i < cs; i++) {
         let clen = size;
@@ -146,6 +162,7 @@ export function extraFuncs(): FuncMap {
           clen = Math.floor(l % size);
           if (clen === 0) clen = size;
         }
+        if (clen < 0) throw new FuncError(badLen);
         out.push(list.slice(i * size, i * size + clen).map(wrap));
       }
       return out;

@@ -10,6 +10,12 @@ import { defaultFuncs } from './defaults.js';
 import { extraFuncs } from './extra.js';
 import { numericFuncs } from './numeric.js';
 import { stringFuncs } from './strings.js';
+import { moreFuncs } from './more.js';
+import { urlFuncs } from './url.js';
+import { semverFuncs } from './semver.js';
+import { dateFuncs } from './date.js';
+import { cryptoFuncs } from './crypto.js';
+import { bcryptFuncs } from './bcrypt.js';
 
 /** sprig functions that sprig's hermetic maps remove (never available). */
 export const NON_HERMETIC = ['date', 'date_in_zone', 'date_modify', 'now', 'htmlDate', 'htmlDateInZone', 'dateInZone', 'dateModify', 'randAlphaNum', 'randAlpha', 'randAscii', 'randNumeric', 'randBytes', 'uuidv4', 'env', 'expandenv', 'getHostByName'] as const;
@@ -18,7 +24,7 @@ let cache: FuncMap | null = null;
 
 /** The implemented part of sprig's hermetic function map (same for text and html). */
 export function sprigFuncs(_html: boolean): FuncMap {
-  cache ??= { ...stringFuncs(), ...numericFuncs(), ...collectionFuncs(), ...defaultFuncs(), ...extraFuncs() };
+  cache ??= { ...stringFuncs(), ...numericFuncs(), ...collectionFuncs(), ...defaultFuncs(), ...extraFuncs(), ...moreFuncs(), ...urlFuncs(), ...semverFuncs(), ...dateFuncs(), ...cryptoFuncs(), ...bcryptFuncs() };
   return cache;
 }
 
