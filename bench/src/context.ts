@@ -80,7 +80,10 @@ export const SIZES: Readonly<Record<'full' | 'quick', BenchSizes>> = {
 export interface BenchContext {
   readonly sizes: BenchSizes;
   readonly redis: BenchRedis;
+  /** The throughput scenarios' SMTP sink: Postfix's smtp-sink where installable, else the testkit's. */
   readonly smtp: SinkHandle;
+  /** The testkit's SMTP sink (in its own process): keeps per-recipient acceptance times, for latency. */
+  readonly smtpTracked: SinkHandle;
   readonly http: SinkHandle;
   /** Directory for `--cpu-prof` output of Courier's and the baseline's processes; none when not profiling. */
   readonly cpuProfileDir: string | undefined;

@@ -23,7 +23,7 @@ import { SIZES, type BenchContext, type BenchSizes } from './context.js';
 import { describeMachine } from './env/machine.js';
 import { killAllUnderTest, scrubConfigEnvironment } from './env/processes.js';
 import { startBenchRedis, type BenchRedis } from './env/redis.js';
-import { startSink, type SinkHandle } from './env/sinks.js';
+import { ensurePostfixSmtpSink, startPostfixSmtpSink, startSink, type SinkHandle } from './env/sinks.js';
 import { buildFigures, type RawResults } from './report/figures.js';
 import { round } from './report/stats.js';
 import { markdownTable, textTable } from './report/table.js';
@@ -265,10 +265,17 @@ async function main(): Promise<void> {
   const cpuProfileDir = cli.profile ? join(tmpdir(), 'courier-bench-profiles', stamp) : undefined;
   try {
     redis = await startBenchRedis();
-    const [smtp, http] = await Promise.all([startSink('smtp'), startSink('http')]);
-    sinks.push(smtp, http);
-    log(`redis ${redis.version} at ${redis.url}; smtp sink :${smtp.port} (${smtp.impl}); http sink :${http.port} (${http.impl})`);
-    const ctx: BenchContext = { sizes: cli.sizes, redis, smtp, http, cpuProfileDir, log };
+    const [smtpTracked, http] = await Promise.all([startSink('smtp'), startSink('http')]);
+    sinks.push(smtpTracked, http);
+    const noPostfix = ensurePostfixSmtpSink(log);
+    if (noPostfix !== undefined) log(`Postfix smtp-sink unavailable (${noPostfix}); the testkit's sink serves every scenario`);
+    const smtp = noPostfix === undefined ? await startPostfixSmtpSink() : smtpTracked;
+    if (smtp !== smtpTracked) sinks.push(smtp);
+    log(
+      `redis ${redis.version} at ${redis.url}; smtp sink :${smtp.port} (${smtp.impl}); latency smtp sink :${smtpTracked.port} (${smtpTracked.impl}); ` +
+        `http sink :${http.port} (${http.impl})`,
+    );
+    const ctx: BenchContext = { sizes: cli.sizes, redis, smtp, smtpTracked, http, cpuProfileDir, log };
     await runScenarios(ctx, cli.only, raw);
   } finally {
     await cleanup();

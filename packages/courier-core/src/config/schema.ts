@@ -118,6 +118,17 @@ const smtpSchema = z
     headers: headersSchema,
     /** The name announced with EHLO; Kratos's default. */
     local_name: z.string().min(1).default('localhost'),
+    /**
+     * Courier's extension (Kratos has no such keys): the pooled connections per
+     * worker process and how many messages each carries before it is replaced.
+     * Defaults chosen by measurement (BENCHMARKS.md).
+     */
+    pool: z
+      .strictObject({
+        max_connections: z.number().int().min(1).max(1_000).default(10),
+        max_messages: z.number().int().min(1).max(10_000_000).default(1_000),
+      })
+      .prefault({}),
   })
   .superRefine((smtp, ctx) => {
     if ((smtp.client_cert_path === undefined) !== (smtp.client_key_path === undefined)) {
