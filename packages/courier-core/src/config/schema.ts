@@ -267,8 +267,10 @@ const workerSchema = z
       })
       .prefault({}),
     shutdown_timeout_ms: z.number().int().min(0).default(20_000),
-    lock_duration_ms: z.number().int().min(1_000).default(30_000),
-    stalled_interval_ms: z.number().int().min(1_000).default(30_000),
+    // A dead worker's jobs are re-run within about lock_duration_ms + stalled_interval_ms
+    // (the lock is renewed every quarter of its duration; see README, Crash recovery).
+    lock_duration_ms: z.number().int().min(1_000).default(5_000),
+    stalled_interval_ms: z.number().int().min(1_000).default(2_000),
     host: z.string().default(DEFAULT_LISTEN_HOST),
     port: z.number().int().min(0).max(65_535).default(4001),
     /** Of the health/metrics server. */
