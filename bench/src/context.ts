@@ -30,6 +30,8 @@ export interface BenchSizes {
   readonly scalingReps: number;
   /** Also measure Courier at the default log level (`info`). */
   readonly infoLogRuns: boolean;
+  /** More SMTP pool settings for the e-mail comparison (`--pools=CxM,...`), both sides alike. */
+  readonly extraPools: readonly { readonly maxConnections: number; readonly maxMessages: number }[];
 }
 
 /** The sizes of `pnpm bench` and `pnpm bench --quick`. */
@@ -37,7 +39,7 @@ export const SIZES: Readonly<Record<'full' | 'quick', BenchSizes>> = {
   full: {
     mode: 'full',
     reps: 3,
-    emailCount: 10_000,
+    emailCount: 20_000,
     httpCount: 5_000,
     concurrency: 50,
     enqueueSeconds: 8,
@@ -53,6 +55,7 @@ export const SIZES: Readonly<Record<'full' | 'quick', BenchSizes>> = {
     scalingCount: 10_000,
     scalingReps: 2,
     infoLogRuns: true,
+    extraPools: [],
   },
   quick: {
     mode: 'quick',
@@ -73,6 +76,7 @@ export const SIZES: Readonly<Record<'full' | 'quick', BenchSizes>> = {
     scalingCount: 1_500,
     scalingReps: 1,
     infoLogRuns: false,
+    extraPools: [],
   },
 };
 

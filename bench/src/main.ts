@@ -27,7 +27,7 @@ import { ensurePostfixSmtpSink, startPostfixSmtpSink, startSink, type SinkHandle
 import { buildFigures, type RawResults } from './report/figures.js';
 import { round } from './report/stats.js';
 import { markdownTable, textTable } from './report/table.js';
-import { baselineEmailRun, courierEmailRun } from './scenarios/email.js';
+import { baselineEmailRun, courierEmailRun, emailVariant, type EmailRunOptions } from './scenarios/email.js';
 import { enqueueRun } from './scenarios/enqueue.js';
 import { baselineHttpRun, courierHttpRun } from './scenarios/http.js';
 import { latencyRun } from './scenarios/latency.js';
@@ -38,7 +38,7 @@ const SCENARIOS = ['email', 'http', 'scaling', 'enqueue', 'latency', 'memory'] a
 type Scenario = (typeof SCENARIOS)[number];
 
 /** Hard limit of a whole run: everything stops by itself even if something hangs. */
-const RUN_LIMIT_MS: Record<BenchSizes['mode'], number> = { full: 20 * 60_000, quick: 4 * 60_000 };
+const RUN_LIMIT_MS: Record<BenchSizes['mode'], number> = { full: 40 * 60_000, quick: 10 * 60_000 };
 
 const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
 
@@ -60,6 +60,8 @@ function parseArgs(argv: readonly string[]): CliOptions {
   let concurrency: number | undefined;
   let backlog: number | undefined;
   let nodeOptions: string | undefined;
+  let extraPools: { maxConnections: number; maxMessages: number }[] = [];
+  let emailCount: number | undefined;
   for (const arg of args) {
     if (arg === '--quick') sizes = SIZES.quick;
     else if (arg === '--profile') profile = true;
@@ -75,6 +77,20 @@ function parseArgs(argv: readonly string[]): CliOptions {
     } else if (arg.startsWith('--backlog=')) {
       backlog = Number(arg.slice('--backlog='.length));
       if (!Number.isInteger(backlog) || backlog < 100 || backlog > 1_000_000) throw new Error('--backlog must be an integer from 100 to 1000000');
+    } else if (arg.startsWith('--pools=')) {
+      // Extra pool settings to compare, e.g. --pools=5x100,20x1000 (connections x messages per connection).
+      extraPools = arg
+        .slice('--pools='.length)
+        .split(',')
+        .filter((p) => p !== '')
+        .map((p) => {
+          const [c, m] = p.split('x').map(Number);
+          if (!Number.isInteger(c) || !Number.isInteger(m) || c! < 1 || m! < 1) throw new Error(`--pools: "${p}" is not CONNSxMSGS`);
+          return { maxConnections: c!, maxMessages: m! };
+        });
+    } else if (arg.startsWith('--email-count=')) {
+      emailCount = Number(arg.slice('--email-count='.length));
+      if (!Number.isInteger(emailCount) || emailCount < 100 || emailCount > 1_000_000) throw new Error('--email-count must be an integer from 100 to 1000000');
     } else if (arg.startsWith('--node-options=')) {
       nodeOptions = arg.slice('--node-options='.length);
     } else if (arg.startsWith('--concurrency=')) {
@@ -86,6 +102,8 @@ function parseArgs(argv: readonly string[]): CliOptions {
     } else throw new Error(`unknown argument ${arg} (see --help)`);
   }
   if (reps !== undefined) sizes = { ...sizes, reps };
+  if (extraPools.length > 0) sizes = { ...sizes, extraPools };
+  if (emailCount !== undefined) sizes = { ...sizes, emailCount };
   if (concurrency !== undefined) sizes = { ...sizes, concurrency };
   if (backlog !== undefined) sizes = { ...sizes, backlog, baselineBacklog: Math.min(sizes.baselineBacklog, backlog) };
   // Courier's processes inherit the environment: this is how V8 flags reach them (experiments only).
@@ -114,15 +132,26 @@ async function runScenarios(ctx: BenchContext, only: ReadonlySet<Scenario>, raw:
   };
 
   if (only.has('email')) {
+    // Both sides always get the same pool: Courier's defaults (the headline), nodemailer's own
+    // defaults (5 x 100), and a tuned pool (10 connections, never replaced); plus raw text.
+    const variants: readonly Pick<EmailRunOptions, 'pool' | 'content'>[] = [
+      {},
+      { content: 'raw' },
+      ...(sizes.mode === 'full' ? [{ pool: { maxConnections: 5, maxMessages: 100 } }, { pool: { maxConnections: 10, maxMessages: 10_000_000 } }] : []),
+      ...sizes.extraPools.map((pool) => ({ pool })),
+    ];
     for (let rep = 0; rep < sizes.reps; rep++) {
-      await attempt(`email rep ${rep + 1}`, async () => {
-        const c = await courierEmailRun(ctx, { count: sizes.emailCount, workers: 1, tag: `ce${rep}` });
-        raw.email.push(c);
-        log(`email rep ${rep + 1}/${sizes.reps}: Courier ${fmtRate(c.rate)}, ${perMsg(c)} (${c.sentRecorded} recorded sent, ${Math.round(c.messageBytes)} B/msg)`);
-        const b = await baselineEmailRun(ctx, { count: sizes.emailCount, workers: 1, tag: `be${rep}` });
-        raw.email.push(b);
-        log(`email rep ${rep + 1}/${sizes.reps}: baseline ${fmtRate(b.rate)}, ${perMsg(b)} (${Math.round(b.messageBytes)} B/msg)`);
-      });
+      for (const [vi, v] of variants.entries()) {
+        const name = emailVariant(v);
+        await attempt(`email ${name} rep ${rep + 1}`, async () => {
+          const c = await courierEmailRun(ctx, { count: sizes.emailCount, workers: 1, tag: `ce${vi}r${rep}`, ...v });
+          raw.email.push(c);
+          log(`email ${name} rep ${rep + 1}/${sizes.reps}: Courier ${fmtRate(c.rate)}, ${perMsg(c)} (${c.sentRecorded} recorded sent)`);
+          const b = await baselineEmailRun(ctx, { count: sizes.emailCount, workers: 1, tag: `be${vi}r${rep}`, ...v });
+          raw.email.push(b);
+          log(`email ${name} rep ${rep + 1}/${sizes.reps}: baseline ${fmtRate(b.rate)}, ${perMsg(b)}`);
+        });
+      }
     }
     if (sizes.infoLogRuns) {
       await attempt('email at log level info', async () => {

@@ -168,7 +168,7 @@ export function ensurePostfixSmtpSink(log: (m: string) => void): string | undefi
 /**
  * Postfix's `smtp-sink` (`smtp-sink -c -u nobody 127.0.0.1:PORT 1000`, as a reviewer
  * runs it): C, one process, never the bottleneck. With `-c` it prints running
- * counters on stdout whenever a message's final "." is received (`... msg=N\r`);
+ * counters on stdout whenever a message's final "." is received (`... mesg=N\r`);
  * the count and the time this process read it are all it reports: no bytes, no
  * recipients (so no duplicate detection: Courier's runs check their records
  * instead), no tracked acceptance times (the latency scenario uses the testkit's sink).
@@ -193,7 +193,7 @@ export async function startPostfixSmtpSink(): Promise<SinkHandle> {
       return;
     }
     tail = text.slice(cut + 1);
-    const m = /msg=(\d+)\s*$/.exec(text.slice(0, cut));
+    const m = /mesg=(\d+)\s*$/.exec(text.slice(0, cut));
     if (m === null) return;
     const n = Number(m[1]);
     if (n > total) {
