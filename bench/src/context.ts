@@ -32,6 +32,10 @@ export interface BenchSizes {
   readonly infoLogRuns: boolean;
   /** More SMTP pool settings for the e-mail comparison (`--pools=CxM,...`), both sides alike. */
   readonly extraPools: readonly { readonly maxConnections: number; readonly maxMessages: number }[];
+  /** Recovery scenario: backlog, acceptances before the SIGKILL, repetitions. */
+  readonly recoveryCount: number;
+  readonly recoveryKillAfter: number;
+  readonly recoveryReps: number;
 }
 
 /** The sizes of `pnpm bench` and `pnpm bench --quick`. */
@@ -56,6 +60,9 @@ export const SIZES: Readonly<Record<'full' | 'quick', BenchSizes>> = {
     scalingReps: 2,
     infoLogRuns: true,
     extraPools: [],
+    recoveryCount: 3_000,
+    recoveryKillAfter: 500,
+    recoveryReps: 3,
   },
   quick: {
     mode: 'quick',
@@ -77,6 +84,9 @@ export const SIZES: Readonly<Record<'full' | 'quick', BenchSizes>> = {
     scalingReps: 1,
     infoLogRuns: false,
     extraPools: [],
+    recoveryCount: 1_500,
+    recoveryKillAfter: 500,
+    recoveryReps: 1,
   },
 };
 

@@ -4,7 +4,9 @@
  *
  * Options:
  *   --quick              smaller sizes, one repetition (under two minutes)
- *   --only=a,b           run only these scenarios: email, http, scaling, enqueue, latency, memory
+ *   --only=a,b           run only these scenarios: email, loopback, recovery, http, scaling, enqueue, latency, memory
+ *   --pools=CxM,...      more SMTP pool settings for the e-mail comparison (both sides alike)
+ *   --email-count=N      messages per e-mail run (default 20000)
  *   --reps=N             repetitions of the throughput runs
  *   --concurrency=N      worker concurrency of Courier and the baseline (default 50)
  *   --backlog=N          backlog of the memory scenario (default 100000, quick 3000)
@@ -31,10 +33,12 @@ import { baselineEmailRun, courierEmailRun, emailVariant, type EmailRunOptions }
 import { enqueueRun } from './scenarios/enqueue.js';
 import { baselineHttpRun, courierHttpRun } from './scenarios/http.js';
 import { latencyRun } from './scenarios/latency.js';
+import { loopbackRun } from './scenarios/loopback.js';
+import { recoveryRun } from './scenarios/recovery.js';
 import { baselineMemoryRun, courierMemoryRun } from './scenarios/memory.js';
 import { formatSummary, summarizeProfiles, type ProfileSummary } from './tools/profile-summary.js';
 
-const SCENARIOS = ['email', 'http', 'scaling', 'enqueue', 'latency', 'memory'] as const;
+const SCENARIOS = ['email', 'loopback', 'recovery', 'http', 'scaling', 'enqueue', 'latency', 'memory'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 /** Hard limit of a whole run: everything stops by itself even if something hangs. */
@@ -97,7 +101,7 @@ function parseArgs(argv: readonly string[]): CliOptions {
       concurrency = Number(arg.slice('--concurrency='.length));
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 2_000) throw new Error('--concurrency must be an integer from 1 to 2000');
     } else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('usage: pnpm bench [--quick] [--only=email,http,scaling,enqueue,latency,memory] [--reps=N] [--concurrency=N] [--backlog=N] [--node-options=...] [--profile] [--markdown]\n');
+      process.stdout.write('usage: pnpm bench [--quick] [--only=email,loopback,recovery,http,scaling,enqueue,latency,memory] [--reps=N] [--concurrency=N] [--backlog=N] [--node-options=...] [--profile] [--markdown]\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${arg} (see --help)`);
   }
@@ -116,8 +120,19 @@ const log = (message: string): void => {
 };
 
 const fmtRate = (r: number): string => `${Math.round(r).toLocaleString('en-US')} msgs/s`;
-const perMsg = (r: { cpuMsPerMessage: number; redisCpuMsPerMessage: number; loadAvg: number }): string =>
-  `${r.cpuMsPerMessage.toFixed(2)} CPU ms/msg (+ Redis ${r.redisCpuMsPerMessage.toFixed(2)}), load ${r.loadAvg.toFixed(1)}`;
+const perMsg = (r: {
+  cpuMsPerMessage: number;
+  redisCpuMsPerMessage: number;
+  loadAvg: number;
+  redisCommands?: Record<string, { callsPerMessage: number; usecPerMessage: number }>;
+}): string =>
+  `${r.cpuMsPerMessage.toFixed(3)} CPU ms/msg (+ Redis ${r.redisCpuMsPerMessage.toFixed(3)}), load ${r.loadAvg.toFixed(1)}` +
+  (r.redisCommands === undefined
+    ? ''
+    : `; Redis per msg: ${Object.entries(r.redisCommands)
+        .slice(0, 4)
+        .map(([name, c]) => `${name} ${c.callsPerMessage} calls ${c.usecPerMessage} us`)
+        .join(', ')}`);
 
 async function runScenarios(ctx: BenchContext, only: ReadonlySet<Scenario>, raw: RawResults): Promise<void> {
   const { sizes } = ctx;
@@ -158,6 +173,31 @@ async function runScenarios(ctx: BenchContext, only: ReadonlySet<Scenario>, raw:
         const c = await courierEmailRun(ctx, { count: sizes.emailCount, workers: 1, logLevel: 'info', tag: 'cei' });
         raw.emailInfo.push(c);
         log(`email, worker at log level info: Courier ${fmtRate(c.rate)}, ${c.cpuMsPerMessage.toFixed(2)} CPU ms/msg`);
+      });
+    }
+  }
+
+  if (only.has('loopback')) {
+    for (let rep = 0; rep < sizes.reps; rep++) {
+      await attempt(`loopback rep ${rep + 1}`, async () => {
+        await ctx.smtp.reset();
+        const run = await loopbackRun(ctx, sizes.emailCount);
+        raw.loopback.push(run);
+        log(`loopback (nodemailer straight into the sink, no queue) rep ${rep + 1}/${sizes.reps}: ${fmtRate(run.rate)}, ${run.cpuMsPerMessage.toFixed(3)} CPU ms/msg`);
+      });
+    }
+  }
+
+  if (only.has('recovery')) {
+    for (let rep = 0; rep < sizes.recoveryReps; rep++) {
+      await attempt(`recovery rep ${rep + 1}`, async () => {
+        const run = await recoveryRun(ctx, sizes.recoveryCount, sizes.recoveryKillAfter);
+        raw.recovery.push(run);
+        log(
+          `recovery rep ${rep + 1}/${sizes.recoveryReps}: one of 2 workers SIGKILLed after ${run.killAfter} of ${run.count} with ${run.activeAtKill} jobs active; ` +
+            `last delivery ${run.recoverMs} ms after the kill, ${run.duplicates} duplicates, ${run.sentRecorded} recorded sent ` +
+            `(lock ${run.lockDurationMs} ms, stalled check ${run.stalledIntervalMs} ms)`,
+        );
       });
     }
   }
@@ -288,7 +328,7 @@ async function main(): Promise<void> {
     void cleanup().finally(() => process.exit(130));
   });
 
-  const raw: RawResults = { email: [], emailInfo: [], http: [], enqueue: [], latency: [], memory: [], scaling: [], errors: [] };
+  const raw: RawResults = { email: [], emailInfo: [], loopback: [], recovery: [], http: [], enqueue: [], latency: [], memory: [], scaling: [], errors: [] };
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   // Profiles are large and not results to keep: they go to the temp dir (the path is printed).
   const cpuProfileDir = cli.profile ? join(tmpdir(), 'courier-bench-profiles', stamp) : undefined;

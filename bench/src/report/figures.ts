@@ -6,6 +6,8 @@ import { emailVariant, type EmailRun } from '../scenarios/email.js';
 import type { EnqueueRun } from '../scenarios/enqueue.js';
 import type { HttpRun } from '../scenarios/http.js';
 import type { LatencyRun } from '../scenarios/latency.js';
+import type { LoopbackRun } from '../scenarios/loopback.js';
+import type { RecoveryRun } from '../scenarios/recovery.js';
 import type { MemoryRun } from '../scenarios/memory.js';
 import { median, round } from './stats.js';
 
@@ -29,6 +31,8 @@ export interface Figure {
 export interface RawResults {
   email: EmailRun[];
   emailInfo: EmailRun[];
+  loopback: LoopbackRun[];
+  recovery: RecoveryRun[];
   http: HttpRun[];
   enqueue: EnqueueRun[];
   latency: LatencyRun[];
@@ -111,6 +115,40 @@ export function buildFigures(raw: RawResults): Record<string, Figure> {
     };
   }
 
+  if (raw.loopback.length > 0) {
+    const lr = rates(raw.loopback);
+    const lm = med(lr);
+    figures['email_loopback_ceiling'] = {
+      label: 'Loopback ceiling: nodemailer straight into the sink, no queue (default pool)',
+      unit: 'msgs/s',
+      courier: null,
+      baseline: r0(lm),
+      ratio: ratio(ce, lm),
+      goal: null,
+      met: null,
+      samples: { courier: [], baseline: lr },
+      note: `ratio: Courier's templated drain / this; ${round(med(raw.loopback.map((r) => r.cpuMsPerMessage)) ?? 0, 3)} CPU ms/msg`,
+    };
+  }
+
+  if (raw.recovery.length > 0) {
+    const rec = raw.recovery.map((r) => r.recoverMs);
+    const rm = med(rec);
+    const maxDup = Math.max(...raw.recovery.map((r) => r.duplicates));
+    const allSent = raw.recovery.every((r) => r.sentRecorded === r.count);
+    figures['recovery_time_to_recover_ms'] = {
+      label: 'Recovery: SIGKILL 1 of 2 workers, kill -> last delivery (defaults)',
+      unit: 'ms',
+      courier: r0(rm),
+      baseline: null,
+      ratio: null,
+      goal: '< 10,000 ms, all sent',
+      met: rm === null ? null : rm < 10_000 && allSent,
+      samples: { courier: rec, baseline: [] },
+      note: `duplicates max ${maxDup} (bound: the victim's concurrency); every message recorded sent: ${allSent}`,
+    };
+  }
+
   const info = med(rates(raw.emailInfo));
   if (raw.emailInfo.length > 0) {
     figures['email_smtp_throughput_info_log'] = {
@@ -136,8 +174,8 @@ export function buildFigures(raw: RawResults): Record<string, Figure> {
     courier: r0(ch),
     baseline: r0(bh),
     ratio: httpRatio,
-    goal: 'ratio >= 0.8',
-    met: atLeast(httpRatio, 0.8),
+    goal: 'ratio >= 1.0',
+    met: atLeast(httpRatio, 1.0),
     samples: { courier: courierHttp, baseline: baselineHttp },
   };
 
@@ -180,7 +218,7 @@ export function buildFigures(raw: RawResults): Record<string, Figure> {
   for (const run of raw.enqueue) {
     const key =
       run.batchSize === 1 ? (run.logLevel === 'info' ? 'enqueue_single_info_log' : 'enqueue_single') : `enqueue_batch_${run.batchSize}`;
-    const goalValue = run.batchSize === 1 ? 5_000 : 20_000;
+    const goalValue = run.batchSize === 1 ? 5_000 : 25_000;
     const isGoal = !(run.batchSize === 1 && run.logLevel === 'info');
     figures[key] = {
       label:

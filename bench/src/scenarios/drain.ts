@@ -8,10 +8,10 @@
 import type { BenchContext } from '../context.js';
 import { loadavg } from 'node:os';
 import { cpuMsOf, sampleRss, type ProcessUnderTest } from '../env/processes.js';
-import { redisCpuSeconds } from '../env/redis.js';
+import { commandStats, redisCpuSeconds, resetCommandStats } from '../env/redis.js';
 import type { SinkHandle } from '../env/sinks.js';
 import type { SinkStats } from '../env/sink-protocol.js';
-import { rateOf } from '../report/stats.js';
+import { rateOf, round } from '../report/stats.js';
 
 /** What a drain run measured. */
 export interface DrainResult {
@@ -27,6 +27,11 @@ export interface DrainResult {
   readonly redisCpuMsPerMessage: number;
   /** 1-minute load average when the run started (other work on the machine shows here). */
   readonly loadAvg: number;
+  /**
+   * Redis commands per message over the run (INFO commandstats, from the processes' start, so
+   * it includes their start-up): calls and microseconds inside each command, per message.
+   */
+  readonly redisCommands: Record<string, { readonly callsPerMessage: number; readonly usecPerMessage: number }>;
 }
 
 /** Options of {@link drainRun}. */
@@ -52,6 +57,7 @@ export async function drainRun(ctx: BenchContext, options: DrainOptions): Promis
   const rss = sampleRss(() => procs.map((p) => p.pid));
   try {
     const loadAvg = loadavg()[0] ?? 0;
+    await resetCommandStats(ctx.redis);
     procs.push(...(await options.start()));
     const readyAt = Date.now();
     const cpuAtReady = procs.reduce((sum, p) => sum + cpuMsOf(p.pid), 0);
@@ -61,6 +67,12 @@ export async function drainRun(ctx: BenchContext, options: DrainOptions): Promis
     const cpuMs = procs.reduce((sum, p) => sum + cpuMsOf(p.pid), 0) - cpuAtReady;
     const redisMs = ((await redisCpuSeconds(ctx.redis)) - redisAtReady) * 1_000;
     const measured = Math.max(1, stats.count - atReady.count);
+    const commands = await commandStats(ctx.redis);
+    const redisCommands: Record<string, { callsPerMessage: number; usecPerMessage: number }> = {};
+    for (const [name, c] of Object.entries(commands).sort((a, b) => b[1].usec - a[1].usec)) {
+      if (name === 'info' || name === 'config') continue;
+      redisCommands[name] = { callsPerMessage: round(c.calls / count, 3), usecPerMessage: round(c.usec / count, 2) };
+    }
     await options.beforeStop?.();
     const peak = rss.stop().peak;
     if (stats.duplicates > 0) ctx.log(`  warning: ${stats.duplicates} duplicate deliveries`);
@@ -76,6 +88,7 @@ export async function drainRun(ctx: BenchContext, options: DrainOptions): Promis
       cpuMsPerMessage: cpuMs / measured,
       redisCpuMsPerMessage: redisMs / measured,
       loadAvg,
+      redisCommands,
     };
   } finally {
     rss.stop();
