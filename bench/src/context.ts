@@ -60,8 +60,8 @@ export const SIZES: Readonly<Record<'full' | 'quick', BenchSizes>> = {
     scalingReps: 2,
     infoLogRuns: true,
     extraPools: [],
-    recoveryCount: 3_000,
-    recoveryKillAfter: 500,
+    recoveryCount: 1_000,
+    recoveryKillAfter: 300,
     recoveryReps: 3,
   },
   quick: {
@@ -84,8 +84,8 @@ export const SIZES: Readonly<Record<'full' | 'quick', BenchSizes>> = {
     scalingReps: 1,
     infoLogRuns: false,
     extraPools: [],
-    recoveryCount: 1_500,
-    recoveryKillAfter: 500,
+    recoveryCount: 1_000,
+    recoveryKillAfter: 300,
     recoveryReps: 1,
   },
 };

@@ -98,7 +98,7 @@ describe('loadConfig', () => {
     // Courier's extensions: the SMTP pool and the crash-recovery timings (BENCHMARKS.md).
     expect(config.courier.smtp.pool).toEqual({ max_connections: 10, max_messages: 1_000 });
     expect(config.worker.lock_duration_ms).toBe(5_000);
-    expect(config.worker.stalled_interval_ms).toBe(2_000);
+    expect(config.worker.stalled_interval_ms).toBe(1_000);
   });
 
   it('takes courier.smtp.pool and refuses bad values', () => {

@@ -2,7 +2,7 @@
  * Fault: two workers with the default lock and stalled-check settings drain a
  * backlog; one is SIGKILLed mid-run and not replaced. The survivor must deliver
  * every message, re-running the dead worker's jobs once their locks expire
- * (lock 5 s, renewed every 1.25 s; stalled check every 2 s), and only the sends
+ * (lock 5 s, renewed every 1.25 s; stalled check every 1 s), and only the sends
  * the dead worker had in flight may repeat. The time from the kill to the last
  * delivery is printed; the 10 s figure in BENCHMARKS.md comes from the bench's
  * recovery scenario, here the bound is generous for a loaded machine.
@@ -34,7 +34,7 @@ describe('SIGKILL one of two workers (default lock settings)', () => {
     // createDeployment's fast test settings are overridden back to the config schema's defaults.
     d = await createDeployment({
       courier: { smtp: { connection_uri: `smtp://127.0.0.1:${smtp.port}/?disable_starttls=true`, from_address: 'courier@example.com' } },
-      worker: { concurrency: CONCURRENCY, lock_duration_ms: 5_000, stalled_interval_ms: 2_000 },
+      worker: { concurrency: CONCURRENCY, lock_duration_ms: 5_000, stalled_interval_ms: 1_000 },
       log: { level: 'info' },
     });
     const deployment = d;

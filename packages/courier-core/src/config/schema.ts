@@ -270,7 +270,7 @@ const workerSchema = z
     // A dead worker's jobs are re-run within about lock_duration_ms + stalled_interval_ms
     // (the lock is renewed every quarter of its duration; see README, Crash recovery).
     lock_duration_ms: z.number().int().min(1_000).default(5_000),
-    stalled_interval_ms: z.number().int().min(1_000).default(2_000),
+    stalled_interval_ms: z.number().int().min(1_000).default(1_000),
     host: z.string().default(DEFAULT_LISTEN_HOST),
     port: z.number().int().min(0).max(65_535).default(4001),
     /** Of the health/metrics server. */
