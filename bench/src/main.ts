@@ -125,8 +125,12 @@ const perMsg = (r: {
   redisCpuMsPerMessage: number;
   loadAvg: number;
   redisCommands?: Record<string, { callsPerMessage: number; usecPerMessage: number }>;
+  sinkCpuMsPerMessage?: number;
+  sinkCoreShare?: number;
 }): string =>
-  `${r.cpuMsPerMessage.toFixed(3)} CPU ms/msg (+ Redis ${r.redisCpuMsPerMessage.toFixed(3)}), load ${r.loadAvg.toFixed(1)}` +
+  `${r.cpuMsPerMessage.toFixed(3)} CPU ms/msg (+ Redis ${r.redisCpuMsPerMessage.toFixed(3)}` +
+  (r.sinkCpuMsPerMessage === undefined ? '' : `, sink ${r.sinkCpuMsPerMessage.toFixed(3)} at ${Math.round((r.sinkCoreShare ?? 0) * 100)}% of a core`) +
+  `), load ${r.loadAvg.toFixed(1)}` +
   (r.redisCommands === undefined
     ? ''
     : `; Redis per msg: ${Object.entries(r.redisCommands)

@@ -21,6 +21,8 @@ export interface SinkHandle {
   readonly port: number;
   /** What serves the sink, for the report. */
   readonly impl: string;
+  /** The sink's process (for its CPU time). */
+  readonly pid: number | undefined;
   /** Zero the counters; recipients starting with `trackPrefix` get their acceptance time kept. */
   reset(trackPrefix?: string): Promise<void>;
   stats(): Promise<SinkStats>;
@@ -88,6 +90,7 @@ export async function startSink(kind: SinkKind): Promise<SinkHandle> {
     kind,
     port,
     impl,
+    pid: child.pid,
     async reset(trackPrefix) {
       await ask(trackPrefix === undefined ? { op: 'reset' } : { op: 'reset', trackPrefix });
     },
@@ -224,6 +227,7 @@ export async function startPostfixSmtpSink(): Promise<SinkHandle> {
     kind: 'smtp',
     port,
     impl: 'postfix smtp-sink',
+    pid: child.pid,
     async reset() {
       base = total;
       firstAt = 0;

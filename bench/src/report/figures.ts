@@ -177,6 +177,7 @@ export function buildFigures(raw: RawResults): Record<string, Figure> {
     goal: 'ratio >= 1.0',
     met: atLeast(httpRatio, 1.0),
     samples: { courier: courierHttp, baseline: baselineHttp },
+    note: `HTTP sink process at ${Math.round(100 * (med(raw.http.map((r) => r.sinkCoreShare)) ?? 0))}% of a core (median; not the bottleneck while well below 100%)`,
   };
 
   const courierHttpCpu = med(cpu(raw.http.filter((r) => r.system === 'courier')));

@@ -25,6 +25,9 @@ export interface DrainResult {
   readonly cpuMsPerMessage: number;
   /** Redis CPU time per message over the same window. */
   readonly redisCpuMsPerMessage: number;
+  /** The sink process's CPU time per message, and its share of one core, over the same window (is it the bottleneck?). */
+  readonly sinkCpuMsPerMessage: number;
+  readonly sinkCoreShare: number;
   /** 1-minute load average when the run started (other work on the machine shows here). */
   readonly loadAvg: number;
   /**
@@ -62,10 +65,13 @@ export async function drainRun(ctx: BenchContext, options: DrainOptions): Promis
     const readyAt = Date.now();
     const cpuAtReady = procs.reduce((sum, p) => sum + cpuMsOf(p.pid), 0);
     const redisAtReady = await redisCpuSeconds(ctx.redis);
+    const sinkAtReady = sink.pid === undefined ? 0 : cpuMsOf(sink.pid);
     const atReady = await sink.stats();
     const stats = await sink.waitFor(count, timeoutFor(count));
     const cpuMs = procs.reduce((sum, p) => sum + cpuMsOf(p.pid), 0) - cpuAtReady;
     const redisMs = ((await redisCpuSeconds(ctx.redis)) - redisAtReady) * 1_000;
+    const sinkMs = sink.pid === undefined ? 0 : cpuMsOf(sink.pid) - sinkAtReady;
+    const wallMs = Math.max(1, Date.now() - readyAt);
     const measured = Math.max(1, stats.count - atReady.count);
     const commands = await commandStats(ctx.redis);
     const redisCommands: Record<string, { callsPerMessage: number; usecPerMessage: number }> = {};
@@ -87,6 +93,8 @@ export async function drainRun(ctx: BenchContext, options: DrainOptions): Promis
       messageBytes: stats.bytes / Math.max(1, stats.count),
       cpuMsPerMessage: cpuMs / measured,
       redisCpuMsPerMessage: redisMs / measured,
+      sinkCpuMsPerMessage: sinkMs / measured,
+      sinkCoreShare: sinkMs / wallMs,
       loadAvg,
       redisCommands,
     };
