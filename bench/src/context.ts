@@ -30,6 +30,12 @@ export interface BenchSizes {
   readonly scalingReps: number;
   /** Also measure Courier at the default log level (`info`). */
   readonly infoLogRuns: boolean;
+  /** More SMTP pool settings for the e-mail comparison (`--pools=CxM,...`), both sides alike. */
+  readonly extraPools: readonly { readonly maxConnections: number; readonly maxMessages: number }[];
+  /** Recovery scenario: backlog, acceptances before the SIGKILL, repetitions. */
+  readonly recoveryCount: number;
+  readonly recoveryKillAfter: number;
+  readonly recoveryReps: number;
 }
 
 /** The sizes of `pnpm bench` and `pnpm bench --quick`. */
@@ -37,7 +43,7 @@ export const SIZES: Readonly<Record<'full' | 'quick', BenchSizes>> = {
   full: {
     mode: 'full',
     reps: 3,
-    emailCount: 10_000,
+    emailCount: 20_000,
     httpCount: 5_000,
     concurrency: 50,
     enqueueSeconds: 8,
@@ -53,6 +59,10 @@ export const SIZES: Readonly<Record<'full' | 'quick', BenchSizes>> = {
     scalingCount: 10_000,
     scalingReps: 2,
     infoLogRuns: true,
+    extraPools: [],
+    recoveryCount: 1_000,
+    recoveryKillAfter: 300,
+    recoveryReps: 3,
   },
   quick: {
     mode: 'quick',
@@ -73,6 +83,10 @@ export const SIZES: Readonly<Record<'full' | 'quick', BenchSizes>> = {
     scalingCount: 1_500,
     scalingReps: 1,
     infoLogRuns: false,
+    extraPools: [],
+    recoveryCount: 1_000,
+    recoveryKillAfter: 300,
+    recoveryReps: 1,
   },
 };
 
@@ -80,7 +94,10 @@ export const SIZES: Readonly<Record<'full' | 'quick', BenchSizes>> = {
 export interface BenchContext {
   readonly sizes: BenchSizes;
   readonly redis: BenchRedis;
+  /** The throughput scenarios' SMTP sink: Postfix's smtp-sink where installable, else the testkit's. */
   readonly smtp: SinkHandle;
+  /** The testkit's SMTP sink (in its own process): keeps per-recipient acceptance times, for latency. */
+  readonly smtpTracked: SinkHandle;
   readonly http: SinkHandle;
   /** Directory for `--cpu-prof` output of Courier's and the baseline's processes; none when not profiling. */
   readonly cpuProfileDir: string | undefined;

@@ -4,7 +4,9 @@
  *
  * Options:
  *   --quick              smaller sizes, one repetition (under two minutes)
- *   --only=a,b           run only these scenarios: email, http, scaling, enqueue, latency, memory
+ *   --only=a,b           run only these scenarios: email, loopback, recovery, http, scaling, enqueue, latency, memory
+ *   --pools=CxM,...      more SMTP pool settings for the e-mail comparison (both sides alike)
+ *   --email-count=N      messages per e-mail run (default 20000)
  *   --reps=N             repetitions of the throughput runs
  *   --concurrency=N      worker concurrency of Courier and the baseline (default 50)
  *   --backlog=N          backlog of the memory scenario (default 100000, quick 3000)
@@ -23,22 +25,24 @@ import { SIZES, type BenchContext, type BenchSizes } from './context.js';
 import { describeMachine } from './env/machine.js';
 import { killAllUnderTest, scrubConfigEnvironment } from './env/processes.js';
 import { startBenchRedis, type BenchRedis } from './env/redis.js';
-import { startSink, type SinkHandle } from './env/sinks.js';
+import { ensurePostfixSmtpSink, startPostfixSmtpSink, startSink, type SinkHandle } from './env/sinks.js';
 import { buildFigures, type RawResults } from './report/figures.js';
 import { round } from './report/stats.js';
 import { markdownTable, textTable } from './report/table.js';
-import { baselineEmailRun, courierEmailRun } from './scenarios/email.js';
+import { baselineEmailRun, courierEmailRun, emailVariant, type EmailRunOptions } from './scenarios/email.js';
 import { enqueueRun } from './scenarios/enqueue.js';
 import { baselineHttpRun, courierHttpRun } from './scenarios/http.js';
 import { latencyRun } from './scenarios/latency.js';
+import { loopbackRun } from './scenarios/loopback.js';
+import { recoveryRun } from './scenarios/recovery.js';
 import { baselineMemoryRun, courierMemoryRun } from './scenarios/memory.js';
 import { formatSummary, summarizeProfiles, type ProfileSummary } from './tools/profile-summary.js';
 
-const SCENARIOS = ['email', 'http', 'scaling', 'enqueue', 'latency', 'memory'] as const;
+const SCENARIOS = ['email', 'loopback', 'recovery', 'http', 'scaling', 'enqueue', 'latency', 'memory'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 /** Hard limit of a whole run: everything stops by itself even if something hangs. */
-const RUN_LIMIT_MS: Record<BenchSizes['mode'], number> = { full: 20 * 60_000, quick: 4 * 60_000 };
+const RUN_LIMIT_MS: Record<BenchSizes['mode'], number> = { full: 40 * 60_000, quick: 10 * 60_000 };
 
 const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
 
@@ -60,6 +64,8 @@ function parseArgs(argv: readonly string[]): CliOptions {
   let concurrency: number | undefined;
   let backlog: number | undefined;
   let nodeOptions: string | undefined;
+  let extraPools: { maxConnections: number; maxMessages: number }[] = [];
+  let emailCount: number | undefined;
   for (const arg of args) {
     if (arg === '--quick') sizes = SIZES.quick;
     else if (arg === '--profile') profile = true;
@@ -75,17 +81,33 @@ function parseArgs(argv: readonly string[]): CliOptions {
     } else if (arg.startsWith('--backlog=')) {
       backlog = Number(arg.slice('--backlog='.length));
       if (!Number.isInteger(backlog) || backlog < 100 || backlog > 1_000_000) throw new Error('--backlog must be an integer from 100 to 1000000');
+    } else if (arg.startsWith('--pools=')) {
+      // Extra pool settings to compare, e.g. --pools=5x100,20x1000 (connections x messages per connection).
+      extraPools = arg
+        .slice('--pools='.length)
+        .split(',')
+        .filter((p) => p !== '')
+        .map((p) => {
+          const [c, m] = p.split('x').map(Number);
+          if (!Number.isInteger(c) || !Number.isInteger(m) || c! < 1 || m! < 1) throw new Error(`--pools: "${p}" is not CONNSxMSGS`);
+          return { maxConnections: c!, maxMessages: m! };
+        });
+    } else if (arg.startsWith('--email-count=')) {
+      emailCount = Number(arg.slice('--email-count='.length));
+      if (!Number.isInteger(emailCount) || emailCount < 100 || emailCount > 1_000_000) throw new Error('--email-count must be an integer from 100 to 1000000');
     } else if (arg.startsWith('--node-options=')) {
       nodeOptions = arg.slice('--node-options='.length);
     } else if (arg.startsWith('--concurrency=')) {
       concurrency = Number(arg.slice('--concurrency='.length));
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 2_000) throw new Error('--concurrency must be an integer from 1 to 2000');
     } else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('usage: pnpm bench [--quick] [--only=email,http,scaling,enqueue,latency,memory] [--reps=N] [--concurrency=N] [--backlog=N] [--node-options=...] [--profile] [--markdown]\n');
+      process.stdout.write('usage: pnpm bench [--quick] [--only=email,loopback,recovery,http,scaling,enqueue,latency,memory] [--reps=N] [--concurrency=N] [--backlog=N] [--node-options=...] [--profile] [--markdown]\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${arg} (see --help)`);
   }
   if (reps !== undefined) sizes = { ...sizes, reps };
+  if (extraPools.length > 0) sizes = { ...sizes, extraPools };
+  if (emailCount !== undefined) sizes = { ...sizes, emailCount };
   if (concurrency !== undefined) sizes = { ...sizes, concurrency };
   if (backlog !== undefined) sizes = { ...sizes, backlog, baselineBacklog: Math.min(sizes.baselineBacklog, backlog) };
   // Courier's processes inherit the environment: this is how V8 flags reach them (experiments only).
@@ -98,8 +120,23 @@ const log = (message: string): void => {
 };
 
 const fmtRate = (r: number): string => `${Math.round(r).toLocaleString('en-US')} msgs/s`;
-const perMsg = (r: { cpuMsPerMessage: number; redisCpuMsPerMessage: number; loadAvg: number }): string =>
-  `${r.cpuMsPerMessage.toFixed(2)} CPU ms/msg (+ Redis ${r.redisCpuMsPerMessage.toFixed(2)}), load ${r.loadAvg.toFixed(1)}`;
+const perMsg = (r: {
+  cpuMsPerMessage: number;
+  redisCpuMsPerMessage: number;
+  loadAvg: number;
+  redisCommands?: Record<string, { callsPerMessage: number; usecPerMessage: number }>;
+  sinkCpuMsPerMessage?: number;
+  sinkCoreShare?: number;
+}): string =>
+  `${r.cpuMsPerMessage.toFixed(3)} CPU ms/msg (+ Redis ${r.redisCpuMsPerMessage.toFixed(3)}` +
+  (r.sinkCpuMsPerMessage === undefined ? '' : `, sink ${r.sinkCpuMsPerMessage.toFixed(3)} at ${Math.round((r.sinkCoreShare ?? 0) * 100)}% of a core`) +
+  `), load ${r.loadAvg.toFixed(1)}` +
+  (r.redisCommands === undefined
+    ? ''
+    : `; Redis per msg: ${Object.entries(r.redisCommands)
+        .slice(0, 4)
+        .map(([name, c]) => `${name} ${c.callsPerMessage} calls ${c.usecPerMessage} us`)
+        .join(', ')}`);
 
 async function runScenarios(ctx: BenchContext, only: ReadonlySet<Scenario>, raw: RawResults): Promise<void> {
   const { sizes } = ctx;
@@ -114,21 +151,57 @@ async function runScenarios(ctx: BenchContext, only: ReadonlySet<Scenario>, raw:
   };
 
   if (only.has('email')) {
+    // Both sides always get the same pool: Courier's defaults (the headline), nodemailer's own
+    // defaults (5 x 100), and a tuned pool (10 connections, never replaced); plus raw text.
+    const variants: readonly Pick<EmailRunOptions, 'pool' | 'content'>[] = [
+      {},
+      { content: 'raw' },
+      ...(sizes.mode === 'full' ? [{ pool: { maxConnections: 5, maxMessages: 100 } }, { pool: { maxConnections: 10, maxMessages: 10_000_000 } }] : []),
+      ...sizes.extraPools.map((pool) => ({ pool })),
+    ];
     for (let rep = 0; rep < sizes.reps; rep++) {
-      await attempt(`email rep ${rep + 1}`, async () => {
-        const c = await courierEmailRun(ctx, { count: sizes.emailCount, workers: 1, tag: `ce${rep}` });
-        raw.email.push(c);
-        log(`email rep ${rep + 1}/${sizes.reps}: Courier ${fmtRate(c.rate)}, ${perMsg(c)} (${c.sentRecorded} recorded sent, ${Math.round(c.messageBytes)} B/msg)`);
-        const b = await baselineEmailRun(ctx, { count: sizes.emailCount, workers: 1, tag: `be${rep}` });
-        raw.email.push(b);
-        log(`email rep ${rep + 1}/${sizes.reps}: baseline ${fmtRate(b.rate)}, ${perMsg(b)} (${Math.round(b.messageBytes)} B/msg)`);
-      });
+      for (const [vi, v] of variants.entries()) {
+        const name = emailVariant(v);
+        await attempt(`email ${name} rep ${rep + 1}`, async () => {
+          const c = await courierEmailRun(ctx, { count: sizes.emailCount, workers: 1, tag: `ce${vi}r${rep}`, ...v });
+          raw.email.push(c);
+          log(`email ${name} rep ${rep + 1}/${sizes.reps}: Courier ${fmtRate(c.rate)}, ${perMsg(c)} (${c.sentRecorded} recorded sent)`);
+          const b = await baselineEmailRun(ctx, { count: sizes.emailCount, workers: 1, tag: `be${vi}r${rep}`, ...v });
+          raw.email.push(b);
+          log(`email ${name} rep ${rep + 1}/${sizes.reps}: baseline ${fmtRate(b.rate)}, ${perMsg(b)}`);
+        });
+      }
     }
     if (sizes.infoLogRuns) {
       await attempt('email at log level info', async () => {
         const c = await courierEmailRun(ctx, { count: sizes.emailCount, workers: 1, logLevel: 'info', tag: 'cei' });
         raw.emailInfo.push(c);
         log(`email, worker at log level info: Courier ${fmtRate(c.rate)}, ${c.cpuMsPerMessage.toFixed(2)} CPU ms/msg`);
+      });
+    }
+  }
+
+  if (only.has('loopback')) {
+    for (let rep = 0; rep < sizes.reps; rep++) {
+      await attempt(`loopback rep ${rep + 1}`, async () => {
+        await ctx.smtp.reset();
+        const run = await loopbackRun(ctx, sizes.emailCount);
+        raw.loopback.push(run);
+        log(`loopback (nodemailer straight into the sink, no queue) rep ${rep + 1}/${sizes.reps}: ${fmtRate(run.rate)}, ${run.cpuMsPerMessage.toFixed(3)} CPU ms/msg`);
+      });
+    }
+  }
+
+  if (only.has('recovery')) {
+    for (let rep = 0; rep < sizes.recoveryReps; rep++) {
+      await attempt(`recovery rep ${rep + 1}`, async () => {
+        const run = await recoveryRun(ctx, sizes.recoveryCount, sizes.recoveryKillAfter);
+        raw.recovery.push(run);
+        log(
+          `recovery rep ${rep + 1}/${sizes.recoveryReps}: one of 2 workers SIGKILLed after ${run.killAfter} of ${run.count} with ${run.activeAtKill} jobs active; ` +
+            `last delivery ${run.recoverMs} ms after the kill, ${run.duplicates} duplicates, ${run.sentRecorded} recorded sent ` +
+            `(lock ${run.lockDurationMs} ms, stalled check ${run.stalledIntervalMs} ms)`,
+        );
       });
     }
   }
@@ -259,16 +332,23 @@ async function main(): Promise<void> {
     void cleanup().finally(() => process.exit(130));
   });
 
-  const raw: RawResults = { email: [], emailInfo: [], http: [], enqueue: [], latency: [], memory: [], scaling: [], errors: [] };
+  const raw: RawResults = { email: [], emailInfo: [], loopback: [], recovery: [], http: [], enqueue: [], latency: [], memory: [], scaling: [], errors: [] };
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   // Profiles are large and not results to keep: they go to the temp dir (the path is printed).
   const cpuProfileDir = cli.profile ? join(tmpdir(), 'courier-bench-profiles', stamp) : undefined;
   try {
     redis = await startBenchRedis();
-    const [smtp, http] = await Promise.all([startSink('smtp'), startSink('http')]);
-    sinks.push(smtp, http);
-    log(`redis ${redis.version} at ${redis.url}; smtp sink :${smtp.port} (${smtp.impl}); http sink :${http.port} (${http.impl})`);
-    const ctx: BenchContext = { sizes: cli.sizes, redis, smtp, http, cpuProfileDir, log };
+    const [smtpTracked, http] = await Promise.all([startSink('smtp'), startSink('http')]);
+    sinks.push(smtpTracked, http);
+    const noPostfix = ensurePostfixSmtpSink(log);
+    if (noPostfix !== undefined) log(`Postfix smtp-sink unavailable (${noPostfix}); the testkit's sink serves every scenario`);
+    const smtp = noPostfix === undefined ? await startPostfixSmtpSink() : smtpTracked;
+    if (smtp !== smtpTracked) sinks.push(smtp);
+    log(
+      `redis ${redis.version} at ${redis.url}; smtp sink :${smtp.port} (${smtp.impl}); latency smtp sink :${smtpTracked.port} (${smtpTracked.impl}); ` +
+        `http sink :${http.port} (${http.impl})`,
+    );
+    const ctx: BenchContext = { sizes: cli.sizes, redis, smtp, smtpTracked, http, cpuProfileDir, log };
     await runScenarios(ctx, cli.only, raw);
   } finally {
     await cleanup();

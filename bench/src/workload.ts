@@ -43,10 +43,27 @@ export function payloadsFor(count: number, make: (i: number) => NewMessage): Job
   return Array.from({ length: count }, (_, i) => toJobPayload(newMessageSchema.parse(make(i)), newMessageId(), now));
 }
 
-/** Job data of the baseline workers. */
+/** Job data of the baseline workers: a templated message's code, or a raw message's subject and body. */
 export interface BaselineJob {
   readonly to: string;
-  readonly code: string;
+  readonly code?: string;
+  readonly subject?: string;
+  readonly body?: string;
+}
+
+/** A raw (untemplated) text e-mail: subject and body as the client gives them. */
+export function rawEmailMessage(recipient: string, i: number): NewMessage {
+  return { type: 'email', recipient, subject: `Your code ${codeFor(i)}`, body: rawBody(i) };
+}
+
+/** The body of raw message `i` (~300 bytes of plain text). */
+export function rawBody(i: number): string {
+  return `Hi,\n\nyour sign-in code is ${codeFor(i)}. It expires in 15 minutes.\n\nIf you did not ask for it, ignore this message; nobody can sign in without the code.\n\nThanks,\nthe team\n`;
+}
+
+/** Baseline raw jobs: the same subjects and bodies. */
+export function baselineRawJobs(count: number, recipient: (i: number) => string): { name: string; data: BaselineJob }[] {
+  return Array.from({ length: count }, (_, i) => ({ name: 'raw', data: { to: recipient(i), subject: `Your code ${codeFor(i)}`, body: rawBody(i) } }));
 }
 
 /** Baseline jobs for the same recipients and codes. */

@@ -135,13 +135,22 @@ export async function startWorker(config: CourierConfig, logger: Logger, options
 
   const policy = { baseMs: config.worker.backoff.base_ms, maxMs: config.worker.backoff.max_ms };
   const rate = config.worker.rate_limit_per_second;
-  const processor = createProcessor({ store, channels, templates, metrics, logger, recordSentForMs: config.worker.lock_duration_ms });
+  // A send that went out is recorded for at least 30 s (a Redis blip must not turn it into a re-send),
+  // even when the lock is shorter.
+  const recordSentForMs = Math.max(config.worker.lock_duration_ms, 30_000);
+  const processor = createProcessor({ store, channels, templates, metrics, logger, recordSentForMs });
   const worker = new Worker<JobPayload, ProcessResult>(config.redis.queue_name, processor, {
     connection,
     prefix: config.redis.prefix,
     concurrency: config.worker.concurrency,
     autorun: false,
     lockDuration: config.worker.lock_duration_ms,
+    // Renewal: BullMQ's timer runs every lockRenewTime / 2 and extends every lock older
+    // than that, so a lock is renewed at most lockRenewTime after the last renewal. A
+    // quarter of the lock (BullMQ's default is half) means an event loop stalled for up
+    // to ~3/4 of the lock (3.75 s with the 5 s default) keeps its jobs: the cost is one
+    // extendLocks script call per worker every lock/8, for all its active jobs at once.
+    lockRenewTime: Math.max(250, Math.floor(config.worker.lock_duration_ms / 4)),
     stalledInterval: config.worker.stalled_interval_ms,
     // A job whose worker keeps dying is re-run a few times before it is given up.
     maxStalledCount: 3,

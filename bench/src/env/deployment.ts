@@ -15,12 +15,20 @@ import type { BenchRedis } from './redis.js';
 /** API key the producer is configured with. */
 export const BENCH_API_KEY = 'bench-api-key-0123456789abcdef';
 
+/** SMTP pool settings, written as `courier.smtp.pool` (and given to the baseline as the same numbers). */
+export interface SmtpPool {
+  readonly maxConnections: number;
+  readonly maxMessages: number;
+}
+
 /** What varies between deployments. */
 export interface DeploymentOptions {
   readonly name: string;
   readonly smtpPort: number;
   readonly concurrency: number;
   readonly logLevel: 'info' | 'warn' | 'error';
+  /** `courier.smtp.pool`; the config's defaults when omitted. */
+  readonly pool?: SmtpPool;
   /** HTTP channels (`courier.channels`). */
   readonly channels?: readonly Record<string, unknown>[];
 }
@@ -28,6 +36,8 @@ export interface DeploymentOptions {
 /** A deployment's config and enqueue path. */
 export interface Deployment {
   readonly configPath: string;
+  /** The SMTP pool the worker will use (the config's, after defaults). */
+  readonly pool: SmtpPool;
   readonly config: CourierConfig;
   readonly queue: Queue<JobPayload>;
   readonly store: MessageStore;
@@ -43,7 +53,10 @@ export function createDeployment(redis: BenchRedis, options: DeploymentOptions):
   const raw = {
     courier: {
       delivery_strategy: 'smtp',
-      smtp: { connection_uri: `smtp://127.0.0.1:${options.smtpPort}/?disable_starttls=true` },
+      smtp: {
+        connection_uri: `smtp://127.0.0.1:${options.smtpPort}/?disable_starttls=true`,
+        ...(options.pool === undefined ? {} : { pool: { max_connections: options.pool.maxConnections, max_messages: options.pool.maxMessages } }),
+      },
       channels: options.channels ?? [],
     },
     redis: { url: redis.url, prefix: `{bench-${options.name}}`, queue_name: 'courier' },
@@ -60,6 +73,7 @@ export function createDeployment(redis: BenchRedis, options: DeploymentOptions):
   const store = createMessageStore(redis.admin, config.redis.prefix, { finishedTtlSeconds: config.retention.finished_ttl_seconds });
   return {
     configPath,
+    pool: { maxConnections: config.courier.smtp.pool.max_connections, maxMessages: config.courier.smtp.pool.max_messages },
     config,
     queue,
     store,

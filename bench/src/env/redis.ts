@@ -54,3 +54,19 @@ export async function redisCpuSeconds(redis: BenchRedis): Promise<number> {
   const sys = Number(/used_cpu_sys:([\d.]+)/.exec(text)?.[1] ?? 0);
   return user + sys;
 }
+
+/** Per-command Redis statistics (INFO commandstats): calls and microseconds spent inside the command. */
+export type CommandStats = Record<string, { readonly calls: number; readonly usec: number }>;
+
+/** Reset Redis's per-command statistics (CONFIG RESETSTAT; also resets INFO stats counters, not INFO cpu). */
+export async function resetCommandStats(redis: BenchRedis): Promise<void> {
+  await redis.admin.config('RESETSTAT');
+}
+
+/** Redis's per-command statistics since the last reset. */
+export async function commandStats(redis: BenchRedis): Promise<CommandStats> {
+  const text = await redis.admin.info('commandstats');
+  const out: Record<string, { calls: number; usec: number }> = {};
+  for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) out[m[1]!] = { calls: Number(m[2]), usec: Number(m[3]) };
+  return out;
+}

@@ -2,7 +2,9 @@
  * The benchmark's side of a sink child process (see `sink-child.ts`): start it,
  * reset its counters, read them, and wait for a number of acceptances.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { SinkKind, SinkReply, SinkRequest, SinkStats } from './sink-protocol.js';
 
@@ -19,6 +21,8 @@ export interface SinkHandle {
   readonly port: number;
   /** What serves the sink, for the report. */
   readonly impl: string;
+  /** The sink's process (for its CPU time). */
+  readonly pid: number | undefined;
   /** Zero the counters; recipients starting with `trackPrefix` get their acceptance time kept. */
   reset(trackPrefix?: string): Promise<void>;
   stats(): Promise<SinkStats>;
@@ -86,6 +90,7 @@ export async function startSink(kind: SinkKind): Promise<SinkHandle> {
     kind,
     port,
     impl,
+    pid: child.pid,
     async reset(trackPrefix) {
       await ask(trackPrefix === undefined ? { op: 'reset' } : { op: 'reset', trackPrefix });
     },
@@ -119,4 +124,153 @@ export async function startSink(kind: SinkKind): Promise<SinkHandle> {
       clearTimeout(timer);
     },
   };
+}
+
+/** Where Debian's postfix package puts Postfix's test SMTP server. */
+export const POSTFIX_SMTP_SINK = '/usr/sbin/smtp-sink';
+
+/**
+ * Make sure Postfix's `smtp-sink` is installed: as root on Debian/Ubuntu, install
+ * the `postfix` package non-interactively when it is missing, and stop Postfix's
+ * own mail daemon if the install started it (only the `smtp-sink` binary is used).
+ * Returns why it is not available, or undefined when it is.
+ */
+export function ensurePostfixSmtpSink(log: (m: string) => void): string | undefined {
+  if (existsSync(POSTFIX_SMTP_SINK)) return undefined;
+  if (process.getuid?.() !== 0) return `${POSTFIX_SMTP_SINK} is missing and this is not root (install the postfix package)`;
+  if (!existsSync('/usr/bin/apt-get')) return `${POSTFIX_SMTP_SINK} is missing and there is no apt-get`;
+  log('installing postfix for smtp-sink (apt-get, non-interactive)');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  try {
+    execFileSync('bash', ['-c', 'echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections'], { env, stdio: 'ignore' });
+  } catch {
+    // Only a hint to the installer.
+  }
+  const install = (): void => {
+    execFileSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'postfix'], { env, stdio: 'ignore', timeout: 300_000 });
+  };
+  try {
+    install();
+  } catch {
+    try {
+      execFileSync('apt-get', ['update', '-q'], { env, stdio: 'ignore', timeout: 300_000 });
+      install();
+    } catch (err) {
+      return `installing postfix failed: ${(err as Error).message.split('\n')[0] ?? ''}`;
+    }
+  }
+  // Postfix's own daemon is not wanted on a bench machine.
+  try {
+    execFileSync('postfix', ['stop'], { stdio: 'ignore', timeout: 20_000 });
+  } catch {
+    // Not running.
+  }
+  return existsSync(POSTFIX_SMTP_SINK) ? undefined : `${POSTFIX_SMTP_SINK} still missing after installing postfix`;
+}
+
+/**
+ * Postfix's `smtp-sink` (`smtp-sink -c -u nobody 127.0.0.1:PORT 1000`, as a reviewer
+ * runs it): C, one process, never the bottleneck. With `-c` it prints running
+ * counters on stdout whenever a message's final "." is received (`... mesg=N\r`);
+ * the count and the time this process read it are all it reports: no bytes, no
+ * recipients (so no duplicate detection: Courier's runs check their records
+ * instead), no tracked acceptance times (the latency scenario uses the testkit's sink).
+ */
+export async function startPostfixSmtpSink(): Promise<SinkHandle> {
+  const port = await freePort();
+  const child = spawn(POSTFIX_SMTP_SINK, ['-c', '-u', 'nobody', `127.0.0.1:${port}`, '1000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let total = 0;
+  let base = 0;
+  let firstAt = 0;
+  let lastAt = 0;
+  let tail = '';
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr = (stderr + d).slice(-2_000);
+  });
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    const text = tail + d;
+    const cut = text.lastIndexOf('\r');
+    if (cut < 0) {
+      tail = text;
+      return;
+    }
+    tail = text.slice(cut + 1);
+    const m = /mesg=(\d+)\s*$/.exec(text.slice(0, cut));
+    if (m === null) return;
+    const n = Number(m[1]);
+    if (n > total) {
+      total = n;
+      const now = Date.now();
+      if (firstAt === 0 && total > base) firstAt = now;
+      lastAt = now;
+    }
+  });
+  // Ready when it accepts connections.
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`smtp-sink exited (${child.exitCode}): ${stderr.trim()}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.end('QUIT\r\n');
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error(`smtp-sink did not listen within ${START_TIMEOUT_MS} ms: ${stderr.trim()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const stats = async (): Promise<SinkStats> => ({ count: total - base, bytes: 0, firstAt, lastAt, duplicates: 0 });
+  return {
+    kind: 'smtp',
+    port,
+    impl: 'postfix smtp-sink',
+    pid: child.pid,
+    async reset() {
+      base = total;
+      firstAt = 0;
+      lastAt = 0;
+    },
+    stats,
+    async tracked() {
+      throw new Error('smtp-sink keeps no per-recipient acceptance times; use the testkit sink');
+    },
+    async waitFor(count, timeoutMs, stallMs = 20_000) {
+      const start = Date.now();
+      let progressAt = start;
+      let seen = total;
+      while (total - base < count) {
+        const now = Date.now();
+        if (child.exitCode !== null) throw new Error(`smtp-sink exited (${child.exitCode})`);
+        if (now - start > timeoutMs) throw new Error(`smtp sink: ${total - base}/${count} accepted after ${timeoutMs} ms`);
+        if (total > seen) {
+          seen = total;
+          progressAt = now;
+        } else if (now - progressAt > stallMs) throw new Error(`smtp sink: stuck at ${total - base}/${count} for ${stallMs} ms`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      return stats();
+    },
+    async close() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
 }

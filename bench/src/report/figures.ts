@@ -2,10 +2,12 @@
  * Turning raw runs into the figures the report quotes: medians of repeated runs,
  * Courier/baseline ratios, and whether each goal of the benchmark issue is met.
  */
-import type { EmailRun } from '../scenarios/email.js';
+import { emailVariant, type EmailRun } from '../scenarios/email.js';
 import type { EnqueueRun } from '../scenarios/enqueue.js';
 import type { HttpRun } from '../scenarios/http.js';
 import type { LatencyRun } from '../scenarios/latency.js';
+import type { LoopbackRun } from '../scenarios/loopback.js';
+import type { RecoveryRun } from '../scenarios/recovery.js';
 import type { MemoryRun } from '../scenarios/memory.js';
 import { median, round } from './stats.js';
 
@@ -29,6 +31,8 @@ export interface Figure {
 export interface RawResults {
   email: EmailRun[];
   emailInfo: EmailRun[];
+  loopback: LoopbackRun[];
+  recovery: RecoveryRun[];
   http: HttpRun[];
   enqueue: EnqueueRun[];
   latency: LatencyRun[];
@@ -51,35 +55,99 @@ function atLeast(value: number | null, goal: number): boolean | null {
 /** Build the figures from raw results. */
 export function buildFigures(raw: RawResults): Record<string, Figure> {
   const figures: Record<string, Figure> = {};
-  const courierEmail = rates(raw.email.filter((r) => r.system === 'courier' && r.workers === 1));
-  const baselineEmail = rates(raw.email.filter((r) => r.system === 'baseline' && r.workers === 1));
-  const ce = med(courierEmail);
-  const be = med(baselineEmail);
-  const emailRatio = ratio(ce, be);
-  figures['email_smtp_throughput'] = {
-    label: 'E-mail, templated, SMTP (status tracking on)',
-    unit: 'msgs/s',
-    courier: r0(ce),
-    baseline: r0(be),
-    ratio: emailRatio,
-    goal: 'ratio >= 1.0',
-    met: atLeast(emailRatio, 1.0),
-    samples: { courier: courierEmail, baseline: baselineEmail },
-  };
-
   const cpu = (runs: readonly { cpuMsPerMessage: number }[]): number[] => runs.map((r) => round(r.cpuMsPerMessage, 3));
-  const courierEmailCpu = med(cpu(raw.email.filter((r) => r.system === 'courier' && r.workers === 1)));
-  const baselineEmailCpu = med(cpu(raw.email.filter((r) => r.system === 'baseline' && r.workers === 1)));
-  figures['email_smtp_cpu_ms_per_message'] = {
-    label: 'E-mail, worker CPU per message (all threads)',
-    unit: 'ms',
-    courier: courierEmailCpu === null ? null : round(courierEmailCpu, 2),
-    baseline: baselineEmailCpu === null ? null : round(baselineEmailCpu, 2),
-    ratio: ratio(courierEmailCpu, baselineEmailCpu),
-    goal: null,
-    met: null,
-    note: 'less sensitive to other load on the machine than msgs/s',
-  };
+  const redisCpu = (runs: readonly { redisCpuMsPerMessage: number }[]): number[] => runs.map((r) => round(r.redisCpuMsPerMessage, 3));
+  const oneWorker = raw.email.filter((r) => r.workers === 1);
+  const variants = [...new Set(oneWorker.map((r) => r.variant))];
+  // The headline comparison: templated, both sides on Courier's default pool.
+  const main = variants.includes(emailVariant({})) ? emailVariant({}) : variants[0];
+  let ce: number | null = null;
+  let be: number | null = null;
+  for (const variant of variants) {
+    const runs = oneWorker.filter((r) => r.variant === variant);
+    const c = rates(runs.filter((r) => r.system === 'courier'));
+    const b = rates(runs.filter((r) => r.system === 'baseline'));
+    const cm = med(c);
+    const bm = med(b);
+    const rr = ratio(cm, bm);
+    const isMain = variant === main;
+    if (isMain) {
+      ce = cm;
+      be = bm;
+    }
+    const [content, pool] = variant.split(' ');
+    const [conns, perConn] = (pool ?? '').split('x');
+    const goal = isMain ? 1.1 : content === 'raw' ? 1.0 : null;
+    const key = isMain ? 'email_smtp' : `email_smtp_${content}_${pool}`;
+    figures[`${key}_throughput`] = {
+      label: `E-mail, ${content}, SMTP, pool ${conns} conns x ${Number(perConn).toLocaleString('en-US')} msgs (both sides)${isMain ? ', default pool' : ''}`,
+      unit: 'msgs/s',
+      courier: r0(cm),
+      baseline: r0(bm),
+      ratio: rr,
+      goal: goal === null ? null : `ratio >= ${goal.toFixed(1)}`,
+      met: goal === null ? null : atLeast(rr, goal),
+      samples: { courier: c, baseline: b },
+      note: 'drain only: backlog enqueued first, status tracking on',
+    };
+    const cc = med(cpu(runs.filter((r) => r.system === 'courier')));
+    const bc = med(cpu(runs.filter((r) => r.system === 'baseline')));
+    figures[`${key}_cpu_ms_per_message`] = {
+      label: `  same, worker CPU ms per message (all threads)`,
+      unit: 'ms',
+      courier: cc === null ? null : round(cc, 3),
+      baseline: bc === null ? null : round(bc, 3),
+      ratio: ratio(cc, bc),
+      goal: null,
+      met: null,
+      note: 'less sensitive to other load on the machine than msgs/s',
+    };
+    const cr = med(redisCpu(runs.filter((r) => r.system === 'courier')));
+    const br = med(redisCpu(runs.filter((r) => r.system === 'baseline')));
+    figures[`${key}_redis_cpu_ms_per_message`] = {
+      label: `  same, Redis CPU ms per message`,
+      unit: 'ms',
+      courier: cr === null ? null : round(cr, 3),
+      baseline: br === null ? null : round(br, 3),
+      ratio: ratio(cr, br),
+      goal: null,
+      met: null,
+    };
+  }
+
+  if (raw.loopback.length > 0) {
+    const lr = rates(raw.loopback);
+    const lm = med(lr);
+    figures['email_loopback_ceiling'] = {
+      label: 'Loopback ceiling: nodemailer straight into the sink, no queue (default pool)',
+      unit: 'msgs/s',
+      courier: null,
+      baseline: r0(lm),
+      ratio: ratio(ce, lm),
+      goal: null,
+      met: null,
+      samples: { courier: [], baseline: lr },
+      note: `ratio: Courier's templated drain / this; ${round(med(raw.loopback.map((r) => r.cpuMsPerMessage)) ?? 0, 3)} CPU ms/msg`,
+    };
+  }
+
+  if (raw.recovery.length > 0) {
+    const rec = raw.recovery.map((r) => r.recoverMs);
+    const rm = med(rec);
+    const maxDup = Math.max(...raw.recovery.map((r) => r.duplicates));
+    const allSent = raw.recovery.every((r) => r.sentRecorded === r.count);
+    figures['recovery_time_to_recover_ms'] = {
+      label: 'Recovery: SIGKILL 1 of 2 workers, kill -> last delivery (defaults)',
+      unit: 'ms',
+      courier: r0(rm),
+      baseline: null,
+      ratio: null,
+      goal: '< 10,000 ms, all sent',
+      met: rm === null ? null : rm < 10_000 && allSent,
+      samples: { courier: rec, baseline: [] },
+      note: `duplicates max ${maxDup} (bound: the victim's concurrency); every message recorded sent: ${allSent}`,
+    };
+  }
 
   const info = med(rates(raw.emailInfo));
   if (raw.emailInfo.length > 0) {
@@ -106,9 +174,10 @@ export function buildFigures(raw: RawResults): Record<string, Figure> {
     courier: r0(ch),
     baseline: r0(bh),
     ratio: httpRatio,
-    goal: 'ratio >= 0.8',
-    met: atLeast(httpRatio, 0.8),
+    goal: 'ratio >= 1.0',
+    met: atLeast(httpRatio, 1.0),
     samples: { courier: courierHttp, baseline: baselineHttp },
+    note: `HTTP sink process at ${Math.round(100 * (med(raw.http.map((r) => r.sinkCoreShare)) ?? 0))}% of a core (median; not the bottleneck while well below 100%)`,
   };
 
   const courierHttpCpu = med(cpu(raw.http.filter((r) => r.system === 'courier')));
@@ -150,7 +219,7 @@ export function buildFigures(raw: RawResults): Record<string, Figure> {
   for (const run of raw.enqueue) {
     const key =
       run.batchSize === 1 ? (run.logLevel === 'info' ? 'enqueue_single_info_log' : 'enqueue_single') : `enqueue_batch_${run.batchSize}`;
-    const goalValue = run.batchSize === 1 ? 5_000 : 20_000;
+    const goalValue = run.batchSize === 1 ? 5_000 : 25_000;
     const isGoal = !(run.batchSize === 1 && run.logLevel === 'info');
     figures[key] = {
       label:

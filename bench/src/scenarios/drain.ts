@@ -8,10 +8,10 @@
 import type { BenchContext } from '../context.js';
 import { loadavg } from 'node:os';
 import { cpuMsOf, sampleRss, type ProcessUnderTest } from '../env/processes.js';
-import { redisCpuSeconds } from '../env/redis.js';
+import { commandStats, redisCpuSeconds, resetCommandStats } from '../env/redis.js';
 import type { SinkHandle } from '../env/sinks.js';
 import type { SinkStats } from '../env/sink-protocol.js';
-import { rateOf } from '../report/stats.js';
+import { rateOf, round } from '../report/stats.js';
 
 /** What a drain run measured. */
 export interface DrainResult {
@@ -25,8 +25,16 @@ export interface DrainResult {
   readonly cpuMsPerMessage: number;
   /** Redis CPU time per message over the same window. */
   readonly redisCpuMsPerMessage: number;
+  /** The sink process's CPU time per message, and its share of one core, over the same window (is it the bottleneck?). */
+  readonly sinkCpuMsPerMessage: number;
+  readonly sinkCoreShare: number;
   /** 1-minute load average when the run started (other work on the machine shows here). */
   readonly loadAvg: number;
+  /**
+   * Redis commands per message over the run (INFO commandstats, from the processes' start, so
+   * it includes their start-up): calls and microseconds inside each command, per message.
+   */
+  readonly redisCommands: Record<string, { readonly callsPerMessage: number; readonly usecPerMessage: number }>;
 }
 
 /** Options of {@link drainRun}. */
@@ -52,15 +60,25 @@ export async function drainRun(ctx: BenchContext, options: DrainOptions): Promis
   const rss = sampleRss(() => procs.map((p) => p.pid));
   try {
     const loadAvg = loadavg()[0] ?? 0;
+    await resetCommandStats(ctx.redis);
     procs.push(...(await options.start()));
     const readyAt = Date.now();
     const cpuAtReady = procs.reduce((sum, p) => sum + cpuMsOf(p.pid), 0);
     const redisAtReady = await redisCpuSeconds(ctx.redis);
+    const sinkAtReady = sink.pid === undefined ? 0 : cpuMsOf(sink.pid);
     const atReady = await sink.stats();
     const stats = await sink.waitFor(count, timeoutFor(count));
     const cpuMs = procs.reduce((sum, p) => sum + cpuMsOf(p.pid), 0) - cpuAtReady;
     const redisMs = ((await redisCpuSeconds(ctx.redis)) - redisAtReady) * 1_000;
+    const sinkMs = sink.pid === undefined ? 0 : cpuMsOf(sink.pid) - sinkAtReady;
+    const wallMs = Math.max(1, Date.now() - readyAt);
     const measured = Math.max(1, stats.count - atReady.count);
+    const commands = await commandStats(ctx.redis);
+    const redisCommands: Record<string, { callsPerMessage: number; usecPerMessage: number }> = {};
+    for (const [name, c] of Object.entries(commands).sort((a, b) => b[1].usec - a[1].usec)) {
+      if (name === 'info' || name === 'config') continue;
+      redisCommands[name] = { callsPerMessage: round(c.calls / count, 3), usecPerMessage: round(c.usec / count, 2) };
+    }
     await options.beforeStop?.();
     const peak = rss.stop().peak;
     if (stats.duplicates > 0) ctx.log(`  warning: ${stats.duplicates} duplicate deliveries`);
@@ -75,7 +93,10 @@ export async function drainRun(ctx: BenchContext, options: DrainOptions): Promis
       messageBytes: stats.bytes / Math.max(1, stats.count),
       cpuMsPerMessage: cpuMs / measured,
       redisCpuMsPerMessage: redisMs / measured,
+      sinkCpuMsPerMessage: sinkMs / measured,
+      sinkCoreShare: sinkMs / wallMs,
       loadAvg,
+      redisCommands,
     };
   } finally {
     rss.stop();

@@ -5,11 +5,12 @@
  * Also measures Courier once at the default log level (`info`, one line per
  * message) and, for scaling, with two worker processes.
  */
+import { parseConfig } from '@courier/core';
 import type { BenchContext } from '../context.js';
 import { createBaselineQueue } from '../env/baseline-queue.js';
-import { createDeployment } from '../env/deployment.js';
+import { createDeployment, type SmtpPool } from '../env/deployment.js';
 import { startAll, startBaseline, startCourier } from '../env/processes.js';
-import { baselineJobs, emailMessage, emailRecipient, payloadsFor } from '../workload.js';
+import { baselineJobs, baselineRawJobs, emailMessage, emailRecipient, payloadsFor, rawEmailMessage } from '../workload.js';
 import { drainRun, waitForValue, type DrainResult } from './drain.js';
 
 /** One measured run. */
@@ -17,6 +18,10 @@ export interface EmailRun extends DrainResult {
   readonly system: 'courier' | 'baseline';
   readonly workers: number;
   readonly logLevel: string;
+  /** Which comparison the run belongs to (see {@link emailVariant}). */
+  readonly variant: string;
+  /** The SMTP pool both sides used. */
+  readonly pool: SmtpPool;
   /** Courier only: messages recorded `sent` when the run ended. */
   readonly sentRecorded?: number;
 }
@@ -27,15 +32,43 @@ export interface EmailRunOptions {
   readonly workers: number;
   readonly logLevel?: 'info' | 'warn';
   readonly tag: string;
+  /** The SMTP pool of both sides; Courier's config defaults when omitted. */
+  readonly pool?: SmtpPool;
+  /** Templated (the default) or a raw text message. */
+  readonly content?: 'templated' | 'raw';
 }
+
+/** Courier's default pool (the config schema's), which the baseline gets when a run names none. */
+export const DEFAULT_POOL: SmtpPool = (() => {
+  const { pool } = parseConfig({}, 'defaults').courier.smtp;
+  return { maxConnections: pool.max_connections, maxMessages: pool.max_messages };
+})();
+
+/** The comparison a run belongs to: content and pool, e.g. `templated 10x1000`. */
+export function emailVariant(o: Pick<EmailRunOptions, 'pool' | 'content'>): string {
+  const pool = o.pool ?? DEFAULT_POOL;
+  return `${o.content ?? 'templated'} ${pool.maxConnections}x${pool.maxMessages}`;
+}
+
+const poolEnv = (pool: SmtpPool): Record<string, string> => ({
+  SMTP_MAX_CONNECTIONS: String(pool.maxConnections),
+  SMTP_MAX_MESSAGES: String(pool.maxMessages),
+});
 
 /** Courier: enqueue `count` templated e-mails, start `workers` worker processes, drain. */
 export async function courierEmailRun(ctx: BenchContext, o: EmailRunOptions): Promise<EmailRun> {
   await ctx.redis.flush();
   const logLevel = o.logLevel ?? 'warn';
-  const d = createDeployment(ctx.redis, { name: o.tag, smtpPort: ctx.smtp.port, concurrency: ctx.sizes.concurrency, logLevel });
+  const d = createDeployment(ctx.redis, {
+    name: o.tag,
+    smtpPort: ctx.smtp.port,
+    concurrency: ctx.sizes.concurrency,
+    logLevel,
+    ...(o.pool === undefined ? {} : { pool: o.pool }),
+  });
   try {
-    await d.enqueue(payloadsFor(o.count, (i) => emailMessage(emailRecipient(o.tag, i), i)));
+    const make = o.content === 'raw' ? rawEmailMessage : emailMessage;
+    await d.enqueue(payloadsFor(o.count, (i) => make(emailRecipient(o.tag, i), i)));
     let sentRecorded = 0;
     const run = await drainRun(ctx, {
       sink: ctx.smtp,
@@ -50,7 +83,7 @@ export async function courierEmailRun(ctx: BenchContext, o: EmailRunOptions): Pr
       },
     });
     if (sentRecorded !== o.count) ctx.log(`  warning: ${sentRecorded}/${o.count} messages recorded as sent`);
-    return { ...run, system: 'courier', workers: o.workers, logLevel, sentRecorded };
+    return { ...run, system: 'courier', workers: o.workers, logLevel, sentRecorded, variant: emailVariant(o), pool: d.pool };
   } finally {
     await d.close();
   }
@@ -59,9 +92,11 @@ export async function courierEmailRun(ctx: BenchContext, o: EmailRunOptions): Pr
 /** Baseline: the same number of jobs, `workers` baseline processes, drain. */
 export async function baselineEmailRun(ctx: BenchContext, o: EmailRunOptions): Promise<EmailRun> {
   await ctx.redis.flush();
-  const q = createBaselineQueue(ctx.redis, o.tag, ctx.sizes.concurrency, { SMTP_PORT: String(ctx.smtp.port) });
+  const pool = o.pool ?? DEFAULT_POOL;
+  const q = createBaselineQueue(ctx.redis, o.tag, ctx.sizes.concurrency, { SMTP_PORT: String(ctx.smtp.port), ...poolEnv(pool) });
   try {
-    await q.fill(baselineJobs(o.count, (i) => emailRecipient(o.tag, i)));
+    const jobs = o.content === 'raw' ? baselineRawJobs : baselineJobs;
+    await q.fill(jobs(o.count, (i) => emailRecipient(o.tag, i)));
     const run = await drainRun(ctx, {
       sink: ctx.smtp,
       count: o.count,
@@ -70,7 +105,7 @@ export async function baselineEmailRun(ctx: BenchContext, o: EmailRunOptions): P
         return startAll(starts);
       },
     });
-    return { ...run, system: 'baseline', workers: o.workers, logLevel: 'none' };
+    return { ...run, system: 'baseline', workers: o.workers, logLevel: 'none', variant: emailVariant(o), pool };
   } finally {
     await q.close();
   }

@@ -98,8 +98,8 @@ export async function latencyRun(ctx: BenchContext, path: LatencyPath): Promise<
   };
   const procs: ProcessUnderTest[] = [];
   let agent: Agent | undefined;
-  const d = createDeployment(ctx.redis, { name: `lat-${path}`, smtpPort: ctx.smtp.port, concurrency: ctx.sizes.concurrency, logLevel: 'warn' });
-  const q = createBaselineQueue(ctx.redis, `lat-${path}`, ctx.sizes.concurrency, { SMTP_PORT: String(ctx.smtp.port) });
+  const d = createDeployment(ctx.redis, { name: `lat-${path}`, smtpPort: ctx.smtpTracked.port, concurrency: ctx.sizes.concurrency, logLevel: 'warn' });
+  const q = createBaselineQueue(ctx.redis, `lat-${path}`, ctx.sizes.concurrency, { SMTP_PORT: String(ctx.smtpTracked.port) });
   try {
     let send: (i: number) => void;
     if (path === 'baseline-direct') {
@@ -137,12 +137,12 @@ export async function latencyRun(ctx: BenchContext, path: LatencyPath): Promise<
     }
     // Warm-up at the same rate (connection pools fill, code gets optimised), then
     // the measured messages follow on the same schedule without a pause.
-    await ctx.smtp.reset('lat-');
+    await ctx.smtpTracked.reset('lat-');
     const cpuBefore = procs.map((p) => cpuMsOf(p.pid));
     const achievedRate = await paced(rate, seconds + warmupSeconds, send);
     await Promise.all([...pending]);
-    await ctx.smtp.waitFor(total - failedSends, 60_000);
-    const accepted = await ctx.smtp.tracked();
+    await ctx.smtpTracked.waitFor(total - failedSends, 60_000);
+    const accepted = await ctx.smtpTracked.tracked();
     const cpuMsPerMessage = Object.fromEntries(procs.map((p, k) => [p.label, Math.round(((cpuMsOf(p.pid) - cpuBefore[k]!) / total) * 1_000) / 1_000]));
     const latencies: number[] = [];
     const answers: number[] = [];

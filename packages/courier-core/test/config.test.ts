@@ -95,6 +95,17 @@ describe('loadConfig', () => {
     expect(config.worker.concurrency).toBe(50);
     expect(config.retention.finished_ttl_seconds).toBe(7 * 24 * 3600);
     expect(config.producer.port).toBe(4000);
+    // Courier's extensions: the SMTP pool and the crash-recovery timings (BENCHMARKS.md).
+    expect(config.courier.smtp.pool).toEqual({ max_connections: 10, max_messages: 1_000 });
+    expect(config.worker.lock_duration_ms).toBe(5_000);
+    expect(config.worker.stalled_interval_ms).toBe(1_000);
+  });
+
+  it('takes courier.smtp.pool and refuses bad values', () => {
+    const smtp = { connection_uri: 'smtp://127.0.0.1:1025/?disable_starttls=true' };
+    expect(parseConfig({ courier: { smtp: { ...smtp, pool: { max_connections: 3 } } } }).courier.smtp.pool).toEqual({ max_connections: 3, max_messages: 1_000 });
+    expect(() => parseConfig({ courier: { smtp: { ...smtp, pool: { max_connections: 0 } } } })).toThrow(/courier\.smtp\.pool\.max_connections/);
+    expect(() => parseConfig({ courier: { smtp: { ...smtp, pool: { size: 3 } } } })).toThrow();
   });
 
   it('reads the file named by COURIER_CONFIG, JSON as well as YAML', () => {

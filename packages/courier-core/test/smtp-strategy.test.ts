@@ -617,6 +617,14 @@ describe('SMTP strategy: verify() and pooling', () => {
 
     expect(new Set(s.received.map((m) => m.sessionId)).size).toBe(2);
   });
+
+  it('takes the pool from courier.smtp.pool (max_connections, max_messages)', async () => {
+    const s = await sink({ tls: 'none' });
+    const smtp = strategy(plainUri(s), { pool: { max_connections: 1, max_messages: 3 } });
+    await Promise.all(Array.from({ length: 6 }, (_, i) => smtp.send(email({ id: `cfg-pool-${i}`, recipient: `u${i}@example.test` }))));
+    // One connection at a time, replaced after 3 messages.
+    expect(new Set(s.received.map((m) => m.sessionId)).size).toBe(2);
+  });
 });
 
 describe('classifySmtpError', () => {

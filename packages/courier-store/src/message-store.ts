@@ -12,7 +12,7 @@ import { courierKeys, type CourierKeys } from './keys.js';
 import type { RedisConnection } from './connection.js';
 import { listSummaries, type ListPage, type ListQuery } from './message-list.js';
 import { contentOf, parseMessage, summaryFieldOf, type CreateMeta, type StoredMessage } from './records.js';
-import { BEGIN, CREATE, CREATE_KEY_COUNT, CREATE_SCRIPT_KEY_COUNT, FINISH, SET_STATUS, STATUS_SCRIPT_KEY_COUNT } from './scripts.js';
+import { BEGIN, BEGIN_MANY, CREATE, CREATE_KEY_COUNT, CREATE_SCRIPT_KEY_COUNT, FINISH, FINISH_MANY, SET_STATUS, STATUS_SCRIPT_KEY_COUNT } from './scripts.js';
 
 /**
  * A message known by its id whose content is parsed only if needed: {@link MessageStore.begin}
@@ -81,6 +81,8 @@ interface ScriptCommands {
   courierBegin(...args: (string | number)[]): Promise<BeginResult | 'missing'>;
   courierFinish(...args: (string | number)[]): Promise<FinishResult>;
   courierSetStatus(...args: (string | number)[]): Promise<string>;
+  courierBeginMany(...args: (string | number)[]): Promise<(BeginResult | 'missing')[]>;
+  courierFinishMany(...args: (string | number)[]): Promise<FinishResult[]>;
 }
 
 /** Each script with its key count (undefined: the caller passes it first). */
@@ -89,7 +91,54 @@ const SCRIPTS: Record<keyof ScriptCommands, { lua: string; numberOfKeys?: number
   courierBegin: { lua: BEGIN },
   courierFinish: { lua: FINISH, numberOfKeys: STATUS_SCRIPT_KEY_COUNT },
   courierSetStatus: { lua: SET_STATUS, numberOfKeys: STATUS_SCRIPT_KEY_COUNT },
+  // Variable key counts: the first argument is the number of keys.
+  courierBeginMany: { lua: BEGIN_MANY },
+  courierFinishMany: { lua: FINISH_MANY },
 };
+
+/** Most calls one batched script call carries. */
+const MAX_BATCH = 64;
+
+/**
+ * Calls made during one event-loop turn (e.g. the SMTP replies or the jobs that
+ * one poll phase delivered) go to Redis together, on `setImmediate`: one call
+ * alone as `one`, several as `many` (one script call, the same steps per item).
+ * An error of a batched call rejects every call in it; callers treat it as they
+ * would their own call's error.
+ */
+function batched<Req, Res>(one: (req: Req) => Promise<Res>, many: (reqs: readonly Req[]) => Promise<Res[]>): (req: Req) => Promise<Res> {
+  interface Pending {
+    readonly req: Req;
+    readonly resolve: (res: Res) => void;
+    readonly reject: (err: unknown) => void;
+  }
+  let pending: Pending[] = [];
+  const run = (batch: readonly Pending[]): void => {
+    if (batch.length === 1) {
+      const only = batch[0]!;
+      one(only.req).then(only.resolve, only.reject);
+      return;
+    }
+    many(batch.map((p) => p.req)).then(
+      (results) => {
+        for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]!);
+      },
+      (err: unknown) => {
+        for (const p of batch) p.reject(err);
+      },
+    );
+  };
+  const flush = (): void => {
+    const all = pending;
+    pending = [];
+    for (let i = 0; i < all.length; i += MAX_BATCH) run(all.slice(i, i + MAX_BATCH));
+  };
+  return (req) =>
+    new Promise<Res>((resolve, reject) => {
+      if (pending.length === 0) setImmediate(flush);
+      pending.push({ req, resolve, reject });
+    });
+}
 
 function defineScripts(connection: RedisConnection): RedisConnection & ScriptCommands {
   for (const [name, definition] of Object.entries(SCRIPTS)) {
@@ -135,6 +184,36 @@ export function createMessageStore(connection: RedisConnection, prefix: string, 
     hasTemplateArg(payload),
   ];
 
+  // Attempts start and end in batches (see `batched`); the per-message scripts serve single calls.
+  const beginCommon = batched<{ id: string; now: string }, BeginResult | 'missing'>(
+    ({ id, now }) => redis.courierBegin(STATUS_SCRIPT_KEY_COUNT, keys.message(id), ...statusIndexes, id, now),
+    (reqs) => {
+      const args: string[] = [String(statusIndexes.length + reqs.length), ...statusIndexes];
+      for (const r of reqs) args.push(keys.message(r.id));
+      // All of a batch's attempts start in the same turn: the first one's time stands for all.
+      args.push(reqs[0]!.now);
+      for (const r of reqs) args.push(r.id);
+      return redis.courierBeginMany(...args);
+    },
+  );
+  const finishTtlArg = String(retention.finishedTtlSeconds);
+  interface FinishReq {
+    readonly id: string;
+    readonly at: string;
+    readonly status: string;
+    readonly dispatch: string;
+  }
+  const finishOne = batched<FinishReq, FinishResult>(
+    (r) => redis.courierFinish(keys.message(r.id), ...statusIndexes, r.id, r.at, r.status, r.dispatch, finishTtlArg),
+    (reqs) => {
+      const args: string[] = [String(statusIndexes.length + reqs.length), ...statusIndexes];
+      for (const r of reqs) args.push(keys.message(r.id));
+      args.push(finishTtlArg);
+      for (const r of reqs) args.push(r.id, r.at, r.status, r.dispatch);
+      return redis.courierFinishMany(...args);
+    },
+  );
+
   return {
     keys,
     async create(payload, meta) {
@@ -145,7 +224,7 @@ export function createMessageStore(connection: RedisConnection, prefix: string, 
     },
     async begin(given) {
       const now = new Date().toISOString();
-      const begun = await redis.courierBegin(STATUS_SCRIPT_KEY_COUNT, keys.message(given.id), ...statusIndexes, given.id, now);
+      const begun = await beginCommon({ id: given.id, now });
       if (begun !== 'missing') return begun;
       // Rare: the record expired or was lost. Only now send the content to re-create it.
       const payload = 'load' in given ? given.load() : given;
@@ -163,16 +242,8 @@ export function createMessageStore(connection: RedisConnection, prefix: string, 
       if (recreated === 'missing') throw new Error('unreachable: BEGIN with content answered missing');
       return recreated;
     },
-    async finish(payload, outcome) {
-      return redis.courierFinish(
-        keys.message(payload.id),
-        ...statusIndexes,
-        payload.id,
-        outcome.dispatch.at,
-        outcome.status,
-        JSON.stringify(outcome.dispatch),
-        retention.finishedTtlSeconds,
-      );
+    finish(payload, outcome) {
+      return finishOne({ id: payload.id, at: outcome.dispatch.at, status: outcome.status, dispatch: JSON.stringify(outcome.dispatch) });
     },
     async transition(id, from, to) {
       return redis.courierSetStatus(

@@ -88,6 +88,49 @@ return 'ok'
 `;
 
 /**
+ * The status indexes first (KEYS[1..6], MESSAGE_STATUSES order), then one message
+ * hash per message: the key layout of the batched scripts below.
+ */
+const MANY_PRELUDE = `
+local STATUS_KEY = { ${MESSAGE_STATUSES.map((s, i) => `${s}=${i + 1}`).join(', ')} }
+local FINAL = { ${finalTable} }
+local NSTATUS = ${MESSAGE_STATUSES.length}
+local function move(id, from, to)
+  if from == to then return end
+  if from and STATUS_KEY[from] then redis.call('ZREM', KEYS[STATUS_KEY[from]], id) end
+  redis.call('ZADD', KEYS[STATUS_KEY[to]], 0, id)
+end
+`;
+
+/**
+ * BEGIN's common path (7 keys, no content) for several messages in one call, the
+ * same steps per message: for messages whose attempts start together (BullMQ
+ * hands a worker several jobs in one read), one script call instead of one each.
+ * KEYS: the 6 status indexes, then message i's hash at 6 + i. ARGV: now, then
+ * message i's id at 1 + i. Returns one answer per message, as BEGIN's
+ * ('ok', 'missing', or the final status).
+ */
+export const BEGIN_MANY = `${MANY_PRELUDE}
+local now = ARGV[1]
+local out = {}
+for i = 1, #KEYS - NSTATUS do
+  local hash = KEYS[NSTATUS + i]
+  local id = ARGV[1 + i]
+  local st = redis.call('HGET', hash, 'status')
+  if not st then
+    out[i] = 'missing'
+  elseif FINAL[st] then
+    out[i] = st
+  else
+    move(id, st, 'processing')
+    redis.call('HSET', hash, 'status', 'processing', 'updated_at', now)
+    out[i] = 'ok'
+  end
+end
+return out
+`;
+
+/**
  * Record an attempt's outcome. 7 keys. ARGV: id, now, new status, dispatch
  * (JSON), finishedTtlSeconds. Returns 'ok', 'missing', or the final status the
  * record already has ('sent', 'abandoned', 'cancelled'), which is left alone: a
@@ -110,6 +153,45 @@ redis.call('HSET', KEYS[1], 'dispatches', d, 'status', ARGV[3], 'updated_at', AR
 move(ARGV[1], st, ARGV[3])
 if FINAL[ARGV[3]] then redis.call('EXPIRE', KEYS[1], ARGV[5]) end
 return 'ok'
+`;
+
+/**
+ * FINISH for several messages in one call, the same steps per message (attempts
+ * that end together: one script call instead of one each). KEYS: the 6 status
+ * indexes, then message i's hash at 6 + i. ARGV: finishedTtlSeconds, then per
+ * message i four values from 2 + 4(i-1): id, now, new status, dispatch (JSON).
+ * Returns one answer per message, as FINISH's.
+ */
+export const FINISH_MANY = `${MANY_PRELUDE}
+local ttl = ARGV[1]
+local out = {}
+for i = 1, #KEYS - NSTATUS do
+  local hash = KEYS[NSTATUS + i]
+  local a = 2 + 4 * (i - 1)
+  local id, now, to, dispatch = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
+  local h = redis.call('HMGET', hash, 'status', 'dispatches', 'send_count')
+  local st = h[1]
+  if not st then
+    out[i] = 'missing'
+  elseif st == 'sent' then
+    out[i] = 'sent'
+  elseif FINAL[st] and to ~= 'sent' then
+    out[i] = st
+  else
+    local d = h[2]
+    if (not d) or d == '' or d == '[]' then
+      d = '[' .. dispatch .. ']'
+    else
+      d = string.sub(d, 1, -2) .. ',' .. dispatch .. ']'
+    end
+    local n = (tonumber(h[3]) or 0) + 1
+    redis.call('HSET', hash, 'dispatches', d, 'status', to, 'updated_at', now, 'send_count', n)
+    move(id, st, to)
+    if FINAL[to] then redis.call('EXPIRE', hash, ttl) end
+    out[i] = 'ok'
+  end
+end
+return out
 `;
 
 /**

@@ -175,3 +175,41 @@ describe('finish', () => {
     expect(await indexesOf(p.id)).toEqual({ all: false, recipient: false, template: false, queued: false, processing: false, sent: false });
   });
 });
+
+describe('batched attempts', () => {
+  it('begins and finishes calls made in one turn with one script call each, with the same answers and records as one by one', async () => {
+    const ps = Array.from({ length: 5 }, () => payload());
+    for (const p of ps.slice(0, 4)) await store.create(p);
+    // ps[3] is already sent; ps[4] has no record (re-created from its payload).
+    await store.begin(ps[3]!);
+    await store.finish(ps[3]!, { status: 'sent', dispatch: { at: new Date().toISOString(), status: 'success' } });
+    sent = [];
+    const begun = await Promise.all(ps.map((p) => store.begin(p)));
+    expect(begun).toEqual(['ok', 'ok', 'ok', 'sent', 'created']);
+    // One batched call for the five (6 status indexes + 5 hashes), then the re-creation alone.
+    expect(sent.map((c) => c[0])).toEqual(['11', '10']);
+    expect(JSON.stringify(sent[0])).not.toContain(SECRET);
+    for (const p of ps.slice(0, 3)) expect(await indexesOf(p.id)).toMatchObject({ queued: false, processing: true });
+
+    sent = [];
+    const at = new Date().toISOString();
+    const error = { code: 'SMTP_TRANSIENT', message: '451 later', retryable: true };
+    const finished = await Promise.all([
+      store.finish(ps[0]!, { status: 'sent', dispatch: { at, status: 'success' } }),
+      store.finish(ps[1]!, { status: 'error', dispatch: { at, status: 'failed', error } }),
+      store.finish(ps[2]!, { status: 'abandoned', dispatch: { at, status: 'failed', error } }),
+      store.finish(ps[3]!, { status: 'error', dispatch: { at, status: 'failed', error } }),
+      store.finish({ id: newMessageId() }, { status: 'error', dispatch: { at, status: 'failed', error } }),
+    ]);
+    expect(finished).toEqual(['ok', 'ok', 'ok', 'sent', 'missing']);
+    expect(sent).toHaveLength(1);
+    expect(await store.get(ps[0]!.id)).toMatchObject({ status: 'sent', send_count: 1, dispatches: [{ at, status: 'success' }] });
+    expect(await store.get(ps[1]!.id)).toMatchObject({ status: 'error', send_count: 1, dispatches: [{ at, status: 'failed', error }] });
+    expect(await store.get(ps[2]!.id)).toMatchObject({ status: 'abandoned', send_count: 1 });
+    expect(await store.get(ps[3]!.id)).toMatchObject({ status: 'sent', send_count: 1 });
+    expect(await indexesOf(ps[0]!.id)).toMatchObject({ processing: false, sent: true });
+    expect(await redis.ttl(store.keys.message(ps[2]!.id))).toBeGreaterThan(3_000);
+    expect(await redis.ttl(store.keys.message(ps[1]!.id))).toBe(-1);
+    expect(await redis.zscore(store.keys.statusIndex('error'), ps[1]!.id)).not.toBeNull();
+  });
+});

@@ -5,7 +5,6 @@
  */
 import type { Job } from 'bullmq';
 import {
-  jobEnvelopeSchema,
   jobPayloadSchema,
   summarizeError,
   type DeliveryChannels,
@@ -21,6 +20,19 @@ import { renderPayload } from './render.js';
 const RECORD_SENT_RETRY_MS = 250;
 
 const INVALID_PAYLOAD = { code: 'INVALID_PAYLOAD', message: 'job data is not a valid v1 courier payload', retryable: false } as const;
+
+/**
+ * The job's message id when its data has the v1 envelope (`jobEnvelopeSchema`:
+ * `v` 1 and an `id` of 1-128 characters), else the failing field. A plain check:
+ * it runs on every attempt, before the status says whether the content is needed.
+ */
+function envelopeIdOf(data: unknown): { readonly id: string } | { readonly issue: string } {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return { issue: '' };
+  const { v, id } = data as { v?: unknown; id?: unknown };
+  if (v !== 1) return { issue: 'v' };
+  if (typeof id !== 'string' || id.length < 1 || id.length > 128) return { issue: 'id' };
+  return { id };
+}
 
 /** What the processor needs. */
 export interface ProcessorDeps {
@@ -79,9 +91,9 @@ export function createProcessor(deps: ProcessorDeps) {
   return async function processJob(job: Job<JobPayload>, _token?: string, signal?: AbortSignal): Promise<ProcessResult> {
     // Only the id is read before the status: a cancelled or sent message's content is
     // never parsed (nor refused), however large a job written by an older producer is.
-    const envelope = jobEnvelopeSchema.safeParse(job.data);
-    if (!envelope.success) throw invalidPayload(job, envelope.error.issues);
-    const id = envelope.data.id;
+    const envelope = envelopeIdOf(job.data);
+    if ('issue' in envelope) throw invalidPayload(job, [{ path: envelope.issue === '' ? [] : [envelope.issue] }]);
+    const id = envelope.id;
     const attempt = job.attemptsMade + 1;
     const maxAttempts = job.opts.attempts ?? 1;
 

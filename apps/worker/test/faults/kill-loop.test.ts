@@ -17,9 +17,8 @@ const WORKERS = 3;
 const KILL_EVERY_MS = 1_000;
 const KILL_FOR_MS = 20_000;
 /**
- * nodemailer's pool (5 connections, the SMTP strategy's default). With the
- * worker's concurrency equal to it, a worker has at most this many jobs in
- * flight, so a kill can repeat at most this many sends.
+ * The worker's concurrency: a worker has at most this many jobs in flight, so a
+ * kill can repeat at most this many sends.
  */
 const POOL_SIZE = 5;
 const LOCK_MS = 3_000;

@@ -135,6 +135,17 @@ const smtpSchema = z
       .string()
       .regex(/^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/, { error: 'must be a domain name (letters, digits, dots, hyphens)' })
       .optional(),
+    /**
+     * Courier's extension (Kratos has no such keys): the pooled connections per
+     * worker process and how many messages each carries before it is replaced.
+     * Defaults chosen by measurement (BENCHMARKS.md).
+     */
+    pool: z
+      .strictObject({
+        max_connections: z.number().int().min(1).max(1_000).default(10),
+        max_messages: z.number().int().min(1).max(10_000_000).default(1_000),
+      })
+      .prefault({}),
   })
   .superRefine((smtp, ctx) => {
     if ((smtp.client_cert_path === undefined) !== (smtp.client_key_path === undefined)) {
@@ -273,8 +284,10 @@ const workerSchema = z
       })
       .prefault({}),
     shutdown_timeout_ms: z.number().int().min(0).default(20_000),
-    lock_duration_ms: z.number().int().min(1_000).default(30_000),
-    stalled_interval_ms: z.number().int().min(1_000).default(30_000),
+    // A dead worker's jobs are re-run within about lock_duration_ms + stalled_interval_ms
+    // (the lock is renewed every quarter of its duration; see README, Crash recovery).
+    lock_duration_ms: z.number().int().min(1_000).default(5_000),
+    stalled_interval_ms: z.number().int().min(1_000).default(1_000),
     host: z.string().default(DEFAULT_LISTEN_HOST),
     port: z.number().int().min(0).max(65_535).default(4001),
     /** Of the health/metrics server. */

@@ -20,13 +20,16 @@ import type { DeliveryContext, DeliveryResult, DeliveryStrategy, OutboundMessage
  * The typed `courier.smtp` configuration section; the keys the schema defaults
  * (local name, client certificate paths) may be left out by direct callers.
  */
-export type SmtpConfig = Omit<CourierSection['smtp'], 'local_name' | 'client_cert_path' | 'client_key_path'> &
-  Partial<Pick<CourierSection['smtp'], 'local_name' | 'client_cert_path' | 'client_key_path'>>;
+export type SmtpConfig = Omit<CourierSection['smtp'], 'local_name' | 'client_cert_path' | 'client_key_path' | 'pool'> &
+  Partial<Pick<CourierSection['smtp'], 'local_name' | 'client_cert_path' | 'client_key_path' | 'pool'>>;
 
 /** Options of {@link createSmtpStrategy}. */
 export interface SmtpStrategyOptions {
   readonly smtp: SmtpConfig;
-  /** Pooled connections: at most `maxConnections` (default 5), each reused for `maxMessages` (default 100). */
+  /**
+   * Pooled connections: at most `maxConnections`, each reused for `maxMessages`. Defaults:
+   * the section's `pool` keys, else 10 and 1,000 (the config schema's defaults).
+   */
   readonly pool?: { readonly maxConnections?: number; readonly maxMessages?: number };
   /** Defaults: connect 10 s, greeting 10 s, socket inactivity 30 s. */
   readonly timeouts?: { readonly connectionMs?: number; readonly greetingMs?: number; readonly socketMs?: number };
@@ -36,8 +39,8 @@ export interface SmtpStrategyOptions {
 
 export { COURIER_MESSAGE_ID_HEADER };
 
-const DEFAULT_MAX_CONNECTIONS = 5;
-const DEFAULT_MAX_MESSAGES = 100;
+const DEFAULT_MAX_CONNECTIONS = 10;
+const DEFAULT_MAX_MESSAGES = 1_000;
 const DEFAULT_CONNECTION_TIMEOUT_MS = 10_000;
 const DEFAULT_GREETING_TIMEOUT_MS = 10_000;
 const DEFAULT_SOCKET_TIMEOUT_MS = 30_000;
@@ -98,8 +101,8 @@ function transportOptions(options: SmtpStrategyOptions, conn: SmtpConnection): S
     pool: true,
     host: conn.host,
     port: conn.port,
-    maxConnections: options.pool?.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
-    maxMessages: options.pool?.maxMessages ?? DEFAULT_MAX_MESSAGES,
+    maxConnections: options.pool?.maxConnections ?? smtp.pool?.max_connections ?? DEFAULT_MAX_CONNECTIONS,
+    maxMessages: options.pool?.maxMessages ?? smtp.pool?.max_messages ?? DEFAULT_MAX_MESSAGES,
     connectionTimeout: options.timeouts?.connectionMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
     greetingTimeout: options.timeouts?.greetingMs ?? DEFAULT_GREETING_TIMEOUT_MS,
     socketTimeout: options.timeouts?.socketMs ?? DEFAULT_SOCKET_TIMEOUT_MS,
