@@ -96,7 +96,7 @@ export function createTransport(options: TransportOptions): Transport {
     try {
       // One deadline for the whole exchange: a server that sends headers and then stalls still times out.
       const signal = AbortSignal.timeout(options.timeoutMs);
-      res = await options.fetch(url, { method: req.method, headers, body: payload, signal, redirect: 'error' });
+      res = await options.fetch(url, { method: req.method, headers, ...(payload === undefined ? {} : { body: payload }), signal, redirect: 'error' });
       text = await res.text();
     } catch (err) {
       if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {

@@ -85,11 +85,6 @@ function headerNames(raw: Buffer): string[] {
   return headerFields(raw).map((field) => field.slice(0, field.indexOf(':')));
 }
 
-/** Lines as written (split at CRLF only). */
-function linesOf(raw: Buffer): string[] {
-  return textOf(raw).split('\r\n');
-}
-
 /** Every structural invariant of a written message. */
 function expectWellFormed(message: MimeMessage): void {
   const raw = message.raw;

@@ -284,7 +284,7 @@ class State {
         this.notAFunction(cmd.args, final);
         return this.evalPipeline(dot, first);
       case 'variable':
-        return this.evalVariableNode(dot, first, cmd.args, final);
+        return this.evalVariableNode(first, cmd.args, final);
     }
     this.at(first);
     this.notAFunction(cmd.args, final);
@@ -318,37 +318,37 @@ class State {
 
   evalFieldNode(dot: unknown, field: FieldNode, args: readonly ArgNode[], final: Final): unknown {
     this.at(field);
-    return this.evalFieldChain(dot, dot, field, field.ident, args, final, this.dotIface);
+    return this.evalFieldChain(dot, field.ident, args, final, this.dotIface);
   }
 
   evalChainNode(dot: unknown, chain: ChainNode, args: readonly ArgNode[], final: Final): unknown {
     this.at(chain);
     if (chain.node.type === 'nil') this.errorf(`indirection through explicit nil in ${nodeString(chain)}`);
     const pipe = this.evalArg(dot, null, chain.node);
-    return this.evalFieldChain(dot, pipe, chain, chain.field, args, final);
+    return this.evalFieldChain(pipe, chain.field, args, final);
   }
 
-  evalVariableNode(dot: unknown, v: VariableNode, args: readonly ArgNode[], final: Final): unknown {
+  evalVariableNode(v: VariableNode, args: readonly ArgNode[], final: Final): unknown {
     this.at(v);
     const variable = this.lookupVar(v.ident[0]!);
     if (v.ident.length === 1) {
       this.notAFunction(args, final);
       return variable.value;
     }
-    return this.evalFieldChain(dot, variable.value, v, v.ident.slice(1), args, final, variable.iface);
+    return this.evalFieldChain(variable.value, v.ident.slice(1), args, final, variable.iface);
   }
 
-  evalFieldChain(dot: unknown, receiver: unknown, node: Node, ident: readonly string[], args: readonly ArgNode[], final: Final, iface = false): unknown {
+  evalFieldChain(receiver: unknown, ident: readonly string[], args: readonly ArgNode[], final: Final, iface = false): unknown {
     const n = ident.length;
     for (let i = 0; i < n - 1; i++) {
       const parent = receiver;
-      receiver = this.evalField(ident[i]!, node, [], MISSING, receiver, iface);
+      receiver = this.evalField(ident[i]!, [], MISSING, receiver, iface);
       iface = parent === undefined || parent === null || !isMap(parent) || elemType(parent) === 'interface {}';
     }
-    return this.evalField(ident[n - 1]!, node, args, final, receiver, iface);
+    return this.evalField(ident[n - 1]!, args, final, receiver, iface);
   }
 
-  evalField(fieldName: string, node: Node, args: readonly ArgNode[], final: Final, receiver: unknown, iface: boolean): unknown {
+  evalField(fieldName: string, args: readonly ArgNode[], final: Final, receiver: unknown, iface: boolean): unknown {
     if (receiver === undefined) return undefined;
     const typ = iface ? 'interface {}' : typeName(receiver);
     if (receiver === null) this.errorf(`nil pointer evaluating ${iface ? 'interface {}' : 'interface {}'}.${fieldName}`);
@@ -440,7 +440,7 @@ class State {
       case 'field':
         return this.validateType(this.evalFieldNode(dot, n, [n], MISSING), typ);
       case 'variable':
-        return this.validateType(this.evalVariableNode(dot, n, [], MISSING), typ);
+        return this.validateType(this.evalVariableNode(n, [], MISSING), typ);
       case 'pipe':
         return this.validateType(this.evalPipeline(dot, n), typ);
       case 'identifier':
@@ -476,12 +476,12 @@ class State {
       case 'any':
       case 'value':
       case null:
-        return this.evalEmptyInterface(dot, n);
+        return this.evalEmptyInterface(n);
     }
     this.errorf(`can't handle ${nodeString(n)} for arg of type ${typ}`);
   }
 
-  evalEmptyInterface(dot: unknown, n: ArgNode): unknown {
+  evalEmptyInterface(n: ArgNode): unknown {
     this.at(n);
     switch (n.type) {
       case 'bool':

@@ -3,7 +3,6 @@
  * read-only) can share one Redis key prefix and so show the same queue.
  */
 import { Writable } from 'node:stream';
-import type { Redis } from 'ioredis';
 import { createLogger, parseConfig, type CourierConfig } from '@courier/core';
 import { buildProducer } from '../../src/app.js';
 
