@@ -144,7 +144,7 @@ export function typeName(v: unknown): string {
   if (v instanceof GoStruct) return v.type;
   if (Array.isArray(v)) return '[]' + elemType(v);
   if (v instanceof Uint8Array) return '[]uint8';
-  return 'map[string]' + elemType(v as object);
+  return 'map[string]' + elemType(v);
 }
 
 /** Go's basic kinds used by comparisons. */

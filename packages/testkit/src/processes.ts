@@ -72,7 +72,7 @@ export function launchCourier(app: CourierApp, configPath: string, env: Record<s
   const lines: Record<string, unknown>[] = [];
   const stderr: string[] = [];
   const waiters = new Set<{ predicate: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }>();
-  createInterface({ input: child.stdout! }).on('line', (text) => {
+  createInterface({ input: child.stdout }).on('line', (text) => {
     let line: Record<string, unknown>;
     try {
       line = JSON.parse(text) as Record<string, unknown>;
@@ -87,7 +87,7 @@ export function launchCourier(app: CourierApp, configPath: string, env: Record<s
       }
     }
   });
-  createInterface({ input: child.stderr! }).on('line', (text) => stderr.push(text));
+  createInterface({ input: child.stderr }).on('line', (text) => stderr.push(text));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );

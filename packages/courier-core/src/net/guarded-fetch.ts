@@ -41,8 +41,8 @@ export function createGuardedFetch(policy?: AddressPolicy): FetchFunction {
 function fetchOn(dispatcher: () => Agent): FetchFunction {
   return async (input, init) => {
     // undici's Request/Response declarations are structurally the platform's; the casts bridge the two.
-    const response = await undiciFetch(input, { ...(init as object), dispatcher: dispatcher() } as Parameters<typeof undiciFetch>[1]);
-    return response as unknown as Response;
+    const response = await undiciFetch(input, { ...(init as object), dispatcher: dispatcher() });
+    return response;
   };
 }
 

@@ -72,7 +72,7 @@ export function kratosTemplateData(type: TemplateType, data: Readonly<Record<str
   for (const field of MODEL_FIELDS[type]) {
     const value = data[field.key];
     if (isOfKind(value, field.zero)) continue;
-    const zero = zeroOf(field.zero, field.goName, data as TemplateData);
+    const zero = zeroOf(field.zero, field.goName, data);
     out[field.key] = field.zero === 'map' && isEmptyMap(zero) ? null : zero;
   }
   return out;

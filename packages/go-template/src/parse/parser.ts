@@ -156,7 +156,7 @@ class Parser {
       }
       const n = this.textOrAction();
       if (n.type === 'end' || n.type === 'else') this.errorf(`unexpected ${nodeString(n)}`);
-      this.tree.root!.nodes.push(n);
+      this.tree.root.nodes.push(n);
     }
   }
 

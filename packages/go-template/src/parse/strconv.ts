@@ -25,7 +25,7 @@ export function unquoteChar(s: string, quote: string): [string, string] {
   if (s.length <= 1) throw new SyntaxErr();
   const e = s[1]!;
   s = s.slice(2);
-  if (SIMPLE[e] !== undefined) return [SIMPLE[e]!, s];
+  if (SIMPLE[e] !== undefined) return [SIMPLE[e], s];
   switch (e) {
     case 'x':
     case 'u':
