@@ -29,7 +29,8 @@ export interface ExecSet {
 }
 
 const MISSING = Symbol('missing');
-type Final = unknown | typeof MISSING;
+/** A final value: any model value, or `MISSING`. */
+type Final = unknown;
 
 interface Variable {
   name: string;

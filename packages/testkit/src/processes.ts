@@ -95,7 +95,13 @@ export function launchCourier(app: CourierApp, configPath: string, env: Record<s
     const found = lines.find(predicate);
     if (found !== undefined) return Promise.resolve(found);
     return new Promise<Record<string, unknown>>((resolve, reject) => {
-      const entry = { predicate, resolve: (l: Record<string, unknown>) => (clearTimeout(timer), resolve(l)) };
+      const entry = {
+        predicate,
+        resolve: (l: Record<string, unknown>) => {
+          clearTimeout(timer);
+          resolve(l);
+        },
+      };
       const timer = setTimeout(() => {
         waiters.delete(entry);
         reject(new Error(`${app} log line not seen within ${timeoutMs} ms; stderr: ${stderr.join('\n')}`));

@@ -136,7 +136,9 @@ async function fromTestcontainers(): Promise<ProvisionedRedis | undefined> {
   }
   try {
     const container = await new mod.RedisContainer('redis:7-alpine').start();
-    return { url: container.getConnectionUrl(), source: 'testcontainers', stop: async () => void (await container.stop()) };
+    return { url: container.getConnectionUrl(), source: 'testcontainers', stop: async () => {
+        await container.stop();
+      } };
   } catch {
     return undefined;
   }

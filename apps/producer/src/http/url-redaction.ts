@@ -34,6 +34,7 @@ export function serializeRequest(req: FastifyRequest): Record<string, unknown> {
     url: redactUrl(req.url),
     host: req.host,
     remoteAddress: req.ip,
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a log serialiser must not throw, and injected requests may lack a socket.
     remotePort: req.socket?.remotePort,
   };
 }

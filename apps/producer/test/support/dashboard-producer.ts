@@ -55,7 +55,7 @@ async function waitUntilReady(url: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {
-    const res = await fetch(`${url}/health/ready`).catch((err: Error) => err);
+    const res = await fetch(`${url}/health/ready`).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
     if (!(res instanceof Error) && res.status === 200) return;
     last = res instanceof Error ? res.message : `HTTP ${res.status}`;
     await new Promise((resolve) => setTimeout(resolve, 50));

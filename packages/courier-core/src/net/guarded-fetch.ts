@@ -41,8 +41,10 @@ export function createGuardedFetch(policy?: AddressPolicy): FetchFunction {
 function fetchOn(dispatcher: () => Agent): FetchFunction {
   return async (input, init) => {
     // undici's Request/Response declarations are structurally the platform's; the casts bridge the two.
-    const response = await undiciFetch(input, { ...(init as object), dispatcher: dispatcher() });
-    return response;
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the bridge between undici's and the platform's declarations, kept explicit.
+    const response = await undiciFetch(input, { ...(init as object), dispatcher: dispatcher() } as Parameters<typeof undiciFetch>[1]);
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- an undici Response, not the platform's class, though structurally the same.
+    return response as unknown as Response;
   };
 }
 

@@ -94,7 +94,7 @@ export interface ConformanceContext {
   readonly harness: ConformanceHarness;
   readonly peer: ConformancePeer;
   /** Register a strategy to be closed after the case (the suite closes it even when the case fails). */
-  track(strategy: DeliveryStrategy): DeliveryStrategy;
+  readonly track: (strategy: DeliveryStrategy) => DeliveryStrategy;
 }
 
 /** One behavioural case every strategy must pass. */

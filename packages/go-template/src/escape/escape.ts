@@ -164,7 +164,7 @@ class Escaper {
         break;
       default:
         if (isComment(c.state)) s.push('_html_template_commentescaper');
-        else throw new Error('unexpected state ' + c.state);
+        else throw new Error('unexpected state ' + String(c.state));
     }
     if (c.delim === D.SpaceOrTagEnd) s.push('_html_template_nospaceescaper');
     else if (c.delim !== D.None) s.push('_html_template_attrescaper');
@@ -483,7 +483,7 @@ function ensurePipelineContains(p: PipeNode, s: string[]): void {
 
 /** Deep copy of a list for a derived template (nodes keep their source tree for error positions). */
 function copyList(l: ListNode): ListNode {
-  return copyNode(l) as ListNode;
+  return copyNode(l);
 }
 function copyNode<T extends Node>(n: T): T {
   const o: Record<string, unknown> = { ...n };

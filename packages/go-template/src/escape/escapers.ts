@@ -130,7 +130,8 @@ function nospaceEscaper(...args: unknown[]): string {
   return htmlReplacer(s, HTML_NOSPACE_TABLE, false);
 }
 function htmlNameFilter(...args: unknown[]): string {
-  let [s, t] = stringify(args);
+  const [s0, t] = stringify(args);
+  let s = s0;
   if (t === 'HTMLAttr') return s;
   if (s.length === 0) return FAILSAFE;
   s = s.toLowerCase();

@@ -77,7 +77,7 @@ export function unquote(s: string): string {
   if (body.includes('\n')) throw new SyntaxErr();
   if (!body.includes('\\') && !body.includes(q)) {
     if (q === '"') return body;
-    if (q === "'" && Array.from(body).length === 1) return body;
+    if (Array.from(body).length === 1) return body;
   }
   let out = '';
   while (body.length > 0) {

@@ -25,7 +25,7 @@ export async function listMessages(values: OptionValues, io: CliIo): Promise<num
     pageSize: Math.min(limit, MAX_PAGE_SIZE),
   };
   const messages: MessageSummary[] = [];
-  let more = false;
+  let more: boolean;
   let pageToken: string | undefined;
   do {
     const page = await client.list({ ...filter, ...(pageToken === undefined ? {} : { pageToken }) });

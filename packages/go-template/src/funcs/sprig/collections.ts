@@ -128,6 +128,7 @@ export function collectionFuncs(): FuncMap {
       return d;
     }),
     unset: gf(['map[string]interface {}', 'string'], (d: unknown, k: string) => {
+      // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- Go's delete(map, key) on a map modelled as a plain object.
       if (d) delete (d as Record<string, unknown>)[k];
       return d;
     }),

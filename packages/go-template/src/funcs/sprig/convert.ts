@@ -98,7 +98,7 @@ function jsonString(s: string, escapeHTML: boolean): string {
         out += s[i]! + s[i + 1]!;
         i++;
       } else out += '\\ufffd';
-    } else out += s[i];
+    } else out += s[i]!;
   }
   return out + '"';
 }

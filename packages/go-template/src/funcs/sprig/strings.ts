@@ -72,7 +72,7 @@ function title(s: string): string {
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
       const word = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-      out += sep && c >= 97 && c <= 122 ? String.fromCharCode(c - 32) : s[i];
+      out += sep && c >= 97 && c <= 122 ? String.fromCharCode(c - 32) : s[i]!;
       sep = !word;
     }
     return out;
@@ -512,11 +512,11 @@ function base32(b: Uint8Array): string {
     val = (val << 8) | x;
     bits += 8;
     while (bits >= 5) {
-      out += alpha[(val >>> (bits - 5)) & 31];
+      out += alpha[(val >>> (bits - 5)) & 31]!;
       bits -= 5;
     }
   }
-  if (bits > 0) out += alpha[(val << (5 - bits)) & 31];
+  if (bits > 0) out += alpha[(val << (5 - bits)) & 31]!;
   while (out.length % 8) out += '=';
   return out;
 }
