@@ -41,7 +41,7 @@ function pad(s: string, f: Flags, zeroOk = false): string {
 }
 
 /** Go's `strconv.Quote` (or QuoteToASCII with `ascii`). */
-export function quoteGo(s: string, ascii = false, q = '"'): string {
+function quoteGo(s: string, ascii = false, q = '"'): string {
   let out = q;
   for (const ch of s) {
     const r = ch.codePointAt(0)!;

@@ -207,7 +207,7 @@ export function sortedKeys(m: object): string[] {
 }
 
 /** Byte-wise (UTF-8) string comparison, as Go compares strings. */
-export function compareStrings(a: string, b: string): number {
+function compareStrings(a: string, b: string): number {
   if (a === b) return 0;
   // UTF-16 code unit order equals UTF-8 byte order except for surrogate pairs vs U+E000..U+FFFF.
   const n = Math.min(a.length, b.length);

@@ -21,7 +21,7 @@ interface Stored<T> {
 }
 
 /** JSON with object keys sorted, so equal values give equal text. */
-export function stableStringify(value: unknown): string {
+function stableStringify(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)

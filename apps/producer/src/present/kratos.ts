@@ -9,10 +9,10 @@ import type { z } from 'zod';
 import type { kratosMessage } from '../http/schemas.js';
 
 /** Kratos's own placeholder for content outside dev mode. */
-export const KRATOS_REDACTED = '<redacted-unless-dev-mode>';
+const KRATOS_REDACTED = '<redacted-unless-dev-mode>';
 
 /** Kratos has no `error` or `cancelled` status: a failed attempt awaiting retry is still queued; a cancelled one is abandoned. */
-export function kratosStatus(status: MessageSummary['status']): z.output<typeof kratosMessage>['status'] {
+function kratosStatus(status: MessageSummary['status']): z.output<typeof kratosMessage>['status'] {
   switch (status) {
     case 'error':
       return 'queued';

@@ -4,7 +4,7 @@
  */
 
 /** What a removed secret is replaced with. */
-export const REDACTED = '[redacted]';
+const REDACTED = '[redacted]';
 
 /**
  * Replace every occurrence of every secret. Longest first: a link that contains a

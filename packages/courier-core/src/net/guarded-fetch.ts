@@ -49,7 +49,7 @@ function fetchOn(dispatcher: () => Agent): FetchFunction {
 }
 
 /** The process's guarded `fetch`: on the shared guarded agent, the one guarded deliveries use too. */
-export const guardedFetch: FetchFunction = fetchOn(guardedAgent);
+const guardedFetch: FetchFunction = fetchOn(guardedAgent);
 
 /** The `fetch` to use for outbound requests under `options`. */
 export function outboundFetch(options: OutboundHttpOptions = {}): FetchFunction {

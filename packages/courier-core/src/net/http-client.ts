@@ -23,7 +23,7 @@ export const MAX_REDIRECTS = 20;
 export type ResponseHeaders = Readonly<Record<string, string | string[] | undefined>>;
 
 /** One outbound request. */
-export interface HttpRequestInit {
+interface HttpRequestInit {
   /** Upper-case method, e.g. `POST`. */
   readonly method: string;
   readonly headers: Readonly<Record<string, string>>;

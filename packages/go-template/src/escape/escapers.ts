@@ -12,7 +12,7 @@ import { attrType, decodeCSS, isCSSNmchar, TRANSITION } from './transition.js';
 const FAILSAFE = 'ZgotmplZ';
 
 /** Go's stringify: one trusted-typed value keeps its type; otherwise fmt.Sprint of the non-nil args. */
-export function stringify(args: readonly unknown[]): [string, ContentType | 'Plain'] {
+function stringify(args: readonly unknown[]): [string, ContentType | 'Plain'] {
   if (args.length === 1) {
     const a = args[0];
     if (typeof a === 'string') return [a, 'Plain'];

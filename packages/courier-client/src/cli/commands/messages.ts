@@ -7,7 +7,7 @@ import { json, messageDetail, messageTable } from '../format.js';
 import { clientFrom, type CliIo } from '../io.js';
 
 /** Messages `list` shows when `--limit` is not given. */
-export const DEFAULT_LIST_LIMIT = 100;
+const DEFAULT_LIST_LIMIT = 100;
 const MAX_PAGE_SIZE = 1_000;
 
 /** `messages list [--status s] [--recipient r] [--template-type t] [--limit n] [--json]`: newest first. */

@@ -522,7 +522,7 @@ function base32(b: Uint8Array): string {
 }
 
 /** Go's strings.Split. */
-export function goSplit(s: string, sep: string): string[] {
+function goSplit(s: string, sep: string): string[] {
   if (sep === '') return Array.from(s);
   return s.split(sep);
 }
@@ -543,7 +543,7 @@ function goReplaceAll(s: string, o: string, n: string): string {
 }
 
 /** sprig's strslice. */
-export function strslice(v: unknown): string[] {
+function strslice(v: unknown): string[] {
   if (Array.isArray(v)) return v.filter((x) => x !== null && x !== undefined).map(strval);
   if (v === null || v === undefined) return [];
   if (v instanceof GoTyped) return [v.s];
