@@ -109,7 +109,7 @@ export async function buildProducer(config: CourierConfig, logger: Logger): Prom
       onRequest: (async (req: FastifyRequest, reply: FastifyReply) => {
         await dashboardAuth(req, reply);
         if (!reply.sent) await enforceScope(req, reply, 'admin');
-      }) as never,
+      }),
       store,
       redis,
       redactor,

@@ -115,7 +115,7 @@ describe('buildJsonnetContext', () => {
       body: 'x',
       template_type: 'login_code_valid',
       template_data: { login_code: '4242', request_url: 'https://auth.example.com:8443/self-service/login?flow=1' },
-    }) as Record<string, unknown>;
+    });
     expect(ctx['template_data']).toEqual({
       to: '+15550100',
       login_code: '4242',
@@ -131,7 +131,7 @@ describe('buildJsonnetContext', () => {
     expect(withHeaders['request_headers']).toEqual({ 'Accept-Language': ['de'] });
     expect(withHeaders['RequestHeaders']).toEqual({ 'Accept-Language': ['de'] });
     // A raw message has no model: its data is passed as given.
-    const raw = buildJsonnetContext({ id: 'm-3', type: 'sms', channel: 'sms', recipient: '+1', body: 'hi' }) as Record<string, unknown>;
+    const raw = buildJsonnetContext({ id: 'm-3', type: 'sms', channel: 'sms', recipient: '+1', body: 'hi' });
     expect(raw['template_data']).toEqual({ to: '+1' });
   });
 

@@ -107,6 +107,7 @@ function fieldsOf(err: unknown): SmtpErrorFields {
   const e = err as Record<string, unknown>;
   const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
   return {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- last resort for a thrown non-Error without a message.
     message: str(e['message']) ?? String(err),
     code: str(e['code']),
     originalCode: str(e['originalCode']),

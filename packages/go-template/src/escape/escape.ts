@@ -489,7 +489,7 @@ function copyNode<T extends Node>(n: T): T {
   const o: Record<string, unknown> = { ...n };
   for (const [k, v] of Object.entries(n)) {
     if (k === 'tr') continue;
-    if (Array.isArray(v)) o[k] = v.map((x) => (x && typeof x === 'object' && 'type' in x ? copyNode(x as Node) : x));
+    if (Array.isArray(v)) o[k] = (v as unknown[]).map((x) => (x && typeof x === 'object' && 'type' in x ? copyNode(x as Node) : x));
     else if (v && typeof v === 'object' && 'type' in v) o[k] = copyNode(v as Node);
   }
   return o as T;

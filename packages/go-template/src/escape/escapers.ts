@@ -26,7 +26,7 @@ type Table = Record<string, string>;
 /** A replacement table indexed by char code (ASCII only). */
 type CodeTable = (string | undefined)[];
 function codeTable(t: Table): CodeTable {
-  const a: CodeTable = new Array(128).fill(undefined);
+  const a: CodeTable = new Array<string | undefined>(128).fill(undefined);
   for (const [k, v] of Object.entries(t)) a[k.charCodeAt(0)] = v;
   return a;
 }
