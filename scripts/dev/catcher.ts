@@ -46,7 +46,7 @@ export async function startCatcher(options: { smtpPort: number; httpPort: number
           });
           callback();
         })
-        .catch((err: Error) => callback(err));
+        .catch((err: unknown) => callback(err instanceof Error ? err : new Error(String(err))));
     },
   });
   const http: Server = createServer((req, res) => {

@@ -56,6 +56,7 @@ export async function buildProducer(config: CourierConfig, logger: Logger): Prom
   const appLogger = logger.child({}, { serializers: { req: serializeRequest } });
 
   const app = Fastify({
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- pins Fastify's logger type parameter; without it the app is not a plain FastifyInstance.
     loggerInstance: appLogger as FastifyBaseLogger,
     bodyLimit: config.producer.body_limit_bytes,
     // A client trickling headers or a body cannot hold a connection open.
@@ -95,7 +96,7 @@ export async function buildProducer(config: CourierConfig, logger: Logger): Prom
     if (scope !== undefined) await enforceScope(req, reply, scope);
   });
 
-  registerHealthRoutes(app, redis, appLogger as FastifyBaseLogger);
+  registerHealthRoutes(app, redis, appLogger);
   registerMessageRoutes(app, { store, enqueue, idempotency, redactor });
   registerKratosRoutes(app, { store, enqueue, exposeContent: config.producer.expose_message_content });
   const document = buildOpenApiDocument();
@@ -108,7 +109,7 @@ export async function buildProducer(config: CourierConfig, logger: Logger): Prom
       onRequest: (async (req: FastifyRequest, reply: FastifyReply) => {
         await dashboardAuth(req, reply);
         if (!reply.sent) await enforceScope(req, reply, 'admin');
-      }) as never,
+      }),
       store,
       redis,
       redactor,

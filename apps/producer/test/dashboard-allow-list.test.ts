@@ -13,7 +13,7 @@ import { isSameOrigin } from '../src/dashboard/guards.js';
 const bullBoardApi = appRoutes.api.map((r) => ({ method: String(r.method).toUpperCase(), route: String(r.route) }));
 /** Routes the Fastify adapter adds itself: the page shell at the base path, and static assets. */
 const ADAPTER_ROUTES = ['', '/', '/static/*'];
-const entryRoutes = ([] as string[]).concat(appRoutes.entryPoint.route as string | string[]);
+const entryRoutes = ([] as string[]).concat(appRoutes.entryPoint.route);
 
 describe('dashboard allow-list', () => {
   it('lists only routes Bull Board has, with the method it registers them with', () => {

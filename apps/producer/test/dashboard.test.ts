@@ -132,7 +132,7 @@ describe('Bull Board login', () => {
     // Headless Chromium cannot prompt for the challenged credentials, so it abandons the navigation.
     const navigation = await anonymous.goto(target).then(
       () => undefined,
-      (err: Error) => err,
+      (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
     );
     expect(navigation?.message).toMatch(/ERR_INVALID_AUTH_CREDENTIALS/);
     const res = await challenge;

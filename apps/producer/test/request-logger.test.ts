@@ -24,7 +24,7 @@ describe('lazy request loggers', () => {
   it('make no child for messages below the level, and log the rest with the request bindings', () => {
     const { lines, logger } = capture('warn');
     const child = vi.spyOn(logger, 'child');
-    const log = lazyChildLoggerFactory(logger as unknown as FastifyBaseLogger, { reqId: 'req-7' }, {});
+    const log = lazyChildLoggerFactory(logger, { reqId: 'req-7' }, {});
     expect(log).toBeInstanceOf(LazyRequestLogger);
     log.info('incoming request');
     log.debug({ a: 1 }, 'detail');
@@ -42,7 +42,7 @@ describe('lazy request loggers', () => {
 
   it('logs every enabled level as an eager child would, redaction included', () => {
     const { lines, logger } = capture('info');
-    const log = lazyChildLoggerFactory(logger as unknown as FastifyBaseLogger, { reqId: 'req-8' }, {});
+    const log = lazyChildLoggerFactory(logger, { reqId: 'req-8' }, {});
     log.info({ template_data: { recovery_code: '123456' } }, 'incoming request');
     log.child({ part: 'x' }).info('from a grandchild');
     expect(lines.map((l) => [l['reqId'], l['msg']])).toEqual([
@@ -54,7 +54,7 @@ describe('lazy request loggers', () => {
 
   it('follows a level set on it, and makes eager children for route options', () => {
     const { lines, logger } = capture('warn');
-    const log = lazyChildLoggerFactory(logger as unknown as FastifyBaseLogger, { reqId: 'req-9' }, {});
+    const log = lazyChildLoggerFactory(logger, { reqId: 'req-9' }, {});
     log.level = 'info';
     log.info('now logged');
     expect(lines.map((l) => l['msg'])).toEqual(['now logged']);

@@ -21,7 +21,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnCourier, startHttpSink, startSmtpSink, type CourierProcess, type HttpSink, type SmtpSink } from '@courier/testkit';
-import { createApiClient, type ApiClient, type ApiResponse } from './support/api-client.js';
+import { createApiClient, type ApiClient } from './support/api-client.js';
 import { startProducer, type TestProducer } from './support/producer.js';
 
 const API_KEY = 'sec-api-key-Q8v2Lm4Tz9Hc';
@@ -85,7 +85,7 @@ function capture(source: string, value: unknown): void {
 }
 
 /** An API call whose status, headers and body are all captured. */
-async function call(method: string, path: string, options: Parameters<ApiClient['request']>[2] = {}): Promise<ApiResponse<any>> {
+async function call(method: string, path: string, options: Parameters<ApiClient['request']>[2] = {}) {
   const res = await api.request(method, path, options);
   capture(`API ${method} ${path} -> ${res.status}`, { headers: Object.fromEntries(res.headers), body: res.body });
   return res;
@@ -95,12 +95,12 @@ async function call(method: string, path: string, options: Parameters<ApiClient[
  * `GET /messages/{id}`: the deliberate exception. The response is captured without
  * `template_data` and `body`, which are returned whole to an authenticated caller.
  */
-async function getOwn(id: string): Promise<Record<string, any>> {
+async function getOwn(id: string) {
   const res = await api.request('GET', `/messages/${id}`);
   expect(res.status).toBe(200);
   const { template_data: _data, body: _body, ...rest } = res.body as Record<string, unknown>;
   capture(`API GET /messages/${id} (template_data and body left out)`, { headers: Object.fromEntries(res.headers), body: rest });
-  return res.body as Record<string, any>;
+  return res.body;
 }
 
 async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {

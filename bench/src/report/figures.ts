@@ -24,7 +24,7 @@ export interface Figure {
   readonly met: boolean | null;
   /** Samples the medians were taken over. */
   readonly samples?: { readonly courier: readonly number[]; readonly baseline: readonly number[] };
-  readonly note?: string;
+  readonly note?: string | undefined;
 }
 
 /** Everything the scenarios measured. */

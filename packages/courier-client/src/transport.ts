@@ -5,14 +5,14 @@
 import { CourierApiError, type FieldError } from './errors.js';
 
 /** A successful answer. */
-export interface TransportResponse<T> {
+interface TransportResponse<T> {
   readonly status: number;
   readonly headers: Headers;
   readonly body: T;
 }
 
 /** A request: method, path (with query) and an optional JSON body. */
-export interface TransportRequest {
+interface TransportRequest {
   readonly method: 'GET' | 'POST' | 'DELETE';
   readonly path: string;
   readonly body?: unknown;
@@ -33,7 +33,7 @@ export interface TransportOptions {
 const USER_AGENT = 'courier-client/0.1';
 
 /** Parse `Retry-After` (delta-seconds or an HTTP date) into milliseconds. */
-export function parseRetryAfterHeader(value: string | null, now = Date.now()): number | undefined {
+function parseRetryAfterHeader(value: string | null, now = Date.now()): number | undefined {
   if (value === null || value.trim() === '') return undefined;
   if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
   const at = Date.parse(value);
@@ -96,7 +96,7 @@ export function createTransport(options: TransportOptions): Transport {
     try {
       // One deadline for the whole exchange: a server that sends headers and then stalls still times out.
       const signal = AbortSignal.timeout(options.timeoutMs);
-      res = await options.fetch(url, { method: req.method, headers, body: payload, signal, redirect: 'error' });
+      res = await options.fetch(url, { method: req.method, headers, ...(payload === undefined ? {} : { body: payload }), signal, redirect: 'error' });
       text = await res.text();
     } catch (err) {
       if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {

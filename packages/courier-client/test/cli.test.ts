@@ -31,13 +31,10 @@ interface CliResult {
 
 /** The environment of a CLI run: the test's, minus anything that would point it elsewhere. */
 function cliEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  const base: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of ['COURIER_URL', 'COURIER_API_KEY', 'COURIER_CONFIG', 'npm_lifecycle_event']) delete base[k];
-  for (const [k, v] of Object.entries(env)) {
-    if (v === undefined) delete base[k];
-    else base[k] = v;
-  }
-  return base;
+  const unset = new Set(['COURIER_URL', 'COURIER_API_KEY', 'COURIER_CONFIG', 'npm_lifecycle_event', ...Object.keys(env)]);
+  const kept = Object.entries(process.env).filter(([k]) => !unset.has(k));
+  const given = Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined);
+  return Object.fromEntries([...kept, ...given]);
 }
 
 function run(command: string, args: readonly string[], env: Record<string, string | undefined>): Promise<CliResult> {

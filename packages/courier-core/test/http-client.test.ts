@@ -60,7 +60,7 @@ async function startServer(host: string): Promise<TestServer> {
     server.listen(0, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  return Object.assign(state, { server, port }) as TestServer;
+  return Object.assign(state, { server, port });
 }
 
 async function stopServer(s: TestServer): Promise<void> {

@@ -35,7 +35,11 @@ afterAll(async () => {
 afterEach(async () => {
   sink.reset();
   sink.setResponder(() => undefined);
-  await Promise.all(strategies.splice(0).map((s) => s.close?.()));
+  await Promise.all(
+    strategies.splice(0).map(async (s) => {
+      await s.close?.();
+    }),
+  );
 });
 
 function strategy(config: Record<string, unknown>): DeliveryStrategy {

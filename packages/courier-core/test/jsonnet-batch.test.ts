@@ -113,7 +113,7 @@ describe('buildJsonnetContext', () => {
       body: 'x',
       template_type: 'login_code_valid',
       template_data: { login_code: '4242', request_url: 'https://auth.example.com:8443/self-service/login?flow=1' },
-    }) as Record<string, any>;
+    });
     expect(ctx['template_data']).toEqual({
       to: '+15550100',
       login_code: '4242',
@@ -129,7 +129,7 @@ describe('buildJsonnetContext', () => {
     expect(withHeaders['request_headers']).toEqual({ 'Accept-Language': ['de'] });
     expect(withHeaders['RequestHeaders']).toEqual({ 'Accept-Language': ['de'] });
     // A raw message has no model: its data is passed as given.
-    const raw = buildJsonnetContext({ id: 'm-3', type: 'sms', channel: 'sms', recipient: '+1', body: 'hi' }) as Record<string, any>;
+    const raw = buildJsonnetContext({ id: 'm-3', type: 'sms', channel: 'sms', recipient: '+1', body: 'hi' });
     expect(raw['template_data']).toEqual({ to: '+1' });
   });
 
@@ -389,7 +389,7 @@ describe('createJsonnetBatchRenderer sessions', () => {
   it('settles renders queued when close() is called, by batch evaluations', async () => {
     const renderer = rendererFor('function(ctx) ctx.n', { maxBatch: 2 });
     const pending = Array.from({ length: 6 }, (_, n) => renderer.render({ n }));
-    renderer.close();
+    void renderer.close();
     await expect(Promise.all(pending)).resolves.toEqual([0, 1, 2, 3, 4, 5]);
     expect(renderer.stats().sessions).toBeLessThanOrEqual(1);
   });

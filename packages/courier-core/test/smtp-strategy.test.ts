@@ -671,7 +671,7 @@ describe('classifySmtpError', () => {
     [{ code: 'ECONNECTION', message: 'Connection closed unexpectedly' }, 'SMTP_CONNECTION', true],
     [{ code: 'ESOCKET', originalCode: 'ERR_TLS_CERT_ALTNAME_INVALID', message: "Hostname/IP does not match certificate's altnames" }, 'SMTP_TLS', false],
   ])('classifies %o as %s (retryable %s)', (fields, code, retryable) => {
-    const err = classifySmtpError(Object.assign(new Error('message' in fields ? String(fields.message) : 'failed'), fields));
+    const err = classifySmtpError(Object.assign(new Error('message' in fields ? fields.message : 'failed'), fields));
     expect(err.code).toBe(code);
     expect(err.retryable).toBe(retryable);
   });

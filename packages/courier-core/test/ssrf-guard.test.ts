@@ -68,7 +68,11 @@ afterEach(async () => {
   sink.reset();
   sink.setResponder(() => ({ status: 200, body: '{"id":"prov-1"}' }));
   sink6.hits = 0;
-  await Promise.all(strategies.splice(0).map((s) => s.close?.()));
+  await Promise.all(
+    strategies.splice(0).map(async (s) => {
+      await s.close?.();
+    }),
+  );
 });
 
 function message(over: Partial<OutboundMessage> = {}): OutboundMessage {

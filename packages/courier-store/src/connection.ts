@@ -21,7 +21,13 @@ export function reconnectDelayMs(times: number): number {
   return Math.max(Math.min(Math.exp(times), 20_000), 1_000);
 }
 
-function baseOptions(role: ConnectionRole, name: string): RedisOptions {
+/**
+ * Options without `replyMapping`: ioredis's constructors take it as `replyMapping?: ReplyMappingMode`
+ * (not `| undefined`), so under `exactOptionalPropertyTypes` its own `RedisOptions` does not fit them.
+ */
+type ConnectionOptions = Omit<RedisOptions, 'replyMapping'>;
+
+function baseOptions(role: ConnectionRole, name: string): ConnectionOptions {
   return {
     connectionName: name,
     maxRetriesPerRequest: role === 'wait' ? null : 1,
@@ -51,7 +57,7 @@ export function createRedisConnection(
     // offline queue off that check fails and the client reconnects, again and again
     // (seen for over 30 s against a healthy cluster). Node clients must stay lazy.
     const { lazyConnect: _eager, ...nodeOptions } = options;
-    const clusterOptions: ClusterOptions = {
+    const clusterOptions: Omit<ClusterOptions, 'redisOptions'> & { redisOptions: Omit<NonNullable<ClusterOptions['redisOptions']>, 'replyMapping'> } = {
       redisOptions: {
         ...nodeOptions,
         ...(seed.password !== '' ? { password: decodeURIComponent(seed.password) } : {}),

@@ -23,7 +23,7 @@ import type { RedisConnection } from './connection.js';
 
 /** The part of an ioredis client's internals {@link leanMulti} relies on. */
 interface ScriptRegistry {
-  scriptsSet?: Record<string, unknown>;
+  scriptsSet?: Record<string, unknown> | undefined;
 }
 
 interface LeanSet {

@@ -56,7 +56,7 @@ async function readSummaries(redis: RedisConnection, keys: CourierKeys, ids: rea
   const results = (await pipeline.exec()) ?? [];
   const parsed = ids.map((id, i) => parseSummary(id, (results[i]?.[1] as (string | null)[] | undefined) ?? []));
   // Records written before `s` existed (until they expire): read their content once.
-  const legacy = ids.flatMap((id, i) => (parsed[i] === 'legacy' ? [i] : []));
+  const legacy = ids.flatMap((_id, i) => (parsed[i] === 'legacy' ? [i] : []));
   if (legacy.length > 0) {
     const again = redis.pipeline();
     for (const i of legacy) again.hget(keys.message(ids[i]!), 'm');

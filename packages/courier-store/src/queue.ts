@@ -20,7 +20,7 @@ export function defaultJobOptions(config: CourierConfig): JobsOptions {
 }
 
 /** Options for one message's job: its job id is the message id, so it can never be enqueued twice. */
-export function jobOptionsFor(payload: JobPayload, extra: { delayMs?: number; priority?: number; jobId?: string } = {}): JobsOptions {
+export function jobOptionsFor(payload: JobPayload, extra: { delayMs?: number | undefined; priority?: number | undefined; jobId?: string | undefined } = {}): JobsOptions {
   const options: JobsOptions = { jobId: extra.jobId ?? payload.id };
   if (extra.delayMs !== undefined && extra.delayMs > 0) options.delay = extra.delayMs;
   if (extra.priority !== undefined) options.priority = extra.priority;

@@ -44,9 +44,9 @@ interface StoredSummary {
   type: MessageType;
   channel: string;
   recipient: string;
-  template_type?: TemplateType;
+  template_type?: TemplateType | undefined;
   created_at: string;
-  created_by?: string;
+  created_by?: string | undefined;
 }
 
 /** Hash fields a list reads, in this order (never `m`). */

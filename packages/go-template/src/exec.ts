@@ -483,12 +483,12 @@ class State {
       case 'any':
       case 'value':
       case null:
-        return this.evalEmptyInterface(dot, n);
+        return this.evalEmptyInterface(n);
     }
     this.errorf(`can't handle ${nodeString(n)} for arg of type ${typ}`);
   }
 
-  evalEmptyInterface(dot: unknown, n: ArgNode): unknown {
+  evalEmptyInterface(n: ArgNode): unknown {
     this.at(n);
     switch (n.type) {
       case 'bool':

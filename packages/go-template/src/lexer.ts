@@ -66,7 +66,7 @@ const KEY: Record<string, T> = Object.assign(Object.create(null) as Record<strin
 });
 
 /** Go's `%#U` of a rune: `U+0041 'A'`. */
-export function fmtRuneU(r: number): string {
+function fmtRuneU(r: number): string {
   const hex = 'U+' + r.toString(16).toUpperCase().padStart(4, '0');
   if (r === -1) return 'U+FFFFFFFFFFFFFFFF';
   const ch = String.fromCodePoint(r);

@@ -41,7 +41,7 @@ function pad(s: string, f: Flags, zeroOk = false): string {
 }
 
 /** Go's `strconv.Quote` (or QuoteToASCII with `ascii`). */
-export function quoteGo(s: string, ascii = false, q = '"'): string {
+function quoteGo(s: string, ascii = false, q = '"'): string {
   let out = q;
   for (const ch of s) {
     const r = ch.codePointAt(0)!;
@@ -228,6 +228,7 @@ function formatAbs(x: number, verb: string, prec: number, sharp: boolean): strin
   }
   // g
   let digs: { d: string; dp: number };
+  // eslint-disable-next-line no-useless-assignment -- initialised as in Go's strconv %g; each branch below narrows it.
   let eprec = prec;
   const shortestMode = prec < 0;
   if (x === 0) digs = { d: '0', dp: 1 };
@@ -381,7 +382,7 @@ export function formatFloat(x: number, verb: string, f: Flags = NO_FLAGS): strin
     num = body + tail;
   }
   if (f.plus || num[0] !== '+') {
-    if (f.zero && f.width >= 0 && f.width > runeCount(num)) return num[0] + '0'.repeat(f.width - runeCount(num)) + num.slice(1);
+    if (f.zero && f.width >= 0 && f.width > runeCount(num)) return num[0]! + '0'.repeat(f.width - runeCount(num)) + num.slice(1);
     return pad(num, f);
   }
   return pad(num.slice(1), f);
@@ -637,6 +638,7 @@ export function sprintf(format: string, a: readonly unknown[]): string {
   let argNum = 0;
   let afterIndex = false;
   let reordered = false;
+  // eslint-disable-next-line no-useless-assignment -- initialised as in Go's fmt.doPrintf; every verb resets it.
   let goodArgNum = true;
   const end = format.length;
   const argNumber = (i: number): number => {
@@ -727,11 +729,13 @@ export function sprintf(format: string, a: readonly unknown[]): string {
       i = ni;
       if (present) {
         f.width = w;
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- argNumber() sets it, a closure call TypeScript's narrowing does not see.
         if (afterIndex) goodArgNum = false;
       }
     }
     if (i + 1 < end && format[i] === '.') {
       i++;
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- argNumber() sets it, a closure call TypeScript's narrowing does not see.
       if (afterIndex) goodArgNum = false;
       i = argNumber(i);
       if (i < end && format[i] === '*') {
@@ -753,6 +757,7 @@ export function sprintf(format: string, a: readonly unknown[]): string {
         f.prec = present ? pr : 0;
       }
     }
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- argNumber() sets it, a closure call TypeScript's narrowing does not see.
     if (!afterIndex) i = argNumber(i);
     if (i >= end) {
       out += '%!(NOVERB)';
@@ -778,6 +783,7 @@ export function sprintf(format: string, a: readonly unknown[]): string {
       out += verb === 'w' ? badVerb(verb, arg) : fmtValue(arg, verb, f, 0);
     }
   }
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- argNumber() sets it, a closure call TypeScript's narrowing does not see.
   if (!reordered && argNum < a.length) {
     out += '%!(EXTRA ' + a.slice(argNum).map((x) => (x === null || x === undefined ? '<nil>' : typeName(x) + '=' + fmtValue(x, 'v', NO_FLAGS, 0))).join(', ') + ')';
   }

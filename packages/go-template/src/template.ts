@@ -13,7 +13,7 @@ import { escapeTemplateByName, HtmlEscapeError, htmlEscaperFuncs, type EscapeNam
 import { allFloats, wrap } from './value.js';
 
 /** A caller-supplied function: a {@link GoFunc} description, or a plain JS function (variadic `interface {}` arguments). */
-export type UserFunc = GoFunc | ((...args: any[]) => unknown);
+export type UserFunc = GoFunc | GoFunc['fn'];
 
 /** Options for a template set. */
 export interface TemplateOptions {

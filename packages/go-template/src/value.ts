@@ -145,7 +145,7 @@ export function typeName(v: unknown): string {
   if (v instanceof GoObject) return v.type;
   if (Array.isArray(v)) return '[]' + elemType(v);
   if (v instanceof Uint8Array) return '[]uint8';
-  return 'map[string]' + elemType(v as object);
+  return 'map[string]' + elemType(v);
 }
 
 /** Go's basic kinds used by comparisons. */
@@ -211,7 +211,7 @@ export function sortedKeys(m: object): string[] {
 }
 
 /** Byte-wise (UTF-8) string comparison, as Go compares strings. */
-export function compareStrings(a: string, b: string): number {
+function compareStrings(a: string, b: string): number {
   if (a === b) return 0;
   // UTF-16 code unit order equals UTF-8 byte order except for surrogate pairs vs U+E000..U+FFFF.
   const n = Math.min(a.length, b.length);
@@ -263,6 +263,6 @@ export class GoObject {
     readonly str: () => string,
     readonly methods: Readonly<Record<string, { params: readonly string[]; variadic?: string; fn: (...args: any[]) => unknown }>>,
     readonly json?: () => string,
-    readonly same: { eq?: string; deep?: string; int?: number } = {},
+    readonly same: { eq?: string | undefined; deep?: string | undefined; int?: number | undefined } = {},
   ) {}
 }

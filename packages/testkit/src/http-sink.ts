@@ -21,7 +21,7 @@ export interface RecordedRequest {
 export interface SinkResponse {
   readonly status: number;
   readonly headers?: Readonly<Record<string, string>>;
-  readonly body?: string;
+  readonly body?: string | undefined;
   /** Wait this long before answering (to provoke client timeouts). */
   readonly delayMs?: number;
 }

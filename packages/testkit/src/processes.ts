@@ -126,7 +126,7 @@ export function launchCourier(
   const lines: Record<string, unknown>[] = [];
   const stderr: string[] = [];
   const waiters = new Set<{ predicate: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }>();
-  createInterface({ input: child.stdout! }).on('line', (text) => {
+  createInterface({ input: child.stdout }).on('line', (text) => {
     const line = parseLogLine(text);
     lines.push(line);
     for (const w of waiters) {
@@ -136,7 +136,7 @@ export function launchCourier(
       }
     }
   });
-  createInterface({ input: child.stderr! }).on('line', (text) => stderr.push(text));
+  createInterface({ input: child.stderr }).on('line', (text) => stderr.push(text));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
@@ -144,7 +144,13 @@ export function launchCourier(
     const found = lines.find(predicate);
     if (found !== undefined) return Promise.resolve(found);
     return new Promise<Record<string, unknown>>((resolve, reject) => {
-      const entry = { predicate, resolve: (l: Record<string, unknown>) => (clearTimeout(timer), resolve(l)) };
+      const entry = {
+        predicate,
+        resolve: (l: Record<string, unknown>) => {
+          clearTimeout(timer);
+          resolve(l);
+        },
+      };
       const timer = setTimeout(() => {
         waiters.delete(entry);
         reject(new Error(`${app} log line not seen within ${timeoutMs} ms; stderr: ${stderr.join('\n')}`));

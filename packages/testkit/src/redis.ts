@@ -28,7 +28,7 @@ export interface RedisServerOptions {
   /** Turn on the append-only file (for restart tests). */
   readonly appendOnly?: boolean;
   /** Directory for data files; a temp dir when omitted (removed on stop). */
-  readonly dir?: string;
+  readonly dir?: string | undefined;
   /** Extra `redis-server` arguments, e.g. `['--cluster-enabled', 'yes']`. */
   readonly args?: readonly string[];
 }

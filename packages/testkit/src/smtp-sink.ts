@@ -118,9 +118,11 @@ function peerCertificateOf(socket: unknown): PeerCertificateInfo | undefined {
   if (!(socket instanceof TLSSocket)) return undefined;
   const cert = socket.getPeerCertificate();
   // An empty object is Node's way of saying "no certificate".
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- typed as a full certificate; at run time null or {} without one.
   if (cert === null || typeof cert !== 'object' || !('fingerprint256' in cert) || cert.fingerprint256 === undefined) {
     return undefined;
   }
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- same: a certificate may lack a subject.
   const cn = cert.subject?.CN;
   return {
     subjectCN: Array.isArray(cn) ? cn[0] : cn,

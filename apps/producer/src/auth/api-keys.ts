@@ -24,7 +24,7 @@ function digest(value: string): Buffer {
 }
 
 /** The non-secret id of an unnamed key (a hash prefix: says nothing about the key). */
-export function keyIdOf(key: string): string {
+function keyIdOf(key: string): string {
   return digest(`courier-key-id:${key}`).toString('hex').slice(0, 12);
 }
 
@@ -35,7 +35,7 @@ export function keyIdOf(key: string): string {
  *   sends a stored Basic login on its own to any page of the origin, which is
  *   what makes cross-site request forgery possible, so the API takes Bearer only.
  */
-export function presentedKey(header: string | undefined, allowBasic = true): string | undefined {
+function presentedKey(header: string | undefined, allowBasic = true): string | undefined {
   if (header === undefined) return undefined;
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (bearer?.[1] !== undefined) return bearer[1];

@@ -18,7 +18,7 @@ declare module 'fastify' {
 }
 
 /** True when the key may do what `scope` allows. `admin` implies `read` (an operator retrying a message must see it). */
-export function hasScope(principal: Principal, scope: RouteScope): boolean {
+function hasScope(principal: Principal, scope: RouteScope): boolean {
   if (scope === 'authenticated') return true;
   if (principal.scopes.has(scope)) return true;
   return scope === 'read' && principal.scopes.has('admin');

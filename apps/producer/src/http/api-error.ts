@@ -27,7 +27,7 @@ export class ApiError extends Error {
 }
 
 /** Field errors of a zod failure, paths dotted and prefixed (e.g. `query.page_size`). */
-export function fieldErrors(error: z.ZodError, prefix?: string): FieldError[] {
+function fieldErrors(error: z.ZodError, prefix?: string): FieldError[] {
   const join = (parts: readonly PropertyKey[]): string => {
     const path = parts.map(String).join('.');
     return prefix === undefined ? path || '(body)' : path === '' ? prefix : `${prefix}.${path}`;
@@ -51,7 +51,7 @@ export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, what:
 }
 
 /** True for errors that mean Redis could not be reached or answered in time. */
-export function isRedisUnavailable(err: unknown): boolean {
+function isRedisUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const text = `${err.name} ${err.message}`;
   return /Connection is closed|aborted due to connection close|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Stream isn't writeable|enableOfflineQueue|MaxRetriesPerRequest|connect ETIMEDOUT|CLUSTERDOWN|LOADING|Reached the max retries/i.test(text);

@@ -5,12 +5,12 @@
  */
 
 /** ory/x keysetpagination: Kratos's `ListMessages` passes `WithDefaultSize(10)`; the maximum is the package's 500. */
-export const KRATOS_DEFAULT_PAGE_SIZE = 10;
-export const KRATOS_MAX_PAGE_SIZE = 500;
+const KRATOS_DEFAULT_PAGE_SIZE = 10;
+const KRATOS_MAX_PAGE_SIZE = 500;
 
 /** Kratos's message statuses (`ToMessageStatus`, exact case). */
-export const KRATOS_STATUSES = ['queued', 'sent', 'processing', 'abandoned'] as const;
-export type KratosStatus = (typeof KRATOS_STATUSES)[number];
+const KRATOS_STATUSES = ['queued', 'sent', 'processing', 'abandoned'] as const;
+type KratosStatus = (typeof KRATOS_STATUSES)[number];
 
 type QueryValue = string | string[] | undefined;
 
@@ -33,7 +33,7 @@ const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
 /** Go's `strconv.Atoi` on a 64-bit platform: the number, or its error text. */
-export function goAtoi(s: string): { value: number } | { error: string } {
+function goAtoi(s: string): { value: number } | { error: string } {
   const quoted = JSON.stringify(s);
   if (!/^[+-]?[0-9]+$/.test(s)) return { error: `strconv.Atoi: parsing ${quoted}: invalid syntax` };
   const n = BigInt(s);
@@ -42,7 +42,7 @@ export function goAtoi(s: string): { value: number } | { error: string } {
 }
 
 /** The page size keysetpagination's `Paginator.Size()` uses for a requested size. */
-export function clampKratosPageSize(requested: number | undefined): number {
+function clampKratosPageSize(requested: number | undefined): number {
   if (requested === undefined || requested <= 0) return KRATOS_DEFAULT_PAGE_SIZE;
   return Math.min(requested, KRATOS_MAX_PAGE_SIZE);
 }

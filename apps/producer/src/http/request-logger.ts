@@ -69,6 +69,7 @@ export class LazyRequestLogger implements FastifyBaseLogger {
   #log(level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace', args: unknown[]): void {
     // Once made (it may have been given its own level), the child decides.
     if (this.#child === undefined && !this.parent.isLevelEnabled(level)) return;
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- widens the overloaded log method so the rest arguments spread.
     (this.#real()[level] as (...a: unknown[]) => void)(...args);
   }
 }

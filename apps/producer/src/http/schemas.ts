@@ -35,7 +35,7 @@ export const sendMessageBody = newMessageObject
 export type SendMessageBody = z.output<typeof sendMessageBody>;
 
 /** Most messages one batch request may carry. */
-export const MAX_BATCH = 1_000;
+const MAX_BATCH = 1_000;
 
 /** `POST /messages/batch` body. */
 export const batchBody = z.strictObject({
@@ -133,7 +133,7 @@ export const kratosPayload = z.looseObject({
 });
 
 /** A dispatch (delivery attempt) in Kratos's admin API shape. */
-export const kratosDispatch = z.object({
+const kratosDispatch = z.object({
   id: z.uuid(),
   message_id: z.uuid(),
   status: z.enum(['failed', 'success']),

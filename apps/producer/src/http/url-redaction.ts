@@ -6,10 +6,10 @@
 import type { FastifyRequest } from 'fastify';
 
 /** Query parameters whose values are never logged. */
-export const REDACTED_QUERY_PARAMS: ReadonlySet<string> = new Set(['recipient', 'page_token']);
+const REDACTED_QUERY_PARAMS: ReadonlySet<string> = new Set(['recipient', 'page_token']);
 
 /** `url` (path and query, as received) with the values of {@link REDACTED_QUERY_PARAMS} replaced by `[redacted]`. */
-export function redactUrl(url: string): string {
+function redactUrl(url: string): string {
   const q = url.indexOf('?');
   if (q === -1) return url;
   // Split by hand rather than URLSearchParams: the rest of the URL is logged exactly as received.
@@ -34,6 +34,7 @@ export function serializeRequest(req: FastifyRequest): Record<string, unknown> {
     url: redactUrl(req.url),
     host: req.host,
     remoteAddress: req.ip,
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a log serialiser must not throw, and injected requests may lack a socket.
     remotePort: req.socket?.remotePort,
   };
 }

@@ -6,7 +6,7 @@
 import type { Redactor } from '@courier/core';
 
 /** The fields of a message or job payload that hold content; the rest (ids, status, dispatch errors) is tracking data. */
-export const CONTENT_FIELDS = ['subject', 'body', 'html_body', 'template_data'] as const;
+const CONTENT_FIELDS = ['subject', 'body', 'html_body', 'template_data'] as const;
 
 /**
  * A copy of `value` (a message, a job payload, or anything else) with its

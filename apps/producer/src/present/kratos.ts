@@ -9,10 +9,10 @@ import type { z } from 'zod';
 import type { kratosMessage } from '../http/schemas.js';
 
 /** Kratos's own placeholder for content outside dev mode. */
-export const KRATOS_REDACTED = '<redacted-unless-dev-mode>';
+const KRATOS_REDACTED = '<redacted-unless-dev-mode>';
 
 /** Kratos has no `error` or `cancelled` status: a failed attempt awaiting retry is still queued; a cancelled one is abandoned. */
-export function kratosStatus(status: MessageSummary['status']): z.output<typeof kratosMessage>['status'] {
+function kratosStatus(status: MessageSummary['status']): z.output<typeof kratosMessage>['status'] {
   switch (status) {
     case 'error':
       return 'queued';
@@ -35,6 +35,9 @@ export interface KratosContent {
   readonly body?: string | undefined;
 }
 
+/** A summary, or a whole stored message (whose optional `template_type` may hold `undefined`). */
+type KratosSource = Omit<MessageSummary, 'template_type'> & { readonly template_type?: MessageSummary['template_type'] | undefined };
+
 /**
  * A message in Kratos's admin shape.
  *
@@ -43,7 +46,7 @@ export interface KratosContent {
  * @param withDispatches - True for `GET /admin/courier/messages/{id}`: Kratos loads
  *   dispatches there only (newest first), and omits the field when there are none.
  */
-export function presentKratosMessage(m: MessageSummary, content: KratosContent | undefined, withDispatches: boolean): z.output<typeof kratosMessage> {
+export function presentKratosMessage(m: KratosSource, content: KratosContent | undefined, withDispatches: boolean): z.output<typeof kratosMessage> {
   // Ids follow the chronological index, so a dispatch keeps its id as more are added.
   const dispatches = withDispatches
     ? m.dispatches

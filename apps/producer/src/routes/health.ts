@@ -22,9 +22,9 @@ export function registerHealthRoutes(app: FastifyInstance, redis: RedisConnectio
       return { status: 'ok' };
     } catch (err) {
       logger.warn({ check: 'redis', error: (err as Error).message }, 'readiness check failed');
-      return reply.code(503).send({ status: 'unavailable', errors: { redis: 'unavailable' } });
     } finally {
       clearTimeout(timer);
     }
+    return reply.code(503).send({ status: 'unavailable', errors: { redis: 'unavailable' } });
   });
 }

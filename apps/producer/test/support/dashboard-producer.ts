@@ -3,7 +3,6 @@
  * read-only) can share one Redis key prefix and so show the same queue.
  */
 import { Writable } from 'node:stream';
-import type { Redis } from 'ioredis';
 import { createLogger, parseConfig, type CourierConfig } from '@courier/core';
 import { buildProducer } from '../../src/app.js';
 
@@ -56,7 +55,7 @@ async function waitUntilReady(url: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {
-    const res = await fetch(`${url}/health/ready`).catch((err: Error) => err);
+    const res = await fetch(`${url}/health/ready`).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
     if (!(res instanceof Error) && res.status === 200) return;
     last = res instanceof Error ? res.message : `HTTP ${res.status}`;
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -24,7 +24,7 @@ const GLOBAL = {
 } as const satisfies OptionSpec;
 
 /** The commands, their words, their own options and how many positionals follow the words. */
-export const COMMANDS = {
+const COMMANDS = {
   'config validate': { options: { config: { type: 'string', short: 'c' }, json: { type: 'boolean' }, help: GLOBAL.help }, args: 0 },
   send: {
     options: {

@@ -19,7 +19,7 @@ export interface CliIo {
 }
 
 /** The server used when neither `--url` nor `COURIER_URL` is given. */
-export const DEFAULT_URL = 'http://127.0.0.1:4000';
+const DEFAULT_URL = 'http://127.0.0.1:4000';
 
 /**
  * A client from `--url`/`COURIER_URL` and `--api-key`/`COURIER_API_KEY`.

@@ -107,6 +107,7 @@ function fieldsOf(err: unknown): SmtpErrorFields {
   const e = err as Record<string, unknown>;
   const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
   return {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- last resort for a thrown non-Error without a message.
     message: str(e['message']) ?? String(err),
     code: str(e['code']),
     originalCode: str(e['originalCode']),
@@ -166,7 +167,7 @@ function safeCause(err: unknown, f: SmtpErrorFields, secrets: readonly string[])
   if (!containsSecret(err, f, secrets)) return err;
   const copy = new Error(redactSecrets(f.message, secrets));
   copy.name = err instanceof Error ? err.name : 'Error';
-  copy.stack = err instanceof Error && typeof err.stack === 'string' ? redactSecrets(err.stack, secrets) : copy.stack;
+  if (err instanceof Error && typeof err.stack === 'string') copy.stack = redactSecrets(err.stack, secrets);
   const extra: Record<string, unknown> = {};
   if (f.code !== undefined) extra['code'] = f.code;
   if (f.originalCode !== undefined) extra['originalCode'] = f.originalCode;

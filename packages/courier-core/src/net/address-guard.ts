@@ -107,7 +107,7 @@ export async function resolveAllowedAddresses(
 }
 
 /** The callback of a `net.connect` `lookup` function. */
-export type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
 /** A `lookup` function as `net.connect` takes it. */
 export type LookupFunction = (hostname: string, options: LookupOptions, callback: LookupCallback) => void;

@@ -27,7 +27,7 @@ export function guardedSmtpSocket(timeoutMs: number): GetSocket {
     resolveAllowedAddresses(host).then(
       (addresses) => {
         const [first] = addresses;
-        if (first === undefined) return callback(new Error(`${host} has no address`));
+        if (first === undefined) { callback(new Error(`${host} has no address`)); return; }
         const socket = connect({ host: first.address, port, family: first.family });
         const timer = setTimeout(() => socket.destroy(new Error(`connection to ${host}:${port} timed out`)), timeoutMs);
         socket.once('connect', () => {

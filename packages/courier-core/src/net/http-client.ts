@@ -47,7 +47,7 @@ export const MAX_REDIRECTS = 20;
 export type ResponseHeaders = Readonly<Record<string, string | string[] | undefined>>;
 
 /** One outbound request. */
-export interface HttpRequestInit {
+interface HttpRequestInit {
   /** Upper-case method, e.g. `POST`. */
   readonly method: string;
   readonly headers: Readonly<Record<string, string>>;
@@ -193,7 +193,7 @@ async function readHead(body: Body, contentLength: string | undefined, limit: nu
     let size = 0;
     const settle = (err: Error | undefined, ended: boolean): void => {
       body.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
-      if (err !== undefined) return reject(err);
+      if (err !== undefined) { reject(err); return; }
       if (!ended) discardBody(body);
       resolve(Buffer.concat(chunks, size).subarray(0, limit).toString('utf8'));
     };

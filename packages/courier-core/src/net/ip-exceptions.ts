@@ -52,7 +52,7 @@ function escape(c: string): string {
 }
 
 function escapeAll(s: string): string {
-  return [...s].map(escape).join('');
+  return Array.from(s, escape).join('');
 }
 
 /** The URL as the exceptions are matched against it: without query and fragment. */

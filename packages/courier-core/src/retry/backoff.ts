@@ -39,7 +39,7 @@ export function computeBackoffMs(
 }
 
 /** Longest Retry-After honoured when it exceeds the backoff cap. */
-export const MAX_RETRY_AFTER_MS = 3_600_000;
+const MAX_RETRY_AFTER_MS = 3_600_000;
 
 /** Attempts allowed for a message: Kratos's `message_retries` plus the first try. */
 export function attemptsFor(messageRetries: number): number {

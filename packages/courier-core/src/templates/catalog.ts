@@ -6,7 +6,7 @@
 import type { TemplateType } from '../message.js';
 
 /** A first-level key of `courier.templates`, e.g. `recovery_code`. */
-export type TemplateKind =
+type TemplateKind =
   | 'recovery'
   | 'recovery_code'
   | 'verification'
@@ -17,7 +17,7 @@ export type TemplateKind =
   | 'authenticator_key_added';
 
 /** The second-level key of `courier.templates`: whether the flow found an account. */
-export type TemplateVariant = 'valid' | 'invalid';
+type TemplateVariant = 'valid' | 'invalid';
 
 /** Template data fields that a template type may require. */
 export type RequiredTemplateField =

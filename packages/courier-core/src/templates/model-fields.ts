@@ -85,7 +85,7 @@ export function kratosTemplateData(
     const value = data[field.key];
     // Kratos's `omitempty`: a nil pointer is left out, not marshalled as null.
     if (isOfKind(value, field.zero) || field.zero === 'ptr') continue;
-    const zero = zeroOf(field.zero, field.goName, data as TemplateData);
+    const zero = zeroOf(field.zero, field.goName, data);
     out[field.key] = field.zero === 'map' && isEmptyMap(zero) ? null : zero;
   }
   if (channel === 'sms' && type === 'recovery_code_valid' && !isOfKind(data['verification_code'], 'string')) {

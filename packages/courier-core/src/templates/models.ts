@@ -9,7 +9,7 @@ import type { MessageType, TemplateData, TemplateType } from '../message.js';
 import { isOfKind, legacyFieldName, MODEL_FIELDS, zeroOf } from './model-fields.js';
 
 /** Kratos's Go type name of a model, as Go prints it in errors, e.g. `*email.RecoveryCodeValidModel`. */
-export function modelTypeName(type: TemplateType, messageType: MessageType): string {
+function modelTypeName(type: TemplateType, messageType: MessageType): string {
   return `*${messageType}.${legacyFieldName(type)}Model`;
 }
 

@@ -9,7 +9,7 @@ import type { MessageType } from '../message.js';
 export type TemplatePart = 'email.subject' | 'email.body.html' | 'email.body.plaintext' | 'sms.body.plaintext';
 
 /** Which built-in source backs a part. */
-export type BuiltinPartKey = 'subject' | 'html' | 'plaintext' | 'sms';
+type BuiltinPartKey = 'subject' | 'html' | 'plaintext' | 'sms';
 
 /** How one part is located and compiled. */
 export interface TemplatePartSpec {

@@ -32,7 +32,7 @@ export interface Delivery {
 export type PeerAnswer = 'accept' | 'refuse-transient' | 'refuse-permanent';
 
 /** A strategy talking to a peer that accepts the connection or request and then never answers. */
-export interface HungTarget {
+interface HungTarget {
   readonly strategy: DeliveryStrategy;
   /** Resolves once the peer holds a connection or request from the strategy. */
   reached(): Promise<void>;
@@ -90,15 +90,15 @@ export interface ConformanceHarness {
 }
 
 /** What a case gets to work with. */
-export interface ConformanceContext {
+interface ConformanceContext {
   readonly harness: ConformanceHarness;
   readonly peer: ConformancePeer;
   /** Register a strategy to be closed after the case (the suite closes it even when the case fails). */
-  track(strategy: DeliveryStrategy): DeliveryStrategy;
+  readonly track: (strategy: DeliveryStrategy) => DeliveryStrategy;
 }
 
 /** One behavioural case every strategy must pass. */
-export interface ConformanceCase {
+interface ConformanceCase {
   readonly title: string;
   /** When false for a harness, the case does not apply to it (reported as skipped). */
   readonly appliesTo?: (harness: ConformanceHarness) => boolean;
@@ -116,9 +116,9 @@ export interface ConformanceOptions {
 }
 
 /** Longest a rejection may take after the attempt's signal fired. */
-export const ABORT_DEADLINE_MS = 3_000;
+const ABORT_DEADLINE_MS = 3_000;
 /** Longest a child process may take to exit on its own once its strategy is closed. */
-export const EXIT_DEADLINE_MS = 2_000;
+const EXIT_DEADLINE_MS = 2_000;
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
 
@@ -178,7 +178,7 @@ export async function expectDeliveryError(promise: Promise<unknown>): Promise<De
 }
 
 /** Shortest piece of a secret that counts as leaking it (a truncated secret is still a leak). */
-export const SECRET_FRAGMENT_LENGTH = 8;
+const SECRET_FRAGMENT_LENGTH = 8;
 
 /** Every piece of `secret` that must not appear: all its windows of {@link SECRET_FRAGMENT_LENGTH}, or itself when shorter. */
 function fragmentsOf(secret: string): string[] {
@@ -228,7 +228,7 @@ const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(do
  * dot (SMTP dot-stuffing), a line longer than SMTP's 998-octet limit, and JSON/Jsonnet
  * metacharacters.
  */
-export function unicodeBody(): string {
+function unicodeBody(): string {
   const lines = [
     'Grüße aus Köln — déjà vu, naïve façade, Ærøskøbing, Łódź, İstanbul',
     'NFD: e\u0301 a\u0300 o\u0308 n\u0303 — NFC: é à ö ñ',
@@ -296,7 +296,7 @@ async function runExitProbe(probe: ExitProbe, message: OutboundMessage): Promise
 }
 
 /** The one list of behavioural cases every delivery strategy must pass. */
-export const DELIVERY_CONFORMANCE_CASES: readonly ConformanceCase[] = [
+const DELIVERY_CONFORMANCE_CASES: readonly ConformanceCase[] = [
   {
     title: 'has a non-empty name',
     async run({ peer, track }) {

@@ -136,12 +136,12 @@ export function ctxString(c: Ctx): string {
 /** Go's `context.mangle`: the name of a template derived for this start context. */
 export function mangle(c: Ctx, name: string): string {
   if (c.state === S.Text) return name;
-  let s = name + '$htmltemplate_' + STATE_NAMES[c.state];
-  if (c.delim !== D.None) s += '_' + DELIM_NAMES[c.delim];
-  if (c.urlPart !== U.None) s += '_' + URL_NAMES[c.urlPart];
-  if (c.jsCtx !== J.Regexp) s += '_' + JS_NAMES[c.jsCtx];
-  if (c.attr !== A.None) s += '_' + ATTR_NAMES[c.attr];
-  if (c.element !== E.None) s += '_' + ELEM_NAMES[c.element];
+  let s = name + '$htmltemplate_' + STATE_NAMES[c.state]!;
+  if (c.delim !== D.None) s += '_' + DELIM_NAMES[c.delim]!;
+  if (c.urlPart !== U.None) s += '_' + URL_NAMES[c.urlPart]!;
+  if (c.jsCtx !== J.Regexp) s += '_' + JS_NAMES[c.jsCtx]!;
+  if (c.attr !== A.None) s += '_' + ATTR_NAMES[c.attr]!;
+  if (c.element !== E.None) s += '_' + ELEM_NAMES[c.element]!;
   return s;
 }
 

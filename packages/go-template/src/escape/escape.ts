@@ -164,7 +164,7 @@ class Escaper {
         break;
       default:
         if (isComment(c.state)) s.push('_html_template_commentescaper');
-        else throw new Error('unexpected state ' + c.state);
+        else throw new Error('unexpected state ' + String(c.state));
     }
     if (c.delim === D.SpaceOrTagEnd) s.push('_html_template_nospaceescaper');
     else if (c.delim !== D.None) s.push('_html_template_attrescaper');
@@ -483,13 +483,13 @@ function ensurePipelineContains(p: PipeNode, s: string[]): void {
 
 /** Deep copy of a list for a derived template (nodes keep their source tree for error positions). */
 function copyList(l: ListNode): ListNode {
-  return copyNode(l) as ListNode;
+  return copyNode(l);
 }
 function copyNode<T extends Node>(n: T): T {
   const o: Record<string, unknown> = { ...n };
   for (const [k, v] of Object.entries(n)) {
     if (k === 'tr') continue;
-    if (Array.isArray(v)) o[k] = v.map((x) => (x && typeof x === 'object' && 'type' in x ? copyNode(x as Node) : x));
+    if (Array.isArray(v)) o[k] = (v as unknown[]).map((x) => (x && typeof x === 'object' && 'type' in x ? copyNode(x as Node) : x));
     else if (v && typeof v === 'object' && 'type' in v) o[k] = copyNode(v as Node);
   }
   return o as T;

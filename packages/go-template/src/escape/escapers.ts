@@ -12,7 +12,7 @@ import { attrType, decodeCSS, isCSSNmchar, TRANSITION } from './transition.js';
 const FAILSAFE = 'ZgotmplZ';
 
 /** Go's stringify: one trusted-typed value keeps its type; otherwise fmt.Sprint of the non-nil args. */
-export function stringify(args: readonly unknown[]): [string, ContentType | 'Plain'] {
+function stringify(args: readonly unknown[]): [string, ContentType | 'Plain'] {
   if (args.length === 1) {
     const a = args[0];
     if (typeof a === 'string') return [a, 'Plain'];
@@ -26,7 +26,7 @@ type Table = Record<string, string>;
 /** A replacement table indexed by char code (ASCII only). */
 type CodeTable = (string | undefined)[];
 function codeTable(t: Table): CodeTable {
-  const a: CodeTable = new Array(128).fill(undefined);
+  const a: CodeTable = new Array<string | undefined>(128).fill(undefined);
   for (const [k, v] of Object.entries(t)) a[k.charCodeAt(0)] = v;
   return a;
 }
@@ -130,7 +130,8 @@ function nospaceEscaper(...args: unknown[]): string {
   return htmlReplacer(s, HTML_NOSPACE_TABLE, false);
 }
 function htmlNameFilter(...args: unknown[]): string {
-  let [s, t] = stringify(args);
+  const [s0, t] = stringify(args);
+  let s = s0;
   if (t === 'HTMLAttr') return s;
   if (s.length === 0) return FAILSAFE;
   s = s.toLowerCase();

@@ -326,7 +326,7 @@ function eatTagName(s: string, i: number): [number, E] {
 }
 
 /** Index of the first non-HTML-space at or after i. */
-export function eatWhiteSpace(s: string, i: number): number {
+function eatWhiteSpace(s: string, i: number): number {
   for (let j = i; j < s.length; j++) {
     const c = s[j];
     if (c !== ' ' && c !== '\t' && c !== '\n' && c !== '\f' && c !== '\r') return j;
@@ -359,7 +359,7 @@ const REGEXP_PRECEDERS = new Set(['break', 'case', 'continue', 'delete', 'do', '
 const isJSIdentPartC = (c: string) => /^[$0-9A-Z_a-z]$/.test(c);
 
 /** Go's nextJSCtx. */
-export function nextJSCtx(s: string, preceding: J): J {
+function nextJSCtx(s: string, preceding: J): J {
   s = s.replace(/[\t\n\f\r \u2028\u2029]+$/, '');
   if (s.length === 0) return preceding;
   const n = s.length;

@@ -114,7 +114,7 @@ function isNilish(v: unknown): boolean {
 }
 
 /** Go's `eq`. */
-export function eq(arg1: unknown, ...arg2: unknown[]): boolean {
+function eq(arg1: unknown, ...arg2: unknown[]): boolean {
   if (arg2.length === 0) throw new FuncError('missing argument for comparison');
   const k1 = cmpKind(arg1);
   for (const arg of arg2) {
@@ -158,7 +158,7 @@ export function eq(arg1: unknown, ...arg2: unknown[]): boolean {
 }
 
 /** Go's `lt`. */
-export function lt(arg1: unknown, arg2: unknown): boolean {
+function lt(arg1: unknown, arg2: unknown): boolean {
   const k1 = cmpKind(arg1);
   if (k1 === 'invalid') throw new FuncError(errBadComparisonType);
   const k2 = cmpKind(arg2);

@@ -16,6 +16,7 @@ export interface GoFunc {
   /** Element type of the variadic parameter, if the function is variadic. */
   variadic?: ParamType;
   /** The implementation; receives model values (see value.ts). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any function signature: the executor converts arguments to the declared params.
   fn: (...args: any[]) => unknown;
   /** `and`/`or`: arguments are evaluated lazily by the executor. */
   lazy?: 'and' | 'or';
@@ -33,7 +34,7 @@ export class FuncError extends Error {
 export type FuncMap = Record<string, GoFunc>;
 
 /** Shorthand for building a {@link GoFunc}. */
-export function gf(params: readonly ParamType[], fn: (...args: any[]) => unknown, variadic?: ParamType): GoFunc {
+export function gf(params: readonly ParamType[], fn: GoFunc['fn'], variadic?: ParamType): GoFunc {
   return variadic === undefined ? { params, fn } : { params, fn, variadic };
 }
 

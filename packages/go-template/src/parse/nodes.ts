@@ -22,7 +22,7 @@ export interface TextNode extends Base {
   text: string;
 }
 /** A template comment action (kept for html/template bookkeeping). */
-export interface CommentNode extends Base {
+interface CommentNode extends Base {
   type: 'comment';
   text: string;
 }
@@ -56,11 +56,11 @@ export interface VariableNode extends Base {
   ident: string[];
 }
 /** `.` */
-export interface DotNode extends Base {
+interface DotNode extends Base {
   type: 'dot';
 }
 /** `nil` */
-export interface NilNode extends Base {
+interface NilNode extends Base {
   type: 'nil';
 }
 /** `.f.g` */
@@ -75,7 +75,7 @@ export interface ChainNode extends Base {
   field: string[];
 }
 /** `true` / `false` */
-export interface BoolNode extends Base {
+interface BoolNode extends Base {
   type: 'bool';
   value: boolean;
 }
@@ -91,17 +91,17 @@ export interface NumberNode extends Base {
   float64: number;
 }
 /** A string constant (`quoted` is the source form). */
-export interface StringNode extends Base {
+interface StringNode extends Base {
   type: 'string';
   quoted: string;
   text: string;
 }
 /** `{{end}}` (parser-internal). */
-export interface EndNode extends Base {
+interface EndNode extends Base {
   type: 'end';
 }
 /** `{{else}}` (parser-internal). */
-export interface ElseNode extends Base {
+interface ElseNode extends Base {
   type: 'else';
   line: number;
 }

@@ -106,6 +106,7 @@ class Parser {
     const nl = text.lastIndexOf('\n', tok.pos - 1);
     const col = tok.pos - nl;
     this.tree.root = null;
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- Abort unwinds the parser to its entry point, which unwraps the error.
     throw new Abort(new TemplateParseError(`template: ${this.tree.parseName}:${line}: ${msg}`, this.tree.parseName, line, col));
   }
   expect(expected: T, context: string): Item {
@@ -156,7 +157,7 @@ class Parser {
       }
       const n = this.textOrAction();
       if (n.type === 'end' || n.type === 'else') this.errorf(`unexpected ${nodeString(n)}`);
-      this.tree.root!.nodes.push(n);
+      this.tree.root.nodes.push(n);
     }
   }
 
@@ -328,7 +329,8 @@ class Parser {
     try {
       const pipe = this.pipeline(context, T.RightDelim);
       if (context === 'range') this.rangeDepth++;
-      let [list, next] = this.itemList();
+      const [list, firstNext] = this.itemList();
+      let next = firstNext;
       if (context === 'range') this.rangeDepth--;
       let elseList: ListNode | null = null;
       if (next.type === 'else') {

@@ -25,7 +25,7 @@ export function unquoteChar(s: string, quote: string): [string, string] {
   if (s.length <= 1) throw new SyntaxErr();
   const e = s[1]!;
   s = s.slice(2);
-  if (SIMPLE[e] !== undefined) return [SIMPLE[e]!, s];
+  if (SIMPLE[e] !== undefined) return [SIMPLE[e], s];
   switch (e) {
     case 'x':
     case 'u':
@@ -77,7 +77,7 @@ export function unquote(s: string): string {
   if (body.includes('\n')) throw new SyntaxErr();
   if (!body.includes('\\') && !body.includes(q)) {
     if (q === '"') return body;
-    if (q === "'" && Array.from(body).length === 1) return body;
+    if (Array.from(body).length === 1) return body;
   }
   let out = '';
   while (body.length > 0) {

@@ -12,7 +12,7 @@ import { json } from '../format.js';
 import type { CliIo } from '../io.js';
 
 /** The secret-free summary printed on success. */
-export interface ConfigSummary {
+interface ConfigSummary {
   readonly source: string;
   readonly delivery_strategy: 'smtp' | 'http';
   readonly smtp?: { readonly host: string; readonly port: number; readonly tls: string; readonly auth: boolean; readonly from_address: string };
@@ -56,7 +56,7 @@ function customTemplates(templates: CourierConfig['courier']['templates']): stri
 }
 
 /** Build the summary of a loaded configuration. */
-export function summarizeConfig(
+function summarizeConfig(
   config: CourierConfig,
   source: string,
   parseSmtp: (uri: string) => { host: string; port: number; tls: string; user: string | undefined },
@@ -90,7 +90,7 @@ export function summarizeConfig(
 }
 
 /** The human form of a summary. */
-export function formatConfigSummary(s: ConfigSummary): string {
+function formatConfigSummary(s: ConfigSummary): string {
   const strategy =
     s.delivery_strategy === 'smtp' && s.smtp !== undefined
       ? `smtp (${s.smtp.host}:${s.smtp.port}, tls ${s.smtp.tls}, ${s.smtp.auth ? 'with' : 'no'} auth, from ${s.smtp.from_address})`

@@ -7,7 +7,7 @@ import { json, messageDetail, messageTable } from '../format.js';
 import { clientFrom, type CliIo } from '../io.js';
 
 /** Messages `list` shows when `--limit` is not given. */
-export const DEFAULT_LIST_LIMIT = 100;
+const DEFAULT_LIST_LIMIT = 100;
 const MAX_PAGE_SIZE = 1_000;
 
 /** `messages list [--status s] [--recipient r] [--template-type t] [--limit n] [--json]`: newest first. */
@@ -25,7 +25,7 @@ export async function listMessages(values: OptionValues, io: CliIo): Promise<num
     pageSize: Math.min(limit, MAX_PAGE_SIZE),
   };
   const messages: MessageSummary[] = [];
-  let more = false;
+  let more: boolean;
   let pageToken: string | undefined;
   do {
     const page = await client.list({ ...filter, ...(pageToken === undefined ? {} : { pageToken }) });

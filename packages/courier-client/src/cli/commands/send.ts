@@ -21,7 +21,7 @@ function templateData(raw: string | undefined): TemplateData | undefined {
 }
 
 /** Build the message from the options. */
-export function messageFromOptions(values: OptionValues): NewMessage {
+function messageFromOptions(values: OptionValues): NewMessage {
   const recipient = stringOption(values, 'to');
   if (recipient === undefined) throw new UsageError('send needs --to <recipient>');
   const type = stringOption(values, 'type') ?? 'email';

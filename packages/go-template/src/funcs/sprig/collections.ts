@@ -129,6 +129,7 @@ export function collectionFuncs(): FuncMap {
       return d;
     }),
     unset: gf(['map[string]interface {}', 'string'], (d: unknown, k: string) => {
+      // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- Go's delete(map, key) on a map modelled as a plain object.
       if (d) delete (d as Record<string, unknown>)[k];
       return d;
     }),
@@ -189,7 +190,7 @@ export function collectionFuncs(): FuncMap {
         const start = ix.length > 0 ? toInt64(ix[0]) : 0;
         const end = ix.length < 2 ? l.length : toInt64(ix[1]);
         if (start < 0 || end > l.length || start > end) throw new FuncError('reflect.Value.Slice: slice index out of bounds');
-        return sliceOf(elemTypeOf(l), l.slice(start, end));
+        return sliceOf(elemTypeOf(l), (l as unknown[]).slice(start, end));
       },
       'any',
     ),

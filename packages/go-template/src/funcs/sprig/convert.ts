@@ -27,7 +27,7 @@ function trimZeroDecimal(s: string): string {
 }
 
 /** Go's `int64(f)` conversion on amd64: out-of-range values and NaN give the minimum int64. */
-export function goInt64(f: number): number {
+function goInt64(f: number): number {
   if (Number.isNaN(f) || f >= 2 ** 63 || f < -(2 ** 63)) return -(2 ** 63);
   return Math.trunc(f);
 }
@@ -99,7 +99,7 @@ function jsonString(s: string, escapeHTML: boolean): string {
         out += s[i]! + s[i + 1]!;
         i++;
       } else out += '\\ufffd';
-    } else out += s[i];
+    } else out += s[i]!;
   }
   return out + '"';
 }

@@ -8,7 +8,7 @@ import { FuncError, gf, type FuncMap } from '../types.js';
 import { empty, fromParsedJSON, toJSON } from './convert.js';
 
 /** Go RE2 syntax to a JS RegExp (common subset: flags groups `(?i)`, named groups `(?P<n>`). */
-export function goRegExp(re: string, global: boolean): RegExp {
+function goRegExp(re: string, global: boolean): RegExp {
   let flags = global ? 'gu' : 'u';
   let src = re;
   const m = /^\(\?([imsU]+)\)/.exec(src);

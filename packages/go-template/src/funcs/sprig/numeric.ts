@@ -41,7 +41,8 @@ export function numericFuncs(): FuncMap {
       [],
       (...p: number[]) => {
         const out: number[] = [];
-        let [start, step, end] = [1, 1, 0];
+        let [start, step] = [1, 1];
+        let end: number;
         if (p.length === 0) return '';
         if (p.length === 1) {
           end = p[0]!;

@@ -72,7 +72,7 @@ function title(s: string): string {
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
       const word = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-      out += sep && c >= 97 && c <= 122 ? String.fromCharCode(c - 32) : s[i];
+      out += sep && c >= 97 && c <= 122 ? String.fromCharCode(c - 32) : s[i]!;
       sep = !word;
     }
     return out;
@@ -512,17 +512,17 @@ function base32(b: Uint8Array): string {
     val = (val << 8) | x;
     bits += 8;
     while (bits >= 5) {
-      out += alpha[(val >>> (bits - 5)) & 31];
+      out += alpha[(val >>> (bits - 5)) & 31]!;
       bits -= 5;
     }
   }
-  if (bits > 0) out += alpha[(val << (5 - bits)) & 31];
+  if (bits > 0) out += alpha[(val << (5 - bits)) & 31]!;
   while (out.length % 8) out += '=';
   return out;
 }
 
 /** Go's strings.Split. */
-export function goSplit(s: string, sep: string): string[] {
+function goSplit(s: string, sep: string): string[] {
   if (sep === '') return Array.from(s);
   return s.split(sep);
 }
@@ -543,7 +543,7 @@ function goReplaceAll(s: string, o: string, n: string): string {
 }
 
 /** sprig's strslice. */
-export function strslice(v: unknown): string[] {
+function strslice(v: unknown): string[] {
   if (Array.isArray(v)) return v.filter((x) => x !== null && x !== undefined).map(strval);
   if (v === null || v === undefined) return [];
   if (v instanceof GoTyped) return [v.s];
