@@ -71,7 +71,10 @@ function parseArgs(argv: readonly string[]): CliOptions {
     else if (arg === '--profile') profile = true;
     else if (arg === '--markdown') markdown = true;
     else if (arg.startsWith('--only=')) {
-      const names = arg.slice('--only='.length).split(',').filter((s) => s !== '');
+      const names = arg
+        .slice('--only='.length)
+        .split(',')
+        .filter((s) => s !== '');
       const unknown = names.filter((n) => !(SCENARIOS as readonly string[]).includes(n));
       if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; valid: ${SCENARIOS.join(', ')}`);
       only = new Set(names as Scenario[]);
@@ -101,7 +104,9 @@ function parseArgs(argv: readonly string[]): CliOptions {
       concurrency = Number(arg.slice('--concurrency='.length));
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 2_000) throw new Error('--concurrency must be an integer from 1 to 2000');
     } else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('usage: pnpm bench [--quick] [--only=email,loopback,recovery,http,scaling,enqueue,latency,memory] [--reps=N] [--concurrency=N] [--backlog=N] [--node-options=...] [--profile] [--markdown]\n');
+      process.stdout.write(
+        'usage: pnpm bench [--quick] [--only=email,loopback,recovery,http,scaling,enqueue,latency,memory] [--reps=N] [--concurrency=N] [--backlog=N] [--node-options=...] [--profile] [--markdown]\n',
+      );
       process.exit(0);
     } else throw new Error(`unknown argument ${arg} (see --help)`);
   }

@@ -4,14 +4,7 @@
  * Redis connection (a request gets a 503 rather than hanging when Redis is down).
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import {
-  configureTemplateDataLimits,
-  createRedactor,
-  httpServerTimeouts,
-  templateDataLimitsOf,
-  type CourierConfig,
-  type Logger,
-} from '@courier/core';
+import { configureTemplateDataLimits, createRedactor, httpServerTimeouts, templateDataLimitsOf, type CourierConfig, type Logger } from '@courier/core';
 import { closeRedisConnection, createCourierQueue, createMessageStore, createRedisConnection } from '@courier/store';
 import { createAuthenticator, requireApiKey } from './auth/api-keys.js';
 import { enforceScope, routeScope } from './auth/scopes.js';
@@ -106,10 +99,10 @@ export async function buildProducer(config: CourierConfig, logger: Logger): Prom
     await registerDashboard(app, queue, {
       readOnly: config.producer.dashboard.read_only,
       // The dashboard retries, removes and cleans jobs: admin only. Basic auth is taken here alone (browsers).
-      onRequest: (async (req: FastifyRequest, reply: FastifyReply) => {
+      onRequest: async (req: FastifyRequest, reply: FastifyReply) => {
         await dashboardAuth(req, reply);
         if (!reply.sent) await enforceScope(req, reply, 'admin');
-      }),
+      },
       store,
       redis,
       redactor,

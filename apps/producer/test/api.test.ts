@@ -101,7 +101,10 @@ describe('POST /messages', () => {
       const res = await api.request('POST', '/messages', { body });
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body.error.code).toBe('invalid_request');
-      expect(res.body.error.details.map((d: { path: string }) => d.path), JSON.stringify(body)).toEqual(expect.arrayContaining(paths));
+      expect(
+        res.body.error.details.map((d: { path: string }) => d.path),
+        JSON.stringify(body),
+      ).toEqual(expect.arrayContaining(paths));
     }
   });
 
@@ -182,7 +185,9 @@ describe('POST /messages/batch', () => {
     expect(await p.redis.zcard(`${p.config.redis.prefix}:courier:idx:all`)).toBe(before);
     const channel = await api.request('POST', '/messages/batch', { body: { messages: [email('ok2'), { type: 'sms', recipient: '+1555', body: 'x', channel: 'nope' }] } });
     expect(channel.body.error.details.map((d: { path: string }) => d.path)).toEqual(['messages.1.channel']);
-    const tooMany = await api.request('POST', '/messages/batch', { body: { messages: Array.from({ length: 1_001 }, () => ({ recipient: 'a@example.com', subject: 's', body: 'b' })) } });
+    const tooMany = await api.request('POST', '/messages/batch', {
+      body: { messages: Array.from({ length: 1_001 }, () => ({ recipient: 'a@example.com', subject: 's', body: 'b' })) },
+    });
     expect(tooMany.status).toBe(400);
     expect(tooMany.body.error.details[0].path).toBe('messages');
   });
@@ -238,7 +243,10 @@ describe('GET /messages', () => {
     ] as const) {
       const res = await api.request('GET', `/messages?${q}`);
       expect(res.status, q).toBe(400);
-      expect(res.body.error.details.map((d: { path: string }) => d.path), q).toContain(path);
+      expect(
+        res.body.error.details.map((d: { path: string }) => d.path),
+        q,
+      ).toContain(path);
     }
   });
 });
@@ -345,11 +353,14 @@ describe("Kratos's admin API (GET /admin/courier/messages[/{id}])", () => {
   const HERODOT_400 = { code: 400, status: 'Bad Request' };
   const linkParts = (link: string | null) =>
     Object.fromEntries(
-      (link ?? '').split(',').filter(Boolean).map((part) => {
-        const m = /^<([^>]*)>; rel="([a-z]+)"$/.exec(part);
-        expect(m, part).not.toBeNull();
-        return [m![2]!, new URL(m![1]!, 'http://x')];
-      }),
+      (link ?? '')
+        .split(',')
+        .filter(Boolean)
+        .map((part) => {
+          const m = /^<([^>]*)>; rel="([a-z]+)"$/.exec(part);
+          expect(m, part).not.toBeNull();
+          return [m![2]!, new URL(m![1]!, 'http://x')];
+        }),
     ) as Record<string, URL>;
 
   it('pages 10 by default, clamps page_size to 1..500 like ory/x keysetpagination, with Link rel="first" and rel="next"', async () => {
@@ -376,7 +387,13 @@ describe("Kratos's admin API (GET /admin/courier/messages[/{id}])", () => {
     const again = await api.request('GET', links['first']!.pathname + links['first']!.search);
     expect(again.body.map((m: { id: string }) => m.id)).toEqual(first.body.map((m: { id: string }) => m.id));
     // Sizes <= 0 fall back to 10; sizes over 500 are clamped to 500 (not refused).
-    for (const [size, want] of [['0', '10'], ['-3', '10'], ['501', '500'], ['100000', '500'], ['3', '3']] as const) {
+    for (const [size, want] of [
+      ['0', '10'],
+      ['-3', '10'],
+      ['501', '500'],
+      ['100000', '500'],
+      ['3', '3'],
+    ] as const) {
       const res = await api.request('GET', `/admin/courier/messages?${q}&page_size=${size}`);
       expect(res.status, size).toBe(200);
       expect(linkParts(res.headers.get('link'))['first']!.searchParams.get('page_size'), size).toBe(want);
@@ -391,10 +408,16 @@ describe("Kratos's admin API (GET /admin/courier/messages[/{id}])", () => {
     expect(fresh.body).not.toHaveProperty('dispatches');
     const hash = `${p.config.redis.prefix}:tracking:msg:${id}`;
     expect(await p.redis.exists(hash)).toBe(1);
-    await p.redis.hset(hash, 'send_count', '2', 'dispatches', JSON.stringify([
-      { at: '2026-01-01T00:00:00.000Z', status: 'failed', error: { code: 'smtp_5xx', message: 'no', retryable: true } },
-      { at: '2026-01-01T00:01:00.000Z', status: 'success' },
-    ]));
+    await p.redis.hset(
+      hash,
+      'send_count',
+      '2',
+      'dispatches',
+      JSON.stringify([
+        { at: '2026-01-01T00:00:00.000Z', status: 'failed', error: { code: 'smtp_5xx', message: 'no', retryable: true } },
+        { at: '2026-01-01T00:01:00.000Z', status: 'success' },
+      ]),
+    );
     const one = await api.request('GET', `/admin/courier/messages/${id}`);
     expect(one.body.dispatches.map((d: { status: string }) => d.status)).toEqual(['success', 'failed']);
     expect(one.body.dispatches[0].created_at).toBe('2026-01-01T00:01:00.000Z');
@@ -485,7 +508,22 @@ describe('OpenAPI', () => {
   it('served a document that every response so far matched', () => {
     // Each request above was validated by the client; this asserts the coverage.
     const keys = [...api.validated.keys()];
-    for (const expected of ['POST /messages 202', 'POST /messages 400', 'GET /messages 200', 'GET /messages/{id} 200', 'POST /messages/batch 202', 'DELETE /messages/{id} 200', 'POST /messages 409', 'POST /messages 413', 'GET /messages 401', 'GET /admin/courier/messages 200', 'GET /admin/courier/messages 400', 'GET /admin/courier/messages/{id} 200', 'GET /admin/courier/messages/{id} 400', 'GET /admin/courier/messages/{id} 404']) {
+    for (const expected of [
+      'POST /messages 202',
+      'POST /messages 400',
+      'GET /messages 200',
+      'GET /messages/{id} 200',
+      'POST /messages/batch 202',
+      'DELETE /messages/{id} 200',
+      'POST /messages 409',
+      'POST /messages 413',
+      'GET /messages 401',
+      'GET /admin/courier/messages 200',
+      'GET /admin/courier/messages 400',
+      'GET /admin/courier/messages/{id} 200',
+      'GET /admin/courier/messages/{id} 400',
+      'GET /admin/courier/messages/{id} 404',
+    ]) {
       expect(keys).toContain(expected);
     }
   });

@@ -21,7 +21,11 @@ describe('dashboard allow-list', () => {
       const known = ADAPTER_ROUTES.includes(route) || entryRoutes.includes(route) || bullBoardApi.some((r) => r.route === route && r.method === 'GET');
       expect(known, route).toBe(true);
     }
-    for (const route of WRITE_ROUTES) expect(bullBoardApi.some((r) => r.route === route && r.method === 'PUT'), route).toBe(true);
+    for (const route of WRITE_ROUTES)
+      expect(
+        bullBoardApi.some((r) => r.route === route && r.method === 'PUT'),
+        route,
+      ).toBe(true);
   });
 
   it('lets every read through, writes only retry/clean/promote, and refuses every other Bull Board call', () => {

@@ -13,13 +13,7 @@ import { createMessageStore } from '@courier/store';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobActionButtons, launchChromium, statusTabCount, tooltipLabels } from './support/dashboard-browser.js';
-import {
-  DASHBOARD_TEST_KEY,
-  deleteKeysWithPrefix,
-  startDashboardProducer,
-  testRedisUrl,
-  type DashboardProducer,
-} from './support/dashboard-producer.js';
+import { DASHBOARD_TEST_KEY, deleteKeysWithPrefix, startDashboardProducer, testRedisUrl, type DashboardProducer } from './support/dashboard-producer.js';
 
 const PREFIX = `{dash-${randomBytes(6).toString('hex')}}`;
 const ONE_TIME_CODE = '424242';
@@ -93,19 +87,14 @@ beforeAll(async () => {
   redis = new Redis(testRedisUrl());
   // Launch while the producers start: the cold start of Chromium dominates on two cores.
   const launching = launchChromium();
-  [rw, ro] = await Promise.all([
-    startDashboardProducer({ prefix: PREFIX, readOnly: false }),
-    startDashboardProducer({ prefix: PREFIX, readOnly: true }),
-  ]);
+  [rw, ro] = await Promise.all([startDashboardProducer({ prefix: PREFIX, readOnly: false }), startDashboardProducer({ prefix: PREFIX, readOnly: true })]);
   queueName = rw.config.redis.queue_name;
 
   // First in, so it is the job the one-shot fetch below takes and fails.
   const toFail = await enqueue({ recipient: 'bounce@example.com', subject: 'Bounce', body: RAW_BODY });
   await failNextJob(toFail);
   for (let i = 0; i < TEMPLATED; i++) {
-    templatedIds.push(
-      await enqueue({ recipient: `user${i}@example.com`, template_type: 'recovery_code_valid', template_data: { recovery_code: ONE_TIME_CODE } }),
-    );
+    templatedIds.push(await enqueue({ recipient: `user${i}@example.com`, template_type: 'recovery_code_valid', template_data: { recovery_code: ONE_TIME_CODE } }));
   }
   for (let i = 0; i < DELAYED; i++) {
     await enqueue({ recipient: `later${i}@example.com`, subject: 'Later', body: RAW_BODY, delay_ms: 600_000 });
@@ -427,7 +416,7 @@ describe('Bull Board in the browser, against a forged request', () => {
 });
 
 describe('Bull Board in the browser, removing a job', () => {
-  it('cancels the message when its waiting job is cleaned through the UI (the UI\'s own calls pass the origin check)', async () => {
+  it("cancels the message when its waiting job is cleaned through the UI (the UI's own calls pass the origin check)", async () => {
     const id = await enqueue({ recipient: 'clean-me@example.com', subject: 'Hi', body: 'hello' });
     const page = await loggedIn();
     const res = await page.goto(`${rw.url}/admin/queues/queue/${queueName}/${id}`, { waitUntil: 'networkidle' });
@@ -536,8 +525,6 @@ describe('dashboard paths and the API', () => {
   it('serves the dashboard under an encoded spelling of its path with the same login and guards', async () => {
     expect(await rawRequest(rw.url, 'GET', '/admin/%71ueues/api/queues', { authorization: basicAuth() })).toBe(200);
     expect(await rawRequest(rw.url, 'GET', '/admin/%71ueues/api/queues')).toBe(401);
-    expect(
-      await rawRequest(rw.url, 'PATCH', `/admin/%71ueues/api/queues/${queueName}/${templatedIds[0]}/update-data`, { authorization: basicAuth(), origin: rw.url }),
-    ).toBe(403);
+    expect(await rawRequest(rw.url, 'PATCH', `/admin/%71ueues/api/queues/${queueName}/${templatedIds[0]}/update-data`, { authorization: basicAuth(), origin: rw.url })).toBe(403);
   }, 60_000);
 });

@@ -65,7 +65,10 @@ describe('Kratos bridge', () => {
     expect(mail?.parsed?.subject).toBe('Recover access to your account');
     expect(mail?.parsed?.text).toContain('867530');
 
-    const one = await until(() => api.request('GET', `/admin/courier/messages/${id}`), (r) => r.body.status === 'sent');
+    const one = await until(
+      () => api.request('GET', `/admin/courier/messages/${id}`),
+      (r) => r.body.status === 'sent',
+    );
     expect(one.body).toMatchObject({
       id,
       status: 'sent',
@@ -100,7 +103,12 @@ describe('Kratos bridge', () => {
       },
     });
     expect(res.status).toBe(202);
-    const mail = (await until(async () => smtp.received, (r) => r.some((m) => m.envelope.to.includes(recipient)))).find((m) => m.envelope.to.includes(recipient));
+    const mail = (
+      await until(
+        async () => smtp.received,
+        (r) => r.some((m) => m.envelope.to.includes(recipient)),
+      )
+    ).find((m) => m.envelope.to.includes(recipient));
     expect(mail?.parsed?.subject).toBe('Kratos subject 4242');
     expect(mail?.parsed?.text?.trim()).toBe('Kratos plain text 4242');
     expect(mail?.parsed?.html).toContain('<p>Kratos <b>HTML</b> 4242</p>');
@@ -119,13 +127,19 @@ describe('retry and cancel with a worker', () => {
     let refuse = true;
     smtp.setResponder((m) => (refuse && m.to.includes(recipient) ? { code: 550, message: '5.1.1 mailbox full' } : undefined));
     const id = (await api.request('POST', '/messages', { body: { recipient, subject: 'Hello', body: 'Once more' } })).body.id as string;
-    const abandoned = await until(() => api.request('GET', `/messages/${id}`), (r) => r.body.status === 'abandoned');
+    const abandoned = await until(
+      () => api.request('GET', `/messages/${id}`),
+      (r) => r.body.status === 'abandoned',
+    );
     expect(abandoned.body).toMatchObject({ status: 'abandoned', send_count: 1 });
     expect((await api.request('GET', `/admin/courier/messages/${id}`)).body.status).toBe('abandoned');
     refuse = false;
     const retried = await api.request('POST', `/messages/${id}/retry`);
     expect(retried.status).toBe(202);
-    const sent = await until(() => api.request('GET', `/messages/${id}`), (r) => r.body.status === 'sent');
+    const sent = await until(
+      () => api.request('GET', `/messages/${id}`),
+      (r) => r.body.status === 'sent',
+    );
     expect(sent.body.send_count).toBe(2);
     expect(sent.body.dispatches.map((d: { status: string }) => d.status)).toEqual(['failed', 'success']);
     expect(smtp.received.filter((m) => m.envelope.to.includes(recipient))).toHaveLength(1);

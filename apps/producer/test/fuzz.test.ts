@@ -127,7 +127,23 @@ const MESSAGE_FIELDS = [
   'constructor',
   'prototype',
 ] as const;
-const KRATOS_FIELDS = ['recipient', 'template_type', 'to', 'recovery_code', 'recovery_url', 'verification_url', 'verification_code', 'login_code', 'registration_code', 'subject', 'body', 'html_body', 'message_type', 'template_data', 'request_headers'] as const;
+const KRATOS_FIELDS = [
+  'recipient',
+  'template_type',
+  'to',
+  'recovery_code',
+  'recovery_url',
+  'verification_url',
+  'verification_code',
+  'login_code',
+  'registration_code',
+  'subject',
+  'body',
+  'html_body',
+  'message_type',
+  'template_data',
+  'request_headers',
+] as const;
 
 /** Strings of many kinds: ASCII, any code point (lone surrogates included), graphemes, and tricky constants. */
 const anyString = fc.oneof(
@@ -228,16 +244,15 @@ const deepInTemplateData = fc
     return { ...base, template_data: templateData };
   });
 
-const randomJson = fc.oneof(
-  fc.jsonValue({ maxDepth: 4 }),
-  fc.dictionary(fc.constantFrom(...MESSAGE_FIELDS, 'messages', 'v', 'id'), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 }),
-);
+const randomJson = fc.oneof(fc.jsonValue({ maxDepth: 4 }), fc.dictionary(fc.constantFrom(...MESSAGE_FIELDS, 'messages', 'v', 'id'), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 }));
 
-const headerChar = fc.oneof(
-  { arbitrary: fc.integer({ min: 0x20, max: 0x7e }), weight: 8 },
-  { arbitrary: fc.constant(0x09), weight: 1 },
-  { arbitrary: fc.integer({ min: 0x80, max: 0xff }), weight: 1 },
-).map((c) => String.fromCharCode(c));
+const headerChar = fc
+  .oneof(
+    { arbitrary: fc.integer({ min: 0x20, max: 0x7e }), weight: 8 },
+    { arbitrary: fc.constant(0x09), weight: 1 },
+    { arbitrary: fc.integer({ min: 0x80, max: 0xff }), weight: 1 },
+  )
+  .map((c) => String.fromCharCode(c));
 /** A header value fetch will send (HTAB, visible ASCII and obs-text; no CR/LF/NUL). */
 const headerValue = fc.array(headerChar, { maxLength: 300 }).map((chars) => chars.join(''));
 
@@ -301,119 +316,197 @@ const urlPiece = fc.oneof(
 // --- properties ----------------------------------------------------------------
 
 describe('producer API under random and malformed input', () => {
-  it('JSON bodies to POST /messages: random values, a wrong type in every field, huge, deep, unicode, polluted (250 runs)', async () => {
-    const body = fc.oneof(
-      { arbitrary: withWrongField(MESSAGE_FIELDS, VALID_BODIES).map((b) => ({ body: b })), weight: 5 },
-      { arbitrary: randomJson.map((b) => ({ body: b })), weight: 2 },
-      { arbitrary: deepValue.map((d) => ({ body: d })), weight: 1 },
-      { arbitrary: deepInTemplateData.map((b) => ({ body: b })), weight: 1 },
-      { arbitrary: pollutedJson.map((raw) => ({ rawBody: raw })), weight: 1 },
-    );
-    await fc.assert(
-      fc.asyncProperty(body, async (b) => {
-        await sendAndCheck({ method: 'POST', path: '/messages', headers: { 'content-type': 'application/json' }, ...b });
-      }),
-      runs(250),
-    );
-  }, PROPERTY_TIMEOUT_MS);
+  it(
+    'JSON bodies to POST /messages: random values, a wrong type in every field, huge, deep, unicode, polluted (250 runs)',
+    async () => {
+      const body = fc.oneof(
+        { arbitrary: withWrongField(MESSAGE_FIELDS, VALID_BODIES).map((b) => ({ body: b })), weight: 5 },
+        { arbitrary: randomJson.map((b) => ({ body: b })), weight: 2 },
+        { arbitrary: deepValue.map((d) => ({ body: d })), weight: 1 },
+        { arbitrary: deepInTemplateData.map((b) => ({ body: b })), weight: 1 },
+        { arbitrary: pollutedJson.map((raw) => ({ rawBody: raw })), weight: 1 },
+      );
+      await fc.assert(
+        fc.asyncProperty(body, async (b) => {
+          await sendAndCheck({ method: 'POST', path: '/messages', headers: { 'content-type': 'application/json' }, ...b });
+        }),
+        runs(250),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 
-  it('JSON bodies to POST /messages/batch (100 runs)', async () => {
-    const message = fc.oneof(fc.constantFrom(...VALID_BODIES), withWrongField(MESSAGE_FIELDS, VALID_BODIES), deepInTemplateData, randomJson);
-    const body = fc.oneof(
-      fc.array(message, { maxLength: 5 }).map((messages) => ({ messages })),
-      fc.integer({ min: 1_001, max: 1_100 }).map((n) => ({ messages: new Array<unknown>(n).fill(VALID_BODIES[2]) })),
-      fc.record({ messages: wrongValue }),
-      fc.record({ messages: fc.array(message, { maxLength: 2 }), extra: wrongValue }),
-      randomJson,
-    );
-    await fc.assert(
-      fc.asyncProperty(body, async (b) => {
-        await sendAndCheck({ method: 'POST', path: '/messages/batch', body: b });
-      }),
-      runs(100),
-    );
-  }, PROPERTY_TIMEOUT_MS);
+  it(
+    'JSON bodies to POST /messages/batch (100 runs)',
+    async () => {
+      const message = fc.oneof(fc.constantFrom(...VALID_BODIES), withWrongField(MESSAGE_FIELDS, VALID_BODIES), deepInTemplateData, randomJson);
+      const body = fc.oneof(
+        fc.array(message, { maxLength: 5 }).map((messages) => ({ messages })),
+        fc.integer({ min: 1_001, max: 1_100 }).map((n) => ({ messages: new Array<unknown>(n).fill(VALID_BODIES[2]) })),
+        fc.record({ messages: wrongValue }),
+        fc.record({ messages: fc.array(message, { maxLength: 2 }), extra: wrongValue }),
+        randomJson,
+      );
+      await fc.assert(
+        fc.asyncProperty(body, async (b) => {
+          await sendAndCheck({ method: 'POST', path: '/messages/batch', body: b });
+        }),
+        runs(100),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 
-  it('JSON bodies to POST /kratos/messages (100 runs)', async () => {
-    const kratosBase = [{ recipient: 'kratos@example.com', template_type: 'recovery_code_valid', recovery_code: '867530', subject: 'Recover', body: 'Code 867530' }];
-    const body = fc.oneof(withWrongField(KRATOS_FIELDS, kratosBase), randomJson, pollutedJson.map((raw) => JSON.parse(raw) as unknown));
-    await fc.assert(
-      fc.asyncProperty(body, async (b) => {
-        await sendAndCheck({ method: 'POST', path: '/kratos/messages', body: b });
-      }),
-      runs(100),
-    );
-  }, PROPERTY_TIMEOUT_MS);
+  it(
+    'JSON bodies to POST /kratos/messages (100 runs)',
+    async () => {
+      const kratosBase = [{ recipient: 'kratos@example.com', template_type: 'recovery_code_valid', recovery_code: '867530', subject: 'Recover', body: 'Code 867530' }];
+      const body = fc.oneof(
+        withWrongField(KRATOS_FIELDS, kratosBase),
+        randomJson,
+        pollutedJson.map((raw) => JSON.parse(raw) as unknown),
+      );
+      await fc.assert(
+        fc.asyncProperty(body, async (b) => {
+          await sendAndCheck({ method: 'POST', path: '/kratos/messages', body: b });
+        }),
+        runs(100),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 
-  it('raw non-JSON and broken JSON text sent as application/json (120 runs)', async () => {
-    const valid = JSON.stringify(VALID_BODIES[0]);
-    const raw = fc.oneof(
-      anyString,
-      fc.constantFrom('', ' ', 'null', 'true', '1', '"text"', '[]', '[1,2]', '{', '{"a":', '{"recipient":"x"', "{'a':1}", '\uFEFF{}', 'NaN', '{"a":1}{"b":2}', '{"a":1,}', '\u0000', '{"a":"\\x"}', '{"a":"\\uD800"}', '1e999999'),
-      fc.integer({ min: 0, max: valid.length - 1 }).map((n) => valid.slice(0, n)),
-      fc.integer({ min: 1, max: 60_000 }).map((n) => '['.repeat(n)),
-      fc.integer({ min: 1, max: 40_000 }).map((n) => '{"a":'.repeat(n)),
-      hugeString,
-    );
-    await fc.assert(
-      fc.asyncProperty(raw, fc.constantFrom('/messages', '/messages/batch', '/kratos/messages'), fc.constantFrom('application/json', 'application/json; charset=utf-8'), async (text, path, contentType) => {
-        await sendAndCheck({ method: 'POST', path, rawBody: text, headers: { 'content-type': contentType } });
-      }),
-      runs(120),
-    );
-  }, PROPERTY_TIMEOUT_MS);
+  it(
+    'raw non-JSON and broken JSON text sent as application/json (120 runs)',
+    async () => {
+      const valid = JSON.stringify(VALID_BODIES[0]);
+      const raw = fc.oneof(
+        anyString,
+        fc.constantFrom(
+          '',
+          ' ',
+          'null',
+          'true',
+          '1',
+          '"text"',
+          '[]',
+          '[1,2]',
+          '{',
+          '{"a":',
+          '{"recipient":"x"',
+          "{'a':1}",
+          '\uFEFF{}',
+          'NaN',
+          '{"a":1}{"b":2}',
+          '{"a":1,}',
+          '\u0000',
+          '{"a":"\\x"}',
+          '{"a":"\\uD800"}',
+          '1e999999',
+        ),
+        fc.integer({ min: 0, max: valid.length - 1 }).map((n) => valid.slice(0, n)),
+        fc.integer({ min: 1, max: 60_000 }).map((n) => '['.repeat(n)),
+        fc.integer({ min: 1, max: 40_000 }).map((n) => '{"a":'.repeat(n)),
+        hugeString,
+      );
+      await fc.assert(
+        fc.asyncProperty(
+          raw,
+          fc.constantFrom('/messages', '/messages/batch', '/kratos/messages'),
+          fc.constantFrom('application/json', 'application/json; charset=utf-8'),
+          async (text, path, contentType) => {
+            await sendAndCheck({ method: 'POST', path, rawBody: text, headers: { 'content-type': contentType } });
+          },
+        ),
+        runs(120),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 
-  it('random Idempotency-Key, Authorization and Content-Type headers (150 runs)', async () => {
-    const idempotencyKey = fc.option(fc.oneof(headerValue, fc.constantFrom('k1', 'same-key', ' padded ', 'x'.repeat(255), 'x'.repeat(256))), { nil: undefined });
-    const contentType = fc.option(fc.oneof(fc.constantFrom(...CONTENT_TYPES), headerValue), { nil: undefined });
-    const body = fc.oneof(fc.constantFrom(...VALID_BODIES).map((b) => JSON.stringify(b)), randomJson.map((b) => JSON.stringify(b)), anyString);
-    const route = fc.constantFrom(
-      { method: 'POST', path: '/messages' },
-      { method: 'POST', path: '/messages/batch' },
-      { method: 'POST', path: '/kratos/messages' },
-      { method: 'GET', path: '/messages' },
-      { method: 'GET', path: '/admin/courier/messages' },
-    );
-    await fc.assert(
-      fc.asyncProperty(route, authVariant, idempotencyKey, contentType, body, async (r, a, key, type, text) => {
-        const headers: Record<string, string> = {};
-        if (key !== undefined) headers['idempotency-key'] = key;
-        if (type !== undefined && r.method === 'POST') headers['content-type'] = type;
-        const res = await sendAndCheck({
-          method: r.method,
-          path: r.path,
-          headers,
-          auth: a.auth,
-          ...(r.method === 'POST' ? { rawBody: r.path === '/messages/batch' ? `{"messages":[${text}]}` : text } : {}),
-        });
-        // Authentication comes first and depends on the key alone.
-        if (a.valid) expect(res.status, `valid credentials refused: ${JSON.stringify(a.auth)}`).not.toBe(401);
-        else expect(res.status, `invalid credentials accepted: ${JSON.stringify(a.auth)}`).toBe(401);
-      }),
-      runs(150),
-    );
-  }, PROPERTY_TIMEOUT_MS);
+  it(
+    'random Idempotency-Key, Authorization and Content-Type headers (150 runs)',
+    async () => {
+      const idempotencyKey = fc.option(fc.oneof(headerValue, fc.constantFrom('k1', 'same-key', ' padded ', 'x'.repeat(255), 'x'.repeat(256))), { nil: undefined });
+      const contentType = fc.option(fc.oneof(fc.constantFrom(...CONTENT_TYPES), headerValue), { nil: undefined });
+      const body = fc.oneof(
+        fc.constantFrom(...VALID_BODIES).map((b) => JSON.stringify(b)),
+        randomJson.map((b) => JSON.stringify(b)),
+        anyString,
+      );
+      const route = fc.constantFrom(
+        { method: 'POST', path: '/messages' },
+        { method: 'POST', path: '/messages/batch' },
+        { method: 'POST', path: '/kratos/messages' },
+        { method: 'GET', path: '/messages' },
+        { method: 'GET', path: '/admin/courier/messages' },
+      );
+      await fc.assert(
+        fc.asyncProperty(route, authVariant, idempotencyKey, contentType, body, async (r, a, key, type, text) => {
+          const headers: Record<string, string> = {};
+          if (key !== undefined) headers['idempotency-key'] = key;
+          if (type !== undefined && r.method === 'POST') headers['content-type'] = type;
+          const res = await sendAndCheck({
+            method: r.method,
+            path: r.path,
+            headers,
+            auth: a.auth,
+            ...(r.method === 'POST' ? { rawBody: r.path === '/messages/batch' ? `{"messages":[${text}]}` : text } : {}),
+          });
+          // Authentication comes first and depends on the key alone.
+          if (a.valid) expect(res.status, `valid credentials refused: ${JSON.stringify(a.auth)}`).not.toBe(401);
+          else expect(res.status, `invalid credentials accepted: ${JSON.stringify(a.auth)}`).toBe(401);
+        }),
+        runs(150),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 
-  it('random query strings for GET /messages and GET /admin/courier/messages (150 runs)', async () => {
-    const knownKey = fc.constantFrom('status', 'recipient', 'template_type', 'page_size', 'page_token', 'status[]', 'page_size[0]', '__proto__', 'constructor');
-    const knownValue = fc.oneof(
-      fc.constantFrom('queued', 'sent', 'abandoned', 'processing', 'error', 'cancelled', 'recovery_code_valid', '0', '1', '1000', '1001', '-1', '1.5', '1e3', 'NaN', 'Infinity', '0x10', ' 5', ''),
-      fc.constantFrom('eyJhIjoiMDAwMDAwMDAtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDAwIn0', 'eyJhIjoxfQ', 'bnVsbA', 'W10', '!!!!'),
-      urlPiece,
-    );
-    const pair = fc.oneof(
-      fc.tuple(knownKey, knownValue).map(([k, v]) => `${encodeURIComponent(k)}=${v}`),
-      fc.tuple(urlPiece, urlPiece).map(([k, v]) => `${k}=${v}`),
-      urlPiece,
-    );
-    await fc.assert(
-      fc.asyncProperty(fc.constantFrom('/messages', '/admin/courier/messages'), fc.array(pair, { maxLength: 6 }), async (path, pairs) => {
-        // Node answers a request line past its 16 KiB header limit itself (431), before the API sees it.
-        await sendAndCheck({ method: 'GET', path: `${path}?${pairs.join('&')}`.slice(0, 12_000) });
-      }),
-      runs(150),
-    );
-  }, PROPERTY_TIMEOUT_MS);
+  it(
+    'random query strings for GET /messages and GET /admin/courier/messages (150 runs)',
+    async () => {
+      const knownKey = fc.constantFrom('status', 'recipient', 'template_type', 'page_size', 'page_token', 'status[]', 'page_size[0]', '__proto__', 'constructor');
+      const knownValue = fc.oneof(
+        fc.constantFrom(
+          'queued',
+          'sent',
+          'abandoned',
+          'processing',
+          'error',
+          'cancelled',
+          'recovery_code_valid',
+          '0',
+          '1',
+          '1000',
+          '1001',
+          '-1',
+          '1.5',
+          '1e3',
+          'NaN',
+          'Infinity',
+          '0x10',
+          ' 5',
+          '',
+        ),
+        fc.constantFrom('eyJhIjoiMDAwMDAwMDAtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDAwIn0', 'eyJhIjoxfQ', 'bnVsbA', 'W10', '!!!!'),
+        urlPiece,
+      );
+      const pair = fc.oneof(
+        fc.tuple(knownKey, knownValue).map(([k, v]) => `${encodeURIComponent(k)}=${v}`),
+        fc.tuple(urlPiece, urlPiece).map(([k, v]) => `${k}=${v}`),
+        urlPiece,
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom('/messages', '/admin/courier/messages'), fc.array(pair, { maxLength: 6 }), async (path, pairs) => {
+          // Node answers a request line past its 16 KiB header limit itself (431), before the API sees it.
+          await sendAndCheck({ method: 'GET', path: `${path}?${pairs.join('&')}`.slice(0, 12_000) });
+        }),
+        runs(150),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 
   it('random path ids for get, retry and cancel (130 runs)', async () => {
     const id = fc.oneof(

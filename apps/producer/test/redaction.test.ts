@@ -126,9 +126,15 @@ describe('producer.redaction', () => {
     try {
       const c = await createApiClient(custom.url, ALL);
       const id = (
-        (await c.request('POST', '/messages', {
-          body: { recipient: 'c@example.com', template_type: 'login_code_valid', template_data: { login_code: '1234', favourite_colour: 'blue', pin_number: '9999', deep: { FavouriteColour: 'red' } } },
-        })).body as { id: string }
+        (
+          await c.request('POST', '/messages', {
+            body: {
+              recipient: 'c@example.com',
+              template_type: 'login_code_valid',
+              template_data: { login_code: '1234', favourite_colour: 'blue', pin_number: '9999', deep: { FavouriteColour: 'red' } },
+            },
+          })
+        ).body as { id: string }
       ).id;
       const res = await c.request('GET', `/messages/${id}`, as(READ));
       expect(res.body.template_data).toEqual({ login_code: '1234', favourite_colour: '[redacted]', pin_number: '[redacted]', deep: { FavouriteColour: '[redacted]' } });
@@ -138,9 +144,18 @@ describe('producer.redaction', () => {
   });
 });
 
-describe('redactMessageContent (for the dashboard\'s job data)', () => {
+describe("redactMessageContent (for the dashboard's job data)", () => {
   it('redacts the content fields of a job payload and leaves its tracking fields alone', () => {
-    const job = { v: 1, id: 'x', type: 'email', channel: 'email', recipient: 'a@example.com', template_type: 'login_code_valid', template_data: { login_code: '1', to: 'a@example.com' }, created_at: 't' };
+    const job = {
+      v: 1,
+      id: 'x',
+      type: 'email',
+      channel: 'email',
+      recipient: 'a@example.com',
+      template_type: 'login_code_valid',
+      template_data: { login_code: '1', to: 'a@example.com' },
+      created_at: 't',
+    };
     expect(redactMessageContent(job, createRedactor())).toEqual({ ...job, template_data: { login_code: '[redacted]', to: 'a@example.com' } });
     const raw = { id: 'y', subject: 's', body: 'b', html_body: 'h', dispatches: [{ error: { code: 'SMTP_PERMANENT' } }] };
     expect(redactMessageContent(raw, createRedactor())).toEqual({ ...raw, subject: '[redacted]', body: '[redacted]', html_body: '[redacted]' });

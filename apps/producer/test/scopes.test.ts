@@ -124,7 +124,17 @@ describe('configuration', () => {
     const c = parseConfig({ ...BASE, producer: { api_keys: [ALL, { key: SEND, scopes: ['send'] }] } });
     expect(c.producer.api_keys).toEqual([ALL, { key: SEND, scopes: ['send'] }]);
     expect(() => parseConfig({ ...BASE, producer: { api_keys: [{ key: SEND, scopes: ['write'] }] } })).toThrow(/api_keys/);
-    expect(() => parseConfig({ ...BASE, producer: { api_keys: [{ key: SEND, name: 'a' }, { key: READ, name: 'a' }] } })).toThrow(/name/);
+    expect(() =>
+      parseConfig({
+        ...BASE,
+        producer: {
+          api_keys: [
+            { key: SEND, name: 'a' },
+            { key: READ, name: 'a' },
+          ],
+        },
+      }),
+    ).toThrow(/name/);
   });
 
   it('COURIER_API_KEYS takes a comma-separated list of plain keys, or JSON with scopes', () => {

@@ -228,15 +228,9 @@ describe('a full run with secrets everywhere', () => {
     });
     await send({ type: 'sms', recipient: '+15550001', template_type: 'registration_code_valid', template_data: { registration_code: CODES.smsRejected } }, 'abandoned');
     await send({ type: 'sms', recipient: '+15550002', template_type: 'verification_code_valid', template_data: { verification_code: CODES.smsRetry } }, 'sent');
-    await send(
-      { type: 'sms', channel: 'sms-backup', recipient: '+15550003', template_type: 'login_code_valid', template_data: { login_code: CODES.smsBackup } },
-      'abandoned',
-    );
+    await send({ type: 'sms', channel: 'sms-backup', recipient: '+15550003', template_type: 'login_code_valid', template_data: { login_code: CODES.smsBackup } }, 'abandoned');
     await send({ type: 'sms', recipient: '+15550100', body: `Your code is ${CODES.raw}` }, 'sent');
-    await send(
-      { recipient: 'later@example.com', template_type: 'login_code_valid', template_data: { login_code: CODES.later }, delay_ms: 3_600_000 },
-      'queued',
-    );
+    await send({ recipient: 'later@example.com', template_type: 'login_code_valid', template_data: { login_code: CODES.later }, delay_ms: 3_600_000 }, 'queued');
     const batchBody = {
       messages: [
         { recipient: 'b1@example.com', template_type: 'registration_code_valid', template_data: { registration_code: CODES.batch1 } },

@@ -38,9 +38,7 @@ describe('producer timeouts', () => {
   });
 
   it('closes a connection whose body trickles in on POST /messages', async () => {
-    const head =
-      'POST /messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer test-key-0123456789abcdef\r\n' +
-      'Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n';
+    const head = 'POST /messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer test-key-0123456789abcdef\r\n' + 'Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n';
     const r = await trickle(port, head, '{"recipient":', 300, 20_000);
     expect(r.closedByServer).toBe(true);
     expect(r.closedAfterMs).toBeLessThan(TIMEOUTS.request_ms + SLACK_MS);

@@ -17,15 +17,7 @@ import {
   type JobPayload,
   type Logger,
 } from '@courier/core';
-import {
-  closeRedisConnection,
-  COURIER_BACKOFF_TYPE,
-  createIndexPruner,
-  createOrphanSettler,
-  createMessageStore,
-  createRedisConnection,
-  isFinal,
-} from '@courier/store';
+import { closeRedisConnection, COURIER_BACKOFF_TYPE, createIndexPruner, createOrphanSettler, createMessageStore, createRedisConnection, isFinal } from '@courier/store';
 import { PublicReadinessError, startHealthServer } from './ops/health-server.js';
 import { createWorkerMetrics } from './ops/metrics.js';
 import { isFinalFailure } from './pipeline/failure.js';
@@ -78,7 +70,10 @@ export async function startWorker(config: CourierConfig, logger: Logger, options
 
   const connection = createRedisConnection(config.redis, 'wait', 'courier-worker');
   const opsConnection = createRedisConnection(config.redis, 'fail-fast', 'courier-worker-ops');
-  for (const [name, c] of [['redis', connection], ['redis-ops', opsConnection]] as const) {
+  for (const [name, c] of [
+    ['redis', connection],
+    ['redis-ops', opsConnection],
+  ] as const) {
     c.on('error', (err: Error) => logger.warn({ connection: name, error: err.message }, 'redis connection error'));
   }
   const store = createMessageStore(connection, config.redis.prefix, {
@@ -104,7 +99,11 @@ export async function startWorker(config: CourierConfig, logger: Logger, options
   let verifyError = 'not verified yet';
   let verifyTimer: NodeJS.Timeout | undefined;
   /** One verification of every channel: 'ok', or the error. */
-  const attempt = (): Promise<unknown> => channels.verifyAll().then(() => 'ok' as const, (err: unknown) => err);
+  const attempt = (): Promise<unknown> =>
+    channels.verifyAll().then(
+      () => 'ok' as const,
+      (err: unknown) => err,
+    );
   /** Record an outcome: verified, or retried after VERIFY_RETRY_MS (readiness says which). */
   const settle = (outcome: unknown): void => {
     if (outcome === 'ok') {
@@ -154,9 +153,7 @@ export async function startWorker(config: CourierConfig, logger: Logger, options
     stalledInterval: config.worker.stalled_interval_ms,
     // A job whose worker keeps dying is re-run a few times before it is given up.
     maxStalledCount: 3,
-    ...(rate === undefined
-      ? {}
-      : { limiter: rate >= 1 ? { max: Math.floor(rate), duration: 1_000 } : { max: 1, duration: Math.ceil(1_000 / rate) } }),
+    ...(rate === undefined ? {} : { limiter: rate >= 1 ? { max: Math.floor(rate), duration: 1_000 } : { max: 1, duration: Math.ceil(1_000 / rate) } }),
     removeOnComplete: { age: config.retention.jobs_max_age_seconds, count: config.retention.jobs_max_count },
     removeOnFail: { age: config.retention.jobs_max_age_seconds, count: config.retention.jobs_max_count },
     settings: {
@@ -242,10 +239,7 @@ export async function startWorker(config: CourierConfig, logger: Logger, options
     await channels.closeAll().catch(() => undefined);
     options.onFatal?.(err as Error);
   });
-  logger.info(
-    { health_port: port, concurrency: config.worker.concurrency, queue: config.redis.queue_name, channels: channels.ids },
-    'courier worker started',
-  );
+  logger.info({ health_port: port, concurrency: config.worker.concurrency, queue: config.redis.queue_name, channels: channels.ids }, 'courier worker started');
 
   let stopping: Promise<void> | undefined;
   return {

@@ -17,15 +17,7 @@ import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig, type CourierConfig } from '@courier/core';
 import { closeRedisConnection, createRedisConnection } from '@courier/store';
-import {
-  freePort,
-  spawnCourier,
-  startRedisServer,
-  startSmtpSink,
-  type CourierProcess,
-  type RedisServer,
-  type SmtpSink,
-} from '@courier/testkit';
+import { freePort, spawnCourier, startRedisServer, startSmtpSink, type CourierProcess, type RedisServer, type SmtpSink } from '@courier/testkit';
 
 const run = promisify(execFile);
 
@@ -121,15 +113,9 @@ beforeAll(async () => {
   for (let i = 0; i < 3; i++) nodes.push(await startRedisServer({ args: CLUSTER_NODE_ARGS }));
   // nodes.conf is relative to each server's own temp dir: three dirs, three node identities.
   if (new Set(nodes.map((n) => n.dir)).size !== nodes.length) throw new Error('cluster nodes must not share a data dir');
-  await run(
-    'redis-cli',
-    ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'],
-    { timeout: 60_000 },
-  );
+  await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'], { timeout: 60_000 });
   for (const n of nodes) {
-    await waitFor(`cluster_state:ok on ${n.port}`, async () =>
-      (await redisCli(n.port, 'cluster', 'info')).includes('cluster_state:ok') ? true : undefined,
-    );
+    await waitFor(`cluster_state:ok on ${n.port}`, async () => ((await redisCli(n.port, 'cluster', 'info')).includes('cluster_state:ok') ? true : undefined));
   }
   const [first] = nodes;
   if (first === undefined) throw new Error('no cluster node started');

@@ -306,9 +306,7 @@ describe('shutdown', () => {
     const w = await worker(d);
     const marker = `drain-${Date.now()}`;
     http.setResponder((req) => (req.body.includes(marker) ? { status: 200, delayMs: 1_500 } : undefined));
-    const payloads = await d.enqueue(
-      Array.from({ length: 10 }, (_, i) => ({ type: 'sms' as const, recipient: `+1555222${i}`, body: `${marker} ${i}` })),
-    );
+    const payloads = await d.enqueue(Array.from({ length: 10 }, (_, i) => ({ type: 'sms' as const, recipient: `+1555222${i}`, body: `${marker} ${i}` })));
     // All ten are in flight at the provider when the signal arrives.
     await http.waitFor(http.requests.filter((r) => !r.body.includes(marker)).length + 10, 10_000);
     w.kill('SIGTERM');
@@ -324,9 +322,7 @@ describe('shutdown', () => {
     const marker = `stuck-${Date.now()}`;
     let hang = true;
     http.setResponder((req) => (req.body.includes(marker) && hang ? { status: 200, delayMs: 20_000 } : undefined));
-    const payloads = await d.enqueue(
-      Array.from({ length: 3 }, (_, i) => ({ type: 'sms' as const, recipient: `+1555666${i}`, body: `${marker} ${i}` })),
-    );
+    const payloads = await d.enqueue(Array.from({ length: 3 }, (_, i) => ({ type: 'sms' as const, recipient: `+1555666${i}`, body: `${marker} ${i}` })));
     await http.waitFor(http.requests.filter((r) => !r.body.includes(marker)).length + 3, 10_000);
     const signalled = Date.now();
     w.kill('SIGTERM');

@@ -60,7 +60,11 @@ function goodMessage(kind: GoodKind, mark: string): Record<string, unknown> {
 
 /** How a good message is made hostile. */
 const hostility = fc.oneof(
-  fc.record({ kind: fc.constant('surrogate' as const), field: fc.constantFrom('body', 'subject', 'value', 'key', 'recipient'), unit: fc.constantFrom('\ud800', '\udfff', '\udbff\udbff') }),
+  fc.record({
+    kind: fc.constant('surrogate' as const),
+    field: fc.constantFrom('body', 'subject', 'value', 'key', 'recipient'),
+    unit: fc.constantFrom('\ud800', '\udfff', '\udbff\udbff'),
+  }),
   fc.record({ kind: fc.constant('array' as const), length: fc.integer({ min: 10_001, max: 60_000 }) }),
   fc.record({ kind: fc.constant('depth' as const), depth: fc.integer({ min: 33, max: 400 }) }),
   fc.record({ kind: fc.constant('bytes' as const), length: fc.integer({ min: 66_000, max: 200_000 }) }),
@@ -106,7 +110,9 @@ function oddRequest(o: Oddity, mark: string): { body: Buffer; contentType: strin
       return { body: json(raw(`\u0001\u001b[31m\r\n.\r\n${mark}`)), contentType: 'application/json' };
     case 'proto':
       return {
-        body: Buffer.from(`{"recipient":"${mark}@example.com","template_type":"login_code_valid","template_data":{"login_code":"${mark}","__proto__":{"polluted":1},"constructor":{"prototype":{"x":1}}}}`),
+        body: Buffer.from(
+          `{"recipient":"${mark}@example.com","template_type":"login_code_valid","template_data":{"login_code":"${mark}","__proto__":{"polluted":1},"constructor":{"prototype":{"x":1}}}}`,
+        ),
         contentType: 'application/json',
       };
     case 'bidi':
@@ -205,10 +211,21 @@ describe('hostile bodies, producer to sink', () => {
             const good = buildJobPayload({ type: 'sms', channel: 'sms', recipient: `+1666${serial}`, body: `SMS ${mark}` }, newMessageId(), new Date());
             const legacy: JobPayload[] = hostiles.map((h) => {
               const m = makeHostile(h, marker());
-              return { ...buildJobPayload({ type: 'email', channel: 'email', recipient: 'legacy@example.com', template_type: 'login_code_valid' }, newMessageId(), new Date()), ...m, v: 1 } as JobPayload;
+              return {
+                ...buildJobPayload({ type: 'email', channel: 'email', recipient: 'legacy@example.com', template_type: 'login_code_valid' }, newMessageId(), new Date()),
+                ...m,
+                v: 1,
+              } as JobPayload;
             });
             acceptedIds.push(good.id, ...legacy.map((l) => l.id));
-            requests.push(enqueueMessages(d.redis, d.queue, d.store, [...legacy, good].map((payload) => ({ payload }))));
+            requests.push(
+              enqueueMessages(
+                d.redis,
+                d.queue,
+                d.store,
+                [...legacy, good].map((payload) => ({ payload })),
+              ),
+            );
           }
           await Promise.all(requests);
         },

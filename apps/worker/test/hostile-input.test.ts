@@ -62,7 +62,12 @@ async function statusOf(id: string, want: (s: string) => boolean, timeoutMs = 20
 
 /** Enqueue payloads as an older producer (without today's checks) would have written them. */
 async function enqueueUnchecked(payloads: readonly JobPayload[]): Promise<void> {
-  await enqueueMessages(d.redis, d.queue, d.store, payloads.map((payload) => ({ payload })));
+  await enqueueMessages(
+    d.redis,
+    d.queue,
+    d.store,
+    payloads.map((payload) => ({ payload })),
+  );
 }
 
 function smsPayload(recipient: string, body: string): JobPayload {
@@ -179,7 +184,12 @@ describe('template data past its limits', () => {
       new Date(),
     );
     // Scheduled a little later, so they can be cancelled first (as the issue saw: cancelled, then a worker restart).
-    await enqueueMessages(d.redis, d.queue, d.store, [...cancelled, ...pending, fine].map((payload) => ({ payload, delayMs: 1_000 })));
+    await enqueueMessages(
+      d.redis,
+      d.queue,
+      d.store,
+      [...cancelled, ...pending, fine].map((payload) => ({ payload, delayMs: 1_000 })),
+    );
     for (const c of cancelled) expect(await d.store.transition(c.id, ['queued'], 'cancelled')).toBe('ok');
 
     const sent = await statusOf(fine.id, (s) => s === 'sent');

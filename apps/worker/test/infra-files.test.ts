@@ -195,7 +195,9 @@ describe('Dockerfiles', () => {
   });
 
   it('.dockerignore keeps node_modules and .git out of the build context', () => {
-    const lines = readFileSync(join(REPO, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    const lines = readFileSync(join(REPO, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
     expect(lines).toEqual(expect.arrayContaining(['**/node_modules', '.git']));
   });
 });

@@ -113,8 +113,7 @@ describe("a Kratos user's kratos.yml, unchanged", () => {
     expect(de?.parsed?.subject).toBe('Ihr Wiederherstellungscode: 4719ab');
     expect(de?.parsed?.text?.trimEnd()).toBe('Hallo Zusammen,\n\ngeben Sie 4719AB ein. Der Code läuft in 15 Minuten ab.');
     expect(de?.parsed?.html).toBe(
-      '<p>Hallo Zusammen, geben Sie <b>4719AB</b> ein.</p>\n' +
-        '<p><a href="https://auth.example.org/self-service/recovery?flow=1">Zurück zu auth.example.org</a></p>',
+      '<p>Hallo Zusammen, geben Sie <b>4719AB</b> ein.</p>\n' + '<p><a href="https://auth.example.org/self-service/recovery?flow=1">Zurück zu auth.example.org</a></p>',
     );
     expect(en?.parsed?.subject).toBe('Your recovery code: 4719ab');
     expect(en?.parsed?.text?.trimEnd()).toBe('Hello Ann Lee,\n\nenter 4719AB to recover your account. It expires in 15 minutes.');

@@ -33,18 +33,19 @@ function setup(level: 'info' | 'warn') {
     logger,
     recordSentForMs: 1_000,
   });
-  const run = (data: unknown) =>
-    processJob({ id: 'job-1', data, attemptsMade: 0, opts: { attempts: 3 } } as unknown as Job<JobPayload>);
+  const run = (data: unknown) => processJob({ id: 'job-1', data, attemptsMade: 0, opts: { attempts: 3 } } as unknown as Job<JobPayload>);
   return { lines, child, store, send, run };
 }
 
-const rawEmail = (): JobPayload =>
-  toJobPayload({ type: 'email', recipient: 'user@example.com', subject: 'Hi', body: 'secret body' }, newMessageId());
+const rawEmail = (): JobPayload => toJobPayload({ type: 'email', recipient: 'user@example.com', subject: 'Hi', body: 'secret body' }, newMessageId());
 
 describe('processJob', () => {
   it('refuses a job of another version for good (INVALID_PAYLOAD) before recording or sending', async () => {
     const { lines, store, send, run } = setup('warn');
-    const err = await run(JSON.parse(JSON.stringify({ ...rawEmail(), v: 2 }))).then(() => undefined, (e: unknown) => e as Error);
+    const err = await run(JSON.parse(JSON.stringify({ ...rawEmail(), v: 2 }))).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(err?.name).toBe('UnrecoverableError');
     expect(err?.message).toBe('INVALID_PAYLOAD: job data is not a valid v1 courier payload');
     expect(store.begin).not.toHaveBeenCalled();
@@ -60,7 +61,10 @@ describe('processJob', () => {
   ])('refuses a job with %s for good (INVALID_PAYLOAD) after its status, recording it abandoned, never sending', async (_name, change) => {
     const { lines, store, send, run } = setup('warn');
     const data = JSON.parse(JSON.stringify({ ...rawEmail(), ...change })) as { id: string };
-    const err = await run(data).then(() => undefined, (e: unknown) => e as Error);
+    const err = await run(data).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(err?.name).toBe('UnrecoverableError');
     expect(err?.message).toBe('INVALID_PAYLOAD: job data is not a valid v1 courier payload');
     // The status is read first (a cancelled message's content is never parsed), then the refusal is recorded.

@@ -79,7 +79,12 @@ export function createDeployment(redis: BenchRedis, options: DeploymentOptions):
     store,
     async enqueue(payloads, chunk = 1_000) {
       for (let i = 0; i < payloads.length; i += chunk) {
-        await enqueueMessages(redis.admin, queue, store, payloads.slice(i, i + chunk).map((payload) => ({ payload })));
+        await enqueueMessages(
+          redis.admin,
+          queue,
+          store,
+          payloads.slice(i, i + chunk).map((payload) => ({ payload })),
+        );
       }
     },
     sentCount: () => redis.admin.zcard(store.keys.statusIndex('sent')),

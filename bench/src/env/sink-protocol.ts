@@ -8,9 +8,7 @@ export type SinkKind = 'smtp' | 'http';
 
 /** Parent -> child. */
 export type SinkRequest =
-  | { readonly op: 'reset'; readonly seq: number; readonly trackPrefix?: string }
-  | { readonly op: 'stats'; readonly seq: number }
-  | { readonly op: 'tracked'; readonly seq: number };
+  { readonly op: 'reset'; readonly seq: number; readonly trackPrefix?: string } | { readonly op: 'stats'; readonly seq: number } | { readonly op: 'tracked'; readonly seq: number };
 
 /** What the sink has accepted since the last reset. */
 export interface SinkStats {

@@ -15,15 +15,7 @@
  */
 import { Redis } from 'ioredis';
 import { parseConfig, type JobPayload } from '@courier/core';
-import {
-  createCourierQueue,
-  createEnqueueMulti,
-  createEnqueuer,
-  createMessageStore,
-  enqueueMessages,
-  jobNameFor,
-  jobOptionsFor,
-} from '@courier/store';
+import { createCourierQueue, createEnqueueMulti, createEnqueuer, createMessageStore, enqueueMessages, jobNameFor, jobOptionsFor } from '@courier/store';
 import { startRedisServer } from '@courier/testkit';
 import { emailMessage, payloadsFor } from '../workload.js';
 
@@ -51,7 +43,12 @@ try {
   const store = createMessageStore(redis, '{exp}', { finishedTtlSeconds: 3_600 });
   await queue.waitUntilReady();
   // A first add makes the connection carry BullMQ's scripts, as in a running producer.
-  await enqueueMessages(redis, queue, store, payloadsFor(1, (i) => emailMessage(`warm-${i}@bench.test`, i)).map((payload) => ({ payload })));
+  await enqueueMessages(
+    redis,
+    queue,
+    store,
+    payloadsFor(1, (i) => emailMessage(`warm-${i}@bench.test`, i)).map((payload) => ({ payload })),
+  );
 
   const enqueuer = createEnqueuer(redis, queue, store);
   const paths: Record<string, (p: JobPayload) => Promise<unknown>> = {
@@ -76,8 +73,7 @@ try {
       const ms = performance.now() - t0;
       const cpu = process.cpuUsage(cpu0);
       console.log(
-        `round ${round + 1}, ${label}: ${Math.round((COUNT * 1_000) / ms)} msgs/s, ` +
-          `${((cpu.user + cpu.system) / 1_000 / COUNT).toFixed(3)} CPU ms/msg in this process`,
+        `round ${round + 1}, ${label}: ${Math.round((COUNT * 1_000) / ms)} msgs/s, ` + `${((cpu.user + cpu.system) / 1_000 / COUNT).toFixed(3)} CPU ms/msg in this process`,
       );
     }
   }
@@ -93,8 +89,7 @@ try {
   }
   multiCostUs(() => createEnqueueMulti(redis));
   console.log(
-    `createEnqueueMulti() on the producer-like connection (only the create and add-job scripts): ` +
-      `${multiCostUs(() => createEnqueueMulti(redis)).toFixed(1)} us each`,
+    `createEnqueueMulti() on the producer-like connection (only the create and add-job scripts): ` + `${multiCostUs(() => createEnqueueMulti(redis)).toFixed(1)} us each`,
   );
   await queue.close();
   redis.disconnect();

@@ -7,8 +7,9 @@
  */
 import { spawn } from 'node:child_process';
 
-const PROBE = "setTimeout(() => { const s = require('fs').readFileSync('/proc/self/status', 'utf8'); " +
-  "console.log(JSON.stringify({ rssKb: Number(/VmRSS:\\s+(\\d+)/.exec(s)[1]), threads: Number(/Threads:\\s+(\\d+)/.exec(s)[1]) })); }, 1500);";
+const PROBE =
+  "setTimeout(() => { const s = require('fs').readFileSync('/proc/self/status', 'utf8'); " +
+  'console.log(JSON.stringify({ rssKb: Number(/VmRSS:\\s+(\\d+)/.exec(s)[1]), threads: Number(/Threads:\\s+(\\d+)/.exec(s)[1]) })); }, 1500);';
 
 async function probe(args: string[]): Promise<{ rssKb: number; threads: number }> {
   const child = spawn(process.execPath, [...args, '-e', PROBE], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: '' } });

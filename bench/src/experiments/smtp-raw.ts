@@ -58,14 +58,20 @@ function handBuilt(m: { from: string; to: string; subject: string; text: string;
 }
 
 const courierWriter = createMimeWriter({ from: { address: 'no-reply@courier.localhost' } });
-const courierMessage = (k: number) =>
-  courierWriter.build({ to: `x${k}@bench.test`, subject: 'Please verify your email address', text, html, courierMessageId: `id-${k}` });
+const courierMessage = (k: number) => courierWriter.build({ to: `x${k}@bench.test`, subject: 'Please verify your email address', text, html, courierMessageId: `id-${k}` });
 
 /** CPU time of building alone, per message, for each builder. */
 async function buildOnly(): Promise<void> {
   const builders: Record<string, (k: number) => unknown> = {
     'MailComposer build': async (k) =>
-      new MailComposer({ from: 'no-reply@courier.localhost', to: `x${k}@bench.test`, subject: 'Please verify your email address', text, html, headers: { 'X-Courier-Message-Id': `id-${k}` } })
+      new MailComposer({
+        from: 'no-reply@courier.localhost',
+        to: `x${k}@bench.test`,
+        subject: 'Please verify your email address',
+        text,
+        html,
+        headers: { 'X-Courier-Message-Id': `id-${k}` },
+      })
         .compile()
         .build(),
     'hand-built string': (k) => handBuilt({ from: 'no-reply@courier.localhost', to: `x${k}@bench.test`, subject: 'Please verify your email address', text, html, id: `id-${k}` }),
@@ -116,7 +122,15 @@ try {
       strategy ??= createSmtpStrategy({
         smtp: { connection_uri: `smtp://127.0.0.1:${sink.port}/?disable_starttls=true`, from_address: 'no-reply@courier.localhost', headers: {} },
       });
-      return strategy.send({ id: `id-${k}`, type: 'email', channel: 'email', recipient: `x${k}@bench.test`, subject: 'Please verify your email address', body: text, html_body: html });
+      return strategy.send({
+        id: `id-${k}`,
+        type: 'email',
+        channel: 'email',
+        recipient: `x${k}@bench.test`,
+        subject: 'Please verify your email address',
+        body: text,
+        html_body: html,
+      });
     },
   };
   for (let round = 0; round < 3; round++) {

@@ -43,8 +43,7 @@ export interface RawResults {
 
 const rates = (runs: readonly { rate: number }[]): number[] => runs.map((r) => round(r.rate));
 const med = (values: readonly number[]): number | null => (values.length === 0 ? null : median(values));
-const ratio = (a: number | null, b: number | null, digits = 2): number | null =>
-  a === null || b === null || b === 0 || !Number.isFinite(a / b) ? null : round(a / b, digits);
+const ratio = (a: number | null, b: number | null, digits = 2): number | null => (a === null || b === null || b === 0 || !Number.isFinite(a / b) ? null : round(a / b, digits));
 const r0 = (v: number | null): number | null => (v === null ? null : round(v));
 const mb = (bytes: number | undefined): number | null => (bytes === undefined ? null : round(bytes / 1024 ** 2, 1));
 
@@ -217,8 +216,7 @@ export function buildFigures(raw: RawResults): Record<string, Figure> {
   };
 
   for (const run of raw.enqueue) {
-    const key =
-      run.batchSize === 1 ? (run.logLevel === 'info' ? 'enqueue_single_info_log' : 'enqueue_single') : `enqueue_batch_${run.batchSize}`;
+    const key = run.batchSize === 1 ? (run.logLevel === 'info' ? 'enqueue_single_info_log' : 'enqueue_single') : `enqueue_batch_${run.batchSize}`;
     const goalValue = run.batchSize === 1 ? 5_000 : 25_000;
     const isGoal = !(run.batchSize === 1 && run.logLevel === 'info');
     figures[key] = {

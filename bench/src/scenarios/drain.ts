@@ -82,10 +82,7 @@ export async function drainRun(ctx: BenchContext, options: DrainOptions): Promis
     await options.beforeStop?.();
     const peak = rss.stop().peak;
     if (stats.duplicates > 0) ctx.log(`  warning: ${stats.duplicates} duplicate deliveries`);
-    const rate =
-      atReady.count === 0
-        ? rateOf(stats.count, stats.firstAt, stats.lastAt)
-        : ((stats.count - atReady.count) * 1_000) / Math.max(1, stats.lastAt - readyAt);
+    const rate = atReady.count === 0 ? rateOf(stats.count, stats.firstAt, stats.lastAt) : ((stats.count - atReady.count) * 1_000) / Math.max(1, stats.lastAt - readyAt);
     return {
       rate,
       stats,

@@ -42,8 +42,7 @@ function parseRetryAfterHeader(value: string | null, now = Date.now()): number |
 
 function isFieldErrors(value: unknown): value is FieldError[] {
   return (
-    Array.isArray(value) &&
-    value.every((d) => typeof d === 'object' && d !== null && typeof (d as FieldError).path === 'string' && typeof (d as FieldError).message === 'string')
+    Array.isArray(value) && value.every((d) => typeof d === 'object' && d !== null && typeof (d as FieldError).path === 'string' && typeof (d as FieldError).message === 'string')
   );
 }
 

@@ -49,7 +49,9 @@ async function statusOf(id: string, status: MessageStatus): Promise<Message | un
 
 /** Everything a thrown error could reveal when logged or serialised. */
 function everythingVisible(err: unknown): string {
-  return [String(err), (err as Error).stack ?? '', JSON.stringify(err), inspect(err, { depth: Infinity, showHidden: true }), JSON.stringify(Object.values(err as object))].join('\n');
+  return [String(err), (err as Error).stack ?? '', JSON.stringify(err), inspect(err, { depth: Infinity, showHidden: true }), JSON.stringify(Object.values(err as object))].join(
+    '\n',
+  );
 }
 
 describe('send', () => {
@@ -120,7 +122,12 @@ describe('sendBatch', () => {
 
   it('surfaces the 400 field paths of a bad message in a batch, and enqueues none of them', async () => {
     const good = unique('batch-good');
-    const err = await apiError(client.sendBatch([{ recipient: good, subject: 's', body: 'b' }, { recipient: 'not-an-address', subject: 's', body: 'b' }]));
+    const err = await apiError(
+      client.sendBatch([
+        { recipient: good, subject: 's', body: 'b' },
+        { recipient: 'not-an-address', subject: 's', body: 'b' },
+      ]),
+    );
     expect(err).toMatchObject({ status: 400, code: 'invalid_request', retryable: false });
     expect(err.details).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'messages.1.recipient' })]));
     expect((await client.list({ recipient: good })).messages).toHaveLength(0);
@@ -245,7 +252,8 @@ describe('client-side failures', () => {
     '/busy/messages': (res) => res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '2' }).end('{"error":{"code":"unavailable","message":"try again"}}'),
     '/proxy/messages': (res) => res.writeHead(502, { 'content-type': 'text/html' }).end('<html>bad gateway</html>'),
     '/garbage/messages': (res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('not json'),
-    '/echo/messages': (res, auth) => res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'internal', message: `rejected header ${auth}` } })),
+    '/echo/messages': (res, auth) =>
+      res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'internal', message: `rejected header ${auth}` } })),
     '/silent/messages': () => undefined,
   };
 

@@ -3,16 +3,7 @@
  * name, plus the types in those exports' signatures. Apps import only from here;
  * core's own tests may import its modules directly. See docs/architecture.md.
  */
-export {
-  ConfigError,
-  CourierError,
-  DeliveryError,
-  TemplateError,
-  summarizeError,
-  type CourierErrorCode,
-  type ErrorSummary,
-  type StoredErrorCode,
-} from './errors.js';
+export { ConfigError, CourierError, DeliveryError, TemplateError, summarizeError, type CourierErrorCode, type ErrorSummary, type StoredErrorCode } from './errors.js';
 export {
   FINAL_STATUSES,
   MESSAGE_STATUSES,
@@ -42,15 +33,7 @@ export {
   type TemplateData,
   type TemplateType,
 } from './message.js';
-export {
-  API_KEY_SCOPES,
-  configSchema,
-  type ApiKeyEntry,
-  type ApiKeyScope,
-  type CourierConfig,
-  type CourierSection,
-  type HttpTimeouts,
-} from './config/schema.js';
+export { API_KEY_SCOPES, configSchema, type ApiKeyEntry, type ApiKeyScope, type CourierConfig, type CourierSection, type HttpTimeouts } from './config/schema.js';
 export { loadConfig, loadConfigOrExit, parseConfig, type LoadConfigOptions } from './config/load.js';
 export { envKeys } from './config/env.js';
 export { templateDataLimitsOf } from './config/limits.js';

@@ -121,14 +121,7 @@ export const templateDataSchema = z.preprocess(
 export type TemplateData = z.infer<typeof templateDataSchema>;
 
 /** Fields of template data that hold one-time secrets and must never be logged. */
-export const SECRET_TEMPLATE_FIELDS = [
-  'recovery_code',
-  'verification_code',
-  'login_code',
-  'registration_code',
-  'recovery_url',
-  'verification_url',
-] as const;
+export const SECRET_TEMPLATE_FIELDS = ['recovery_code', 'verification_code', 'login_code', 'registration_code', 'recovery_url', 'verification_url'] as const;
 
 const errorSummarySchema = z.object({
   code: z.string(),

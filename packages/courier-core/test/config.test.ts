@@ -109,10 +109,7 @@ describe('loadConfig', () => {
   });
 
   it('reads the file named by COURIER_CONFIG, JSON as well as YAML', () => {
-    const path = writeConfig(
-      'c.json',
-      JSON.stringify({ courier: { delivery_strategy: 'http', http: { request_config: { url: 'http://127.0.0.1:9/x' } } } }),
-    );
+    const path = writeConfig('c.json', JSON.stringify({ courier: { delivery_strategy: 'http', http: { request_config: { url: 'http://127.0.0.1:9/x' } } } }));
     const config = loadConfig({ env: { COURIER_CONFIG: path } });
     expect(config.courier.delivery_strategy).toBe('http');
     expect(config.courier.http.request_config?.method).toBe('POST');
@@ -220,9 +217,7 @@ worker:
   });
 
   it('rejects unknown keys inside the courier section (typos surface)', () => {
-    const err = configErrorOf(() =>
-      loadConfig({ path: writeConfig('typo.yml', 'courier:\n  smtp:\n    conection_uri: smtp://x/\n') }),
-    );
+    const err = configErrorOf(() => loadConfig({ path: writeConfig('typo.yml', 'courier:\n  smtp:\n    conection_uri: smtp://x/\n') }));
     expect(err.message).toMatch(/courier\.smtp/);
     expect(err.message).toContain('conection_uri');
   });
@@ -230,18 +225,12 @@ worker:
   it('requires request_config for http; smtp without connection_uri loads, as in Kratos, and warns', () => {
     const smsOnly = loadConfig({});
     expect(smsOnly.courier.smtp.connection_uri).toBeUndefined();
-    expect(configWarnings(smsOnly)).toContain(
-      'courier.smtp.connection_uri: not set, so every e-mail is abandoned (SMTP_NOT_CONFIGURED); SMS channels work',
-    );
-    expect(
-      configErrorOf(() => loadConfig({ env: { COURIER_DELIVERY_STRATEGY: 'http' } })).issues.map((i) => i.path),
-    ).toContain('courier.http.request_config');
+    expect(configWarnings(smsOnly)).toContain('courier.smtp.connection_uri: not set, so every e-mail is abandoned (SMTP_NOT_CONFIGURED); SMS channels work');
+    expect(configErrorOf(() => loadConfig({ env: { COURIER_DELIVERY_STRATEGY: 'http' } })).issues.map((i) => i.path)).toContain('courier.http.request_config');
   });
 
   it('never echoes secrets: API keys, auth passwords, passwords in YAML syntax errors', () => {
-    const shortKey = configErrorOf(() =>
-      loadConfig({ env: { COURIER_SMTP_CONNECTION_URI: 'smtp://h/', COURIER_API_KEYS: 'tooshort' } }),
-    );
+    const shortKey = configErrorOf(() => loadConfig({ env: { COURIER_SMTP_CONNECTION_URI: 'smtp://h/', COURIER_API_KEYS: 'tooshort' } }));
     expect(shortKey.issues[0]?.path).toBe('producer.api_keys.0');
     expect(shortKey.message).not.toContain('tooshort');
 

@@ -7,14 +7,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import {
-  startHttpSink,
-  startSmtpSink,
-  type HttpSink,
-  type ReceivedMail,
-  type RecordedRequest,
-  type SinkResponse,
-} from '@courier/testkit';
+import { startHttpSink, startSmtpSink, type HttpSink, type ReceivedMail, type RecordedRequest, type SinkResponse } from '@courier/testkit';
 import { courierSectionSchema, requestConfigSchema, type CourierSection, type RequestConfig } from '../src/config/schema.js';
 import { ConfigError, DeliveryError, TemplateError } from '../src/errors.js';
 import { createHttpStrategy } from '../src/delivery/http/strategy.js';
@@ -437,9 +430,7 @@ describe('delivery channel registry', () => {
     const c = channels(
       courierSectionSchema.parse({
         smtp: { connection_uri: `smtp://127.0.0.1:${smtp.port}/?disable_starttls=true` },
-        channels: [
-          { id: 'sms', type: 'http', request_config: { ...requestConfigInput(`${http.url}/send`), body: brokenTemplate } },
-        ],
+        channels: [{ id: 'sms', type: 'http', request_config: { ...requestConfigInput(`${http.url}/send`), body: brokenTemplate } }],
       }),
     );
 

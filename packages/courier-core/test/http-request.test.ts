@@ -27,7 +27,10 @@ describe('prepareRequest', () => {
 
   it('puts an api_key in a cookie (quoted as Go does) or a header, and form-encodes by content type', () => {
     const cookie = prepareRequest(
-      config({ headers: { Cookie: 'a=b', 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' }, auth: { type: 'api_key', config: { name: 'k', value: 'v 1,2', in: 'cookie' } } }),
+      config({
+        headers: { Cookie: 'a=b', 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' },
+        auth: { type: 'api_key', config: { name: 'k', value: 'v 1,2', in: 'cookie' } },
+      }),
     );
     expect(cookie.headers['cookie']).toBe('a=b; k="v 1,2"');
     expect(cookie.isForm).toBe(true);

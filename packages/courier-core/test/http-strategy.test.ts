@@ -116,9 +116,7 @@ describe('createHttpStrategy: the request', () => {
   });
 
   it('sends an api key in a header', async () => {
-    await strategy({ auth: { type: 'api_key', config: { name: 'X-Api-Key', value: API_KEY, in: 'header' } } }).send(
-      message(),
-    );
+    await strategy({ auth: { type: 'api_key', config: { name: 'X-Api-Key', value: API_KEY, in: 'header' } } }).send(message());
     expect(only(sink.requests).headers['x-api-key']).toBe(API_KEY);
   });
 
@@ -138,8 +136,7 @@ describe('createHttpStrategy: the request', () => {
   });
 
   it('form-encodes the body when the Content-Type says so', async () => {
-    const template =
-      "function(ctx) { To: ctx.recipient, Body: ctx.body, From: '+1 555 0199', n: 5, ok: true, none: null, nested: { a: [1, 'x'] } }";
+    const template = "function(ctx) { To: ctx.recipient, Body: ctx.body, From: '+1 555 0199', n: 5, ok: true, none: null, nested: { a: [1, 'x'] } }";
     await strategy({
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       body: b64(template),
@@ -147,9 +144,7 @@ describe('createHttpStrategy: the request', () => {
     const req = only(sink.requests);
     expect(req.headers['content-type']).toBe('application/x-www-form-urlencoded');
     // Keys sorted and escaped as Go's url.Values.Encode; null as an empty value, as Kratos's map[string]string.
-    expect(req.body).toBe(
-      'Body=Code%3A+12%2634+~ok%2A&From=%2B1+555+0199&To=%2B15550100&n=5&nested=%7B%22a%22%3A%5B1%2C%22x%22%5D%7D&none=&ok=true',
-    );
+    expect(req.body).toBe('Body=Code%3A+12%2634+~ok%2A&From=%2B1+555+0199&To=%2B15550100&n=5&nested=%7B%22a%22%3A%5B1%2C%22x%22%5D%7D&none=&ok=true');
     expect(Object.fromEntries(new URLSearchParams(req.body))).toMatchObject({
       To: '+15550100',
       Body: 'Code: 12&34 ~ok*',
@@ -159,11 +154,7 @@ describe('createHttpStrategy: the request', () => {
 
   it('refuses to form-encode a template result that is not an object', async () => {
     expect(() => encodeFormBody(['a'])).toThrow(DeliveryError);
-    const err = await failure(
-      strategy({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: b64('function(ctx) "text"') }).send(
-        message(),
-      ),
-    );
+    const err = await failure(strategy({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: b64('function(ctx) "text"') }).send(message()));
     expect(err.code).toBe('HTTP_BODY_INVALID');
     expect(err.retryable).toBe(false);
     expect(sink.count()).toBe(0);
@@ -228,9 +219,7 @@ describe('createHttpStrategy: Kratos templates verbatim', () => {
   });
 
   it("renders a non-function template through std.extVar('ctx')", async () => {
-    await strategy({ body: b64("{ to: std.extVar('ctx').recipient, code: std.extVar('ctx').template_data.recovery_code }") }).send(
-      message(),
-    );
+    await strategy({ body: b64("{ to: std.extVar('ctx').recipient, code: std.extVar('ctx').template_data.recovery_code }") }).send(message());
     expect(JSON.parse(only(sink.requests).body)).toEqual({ to: 'alice@example.org', code: '482913' });
   });
 });
@@ -252,9 +241,7 @@ describe('createHttpStrategy: body template sources', () => {
 
   it('loads an http:// template', async () => {
     sink.setResponder((req) =>
-      req.url === '/body.jsonnet'
-        ? { status: 200, headers: { 'content-type': 'text/plain' }, body: 'function(ctx) { remote: ctx.recipient }' }
-        : undefined,
+      req.url === '/body.jsonnet' ? { status: 200, headers: { 'content-type': 'text/plain' }, body: 'function(ctx) { remote: ctx.recipient }' } : undefined,
     );
     await strategy({ body: `${sink.url}/body.jsonnet` }).send(message());
     const sent = sink.requests.filter((r) => r.url === '/send');

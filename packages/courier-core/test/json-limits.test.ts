@@ -6,12 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { checkJsonLimits, isWellFormedText } from '../src/json-limits.js';
 import { parseConfig } from '../src/config/load.js';
 import { templateDataLimitsOf } from '../src/config/limits.js';
-import {
-  configureTemplateDataLimits,
-  DEFAULT_TEMPLATE_DATA_LIMITS,
-  newMessageSchema,
-  templateDataSchema,
-} from '../src/message.js';
+import { configureTemplateDataLimits, DEFAULT_TEMPLATE_DATA_LIMITS, newMessageSchema, templateDataSchema } from '../src/message.js';
 
 const limits = { maxBytes: 1_000, maxElements: 50, maxDepth: 4 };
 

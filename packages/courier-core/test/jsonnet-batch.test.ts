@@ -135,7 +135,12 @@ describe('buildJsonnetContext', () => {
 
   it("carries an SMS recovery code under verification_code too, as Kratos's SMS model tags it", () => {
     const sms = buildJsonnetContext({
-      id: 'm-4', type: 'sms', channel: 'sms', recipient: '+15550100', body: 'code', template_type: 'recovery_code_valid',
+      id: 'm-4',
+      type: 'sms',
+      channel: 'sms',
+      recipient: '+15550100',
+      body: 'code',
+      template_type: 'recovery_code_valid',
       template_data: { recovery_code: '482910' },
     }) as { template_data: Record<string, unknown>; TemplateData: Record<string, unknown> };
     expect(sms.template_data['verification_code']).toBe('482910');
@@ -189,9 +194,7 @@ describe.each([
 
   it('renders 50 concurrent contexts in very few evaluations, each with its own result', async () => {
     const renderer = rendererFor('function(ctx) { to: ctx.recipient, n: ctx.n * 2 }');
-    const results = await Promise.all(
-      Array.from({ length: 50 }, (_, n) => renderer.render({ recipient: `user${n}@example.org`, n })),
-    );
+    const results = await Promise.all(Array.from({ length: 50 }, (_, n) => renderer.render({ recipient: `user${n}@example.org`, n })));
     results.forEach((result, n) => expect(result).toEqual({ to: `user${n}@example.org`, n: n * 2 }));
     expect(renderer.stats().items).toBe(50);
     expect(renderer.stats().evaluations).toBeLessThanOrEqual(3);
@@ -218,9 +221,7 @@ describe.each([
   });
 
   it('fails only the context the template throws for', async () => {
-    const renderer = rendererFor(
-      "function(ctx) if ctx.recipient == 'bad-recipient-7f3a' then error 'boom for ' + ctx.recipient else { to: ctx.recipient }",
-    );
+    const renderer = rendererFor("function(ctx) if ctx.recipient == 'bad-recipient-7f3a' then error 'boom for ' + ctx.recipient else { to: ctx.recipient }");
     const recipients = Array.from({ length: 20 }, (_, n) => (n === 13 ? 'bad-recipient-7f3a' : `ok${n}@example.org`));
     const outcomes = await Promise.allSettled(recipients.map((recipient) => renderer.render({ recipient })));
 
@@ -242,12 +243,7 @@ describe.each([
     const renderer = rendererFor('function(ctx) { body: ctx.body }');
     const bodies = ['good one', 'poison \ud800 here', 'good two', 'key \\ud800 is text, not an escape'];
     const results = await Promise.all(bodies.map((body) => renderer.render({ body })));
-    expect(results).toEqual([
-      { body: 'good one' },
-      { body: 'poison \ufffd here' },
-      { body: 'good two' },
-      { body: 'key \\ud800 is text, not an escape' },
-    ]);
+    expect(results).toEqual([{ body: 'good one' }, { body: 'poison \ufffd here' }, { body: 'good two' }, { body: 'key \\ud800 is text, not an escape' }]);
     // Lone surrogates in keys too.
     expect(await renderer.render({ body: 'k', ['\udc00x']: 1 })).toEqual({ body: 'k' });
   });
@@ -307,10 +303,7 @@ describe.each([
 
   it('gives up on an evaluation that exceeds the timeout, and renders again afterwards', async () => {
     // Slow only for the context that asks for it: libjsonnet takes about 2 s for this fold.
-    const renderer = rendererFor(
-      'function(ctx) if ctx.slow then std.foldl(function(a, b) a + b, std.range(0, 300000), 0) else ctx.n',
-      { timeoutMs: 1_000 },
-    );
+    const renderer = rendererFor('function(ctx) if ctx.slow then std.foldl(function(a, b) a + b, std.range(0, 300000), 0) else ctx.n', { timeoutMs: 1_000 });
     const err = await rejection(renderer.render({ slow: true }));
     expect(err.code).toBe('TEMPLATE_RENDER_TIMEOUT');
     // The renderer is not stuck: a fast render succeeds. On a saturated machine one may
@@ -428,7 +421,7 @@ describe('createJsonnetBatchRenderer sessions', () => {
     expect(renderer.stats().sessions).toBe(2);
   });
 
-  it('runs at most half of libuv\'s pool as sessions; other renderers evaluate batch by batch', async () => {
+  it("runs at most half of libuv's pool as sessions; other renderers evaluate batch by batch", async () => {
     const renderers = Array.from({ length: 3 }, (_, k) => rendererFor(`function(ctx) ctx.n + ${k}`, { sessionIdleMs: 5_000 }));
     const results = await Promise.all(renderers.map((r) => Promise.all([r.render({ n: 1 }), r.render({ n: 2 })])));
     expect(results).toEqual([

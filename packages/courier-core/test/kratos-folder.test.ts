@@ -19,15 +19,12 @@ const FILES: Record<string, string> = {
   'email.subject.gotmpl':
     '{{ define "de" }}Dein Code: {{ .RecoveryCode }}{{ end }}{{ define "en" }}Your code: {{ .RecoveryCode }}{{ end }}' +
     '{{- if eq .Identity.traits.language "de" -}}{{ template "de" . }}{{- else -}}{{ template "en" . }}{{- end -}}\n',
-  'email.body.gotmpl':
-    '{{- if eq .Identity.traits.language "de" -}}{{ template "de" . }}{{- else -}}{{ template "en" . }}{{- end -}}\n',
+  'email.body.gotmpl': '{{- if eq .Identity.traits.language "de" -}}{{ template "de" . }}{{- else -}}{{ template "en" . }}{{- end -}}\n',
   'email.body.en.gotmpl':
     '{{ define "en" }}<p>Hi {{ .Identity.traits.name | title }},</p>\n<p>your code is <b>{{ upper .RecoveryCode }}</b>.</p>\n' +
     '<p><a href="{{ .RequestURL }}">{{ cat "back to" .RequestURLDomain }}</a></p>{{ end }}',
-  'email.body.de.gotmpl':
-    '{{ define "de" }}<p>Hallo {{ default "Kundin" .Identity.traits.nickname | title }},</p>\n<p>Code: <b>{{ .RecoveryCode | nospace }}</b></p>{{ end }}',
-  'email.body.plaintext.gotmpl':
-    '{{- if eq .Identity.traits.language "de" -}}{{ template "text-de" . }}{{- else -}}{{ template "text-en" . }}{{- end -}}',
+  'email.body.de.gotmpl': '{{ define "de" }}<p>Hallo {{ default "Kundin" .Identity.traits.nickname | title }},</p>\n<p>Code: <b>{{ .RecoveryCode | nospace }}</b></p>{{ end }}',
+  'email.body.plaintext.gotmpl': '{{- if eq .Identity.traits.language "de" -}}{{ template "text-de" . }}{{- else -}}{{ template "text-en" . }}{{- end -}}',
   'email.body.plaintext.i18n.gotmpl':
     '{{ define "text-en" }}Hi {{ title .Identity.traits.name }}, your code is {{ .RecoveryCode }} ({{ .ExpiresInMinutes }} min).{{ end }}' +
     '{{ define "text-de" }}Hallo {{ default "Kundin" .Identity.traits.nickname }}, Code {{ .RecoveryCode | nospace }}.{{ end }}',
@@ -121,7 +118,10 @@ describe('a Kratos template folder', () => {
     expect(email.body).toBe('Hallo Kundin, Code 471932.');
   });
 
-  for (const [label, data] of [['en', EN], ['de', DE]] as const) {
+  for (const [label, data] of [
+    ['en', EN],
+    ['de', DE],
+  ] as const) {
     it(`renders what Go renders for the same files and model (${label})`, async () => {
       const reg = registry();
       const email = await reg.render('email', 'recovery_code_valid', data);

@@ -101,7 +101,10 @@ function expectWellFormed(message: MimeMessage): void {
   }
   expect(headerNames(raw).filter((n) => n.toLowerCase() === COURIER_MESSAGE_ID_HEADER.toLowerCase())).toHaveLength(1);
   // Encoded bodies: quoted-printable and base64 lines are at most 76 characters.
-  const parts = s.split(/\r\n\r\n/).slice(1).join('\r\n\r\n');
+  const parts = s
+    .split(/\r\n\r\n/)
+    .slice(1)
+    .join('\r\n\r\n');
   for (const line of parts.split('\r\n')) {
     if (line.startsWith('--=_courier_') || line.startsWith('Content-') || line.startsWith(' boundary=')) continue;
     expect(line.length, line).toBeLessThanOrEqual(76);
@@ -113,13 +116,14 @@ function expectWellFormed(message: MimeMessage): void {
  * (it decodes Subject and addresses, not extension headers).
  */
 function decodeWords(value: string): string {
-  return value
-    .replace(/(\?=)\s+(?==\?)/g, '$1')
-    .replace(/=\?UTF-8\?([QB])\?([^?]*)\?=/gi, (_w, enc: string, data: string) =>
-      enc.toUpperCase() === 'B'
-        ? Buffer.from(data, 'base64').toString('utf8')
-        : Buffer.from(data.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8'),
-    );
+  return value.replace(/(\?=)\s+(?==\?)/g, '$1').replace(/=\?UTF-8\?([QB])\?([^?]*)\?=/gi, (_w, enc: string, data: string) =>
+    enc.toUpperCase() === 'B'
+      ? Buffer.from(data, 'base64').toString('utf8')
+      : Buffer.from(
+          data.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16))),
+          'latin1',
+        ).toString('utf8'),
+  );
 }
 
 /** A deterministic pseudo-random generator (mulberry32), so failures reproduce. */
@@ -133,7 +137,32 @@ function prng(seed: number): () => number {
   };
 }
 
-const PIECES = [' ', '  ', '\t', '.', '..', '=', '=?', '?=', '_', '"', 'é', 'Zoë', '你好', '🎉', '👩‍👩‍👧', 'e\u0301', '\n', '\n.\n', '\r\n', 'word', 'x'.repeat(90), 'ab '.repeat(30), '-', '--=_courier_'];
+const PIECES = [
+  ' ',
+  '  ',
+  '\t',
+  '.',
+  '..',
+  '=',
+  '=?',
+  '?=',
+  '_',
+  '"',
+  'é',
+  'Zoë',
+  '你好',
+  '🎉',
+  '👩‍👩‍👧',
+  'e\u0301',
+  '\n',
+  '\n.\n',
+  '\r\n',
+  'word',
+  'x'.repeat(90),
+  'ab '.repeat(30),
+  '-',
+  '--=_courier_',
+];
 
 function randomText(next: () => number, maxPieces: number): string {
   let s = '';
@@ -196,7 +225,7 @@ describe('buildMimeMessage: structure', () => {
     expect(Math.abs(Date.parse(field!.slice(6)) - Date.now())).toBeLessThan(5_000);
   });
 
-  it('uses base64 for a body that is mostly not Latin, quoted-printable otherwise (nodemailer\'s choice)', () => {
+  it("uses base64 for a body that is mostly not Latin, quoted-printable otherwise (nodemailer's choice)", () => {
     const cjk = build({ text: '你好，世界。这是一封验证邮件。'.repeat(10) });
     expect(headerFields(cjk.raw)).toContain('Content-Transfer-Encoding: base64');
     expectWellFormed(cjk);
@@ -397,14 +426,7 @@ describe('buildMimeMessage: bodies', () => {
   });
 
   it('wraps long lines (ASCII, multibyte, without spaces) at 76 characters and they round-trip', async () => {
-    const text = [
-      'x'.repeat(5_000),
-      'é'.repeat(700),
-      `${'word '.repeat(200)}   `,
-      '🎉'.repeat(300),
-      'a=b'.repeat(200),
-      `trailing spaces and tab \t `,
-    ].join('\n');
+    const text = ['x'.repeat(5_000), 'é'.repeat(700), `${'word '.repeat(200)}   `, '🎉'.repeat(300), 'a=b'.repeat(200), `trailing spaces and tab \t `].join('\n');
     const html = `<p>${'<span class="c">long html line</span>'.repeat(200)}</p>`;
     const m = build({ text, html });
     expectWellFormed(m);

@@ -30,7 +30,11 @@ describe('createRedactor', () => {
     for (const f of ['to', 'identity', 'traits', 'email', 'name', 'expires_in_minutes', 'transient_payload']) expect(r.isSecretField(f), f).toBe(false);
     const input = { to: 'a@example.com', transient_payload: { otp: '1', list: [{ MagicLink: 'x' }, 'plain'] }, identity: { traits: { email: 'a@example.com' } } };
     const out = r.redact(input);
-    expect(out).toEqual({ to: 'a@example.com', transient_payload: { otp: '[redacted]', list: [{ MagicLink: '[redacted]' }, 'plain'] }, identity: { traits: { email: 'a@example.com' } } });
+    expect(out).toEqual({
+      to: 'a@example.com',
+      transient_payload: { otp: '[redacted]', list: [{ MagicLink: '[redacted]' }, 'plain'] },
+      identity: { traits: { email: 'a@example.com' } },
+    });
     expect(input.transient_payload.otp).toBe('1');
   });
 
@@ -43,6 +47,6 @@ describe('createRedactor', () => {
     const c = parseConfig({ ...BASE });
     expect(c.producer.redaction.fields).toContain('recovery_code');
     expect(c.producer.redaction.patterns).toContain('otp');
-    expect(() => parseConfig({ ...BASE,  producer: { redaction: { patterns: ['('] } } })).toThrow(/patterns/);
+    expect(() => parseConfig({ ...BASE, producer: { redaction: { patterns: ['('] } } })).toThrow(/patterns/);
   });
 });

@@ -10,15 +10,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  makeSignedCertificate,
-  makeTestCertificate,
-  makeTestCertificateAuthority,
-  startSmtpSink,
-  type ReceivedMail,
-  type SmtpSink,
-  type SmtpSinkOptions,
-} from '@courier/testkit';
+import { makeSignedCertificate, makeTestCertificate, makeTestCertificateAuthority, startSmtpSink, type ReceivedMail, type SmtpSink, type SmtpSinkOptions } from '@courier/testkit';
 import { ConfigError, DeliveryError } from '../src/errors.js';
 import { classifySmtpError, smtpSecretVariants } from '../src/delivery/smtp-errors.js';
 import { createSmtpStrategy, type SmtpConfig, type SmtpStrategyOptions } from '../src/delivery/smtp.js';
@@ -169,7 +161,7 @@ describe('SMTP strategy: TLS modes', () => {
     expect(s.received[0]?.secure).toBe(true);
   });
 
-  it('speaks implicit TLS with Kratos\'s older smtp://...?legacy_ssl=true', async () => {
+  it("speaks implicit TLS with Kratos's older smtp://...?legacy_ssl=true", async () => {
     const s = await sink({ tls: 'implicit' });
     await strategy(`smtp://${s.host}:${s.port}/?legacy_ssl=true&skip_ssl_verify=true`).send(email());
 
@@ -197,19 +189,17 @@ describe('SMTP strategy: TLS modes', () => {
     expect(s.count()).toBe(0);
   });
 
-  it(
-    'with verification on and the CA trusted, accepts a certificate matching server_name and refuses one that does not',
-    async () => {
-      // Node reads extra trusted CAs only at start-up (NODE_EXTRA_CA_CERTS), and the
-      // Kratos config has no CA option, so this runs the strategy in a child process.
-      const ca = await makeTestCertificateAuthority();
-      const serverCert = await makeSignedCertificate(ca, { hostnames: ['mail.courier.test'] });
-      const s = await sink({ tls: 'starttls', cert: serverCert });
-      const dir = tempDir();
-      const caFile = join(dir, 'ca.pem');
-      writeFileSync(caFile, ca.cert);
+  it('with verification on and the CA trusted, accepts a certificate matching server_name and refuses one that does not', async () => {
+    // Node reads extra trusted CAs only at start-up (NODE_EXTRA_CA_CERTS), and the
+    // Kratos config has no CA option, so this runs the strategy in a child process.
+    const ca = await makeTestCertificateAuthority();
+    const serverCert = await makeSignedCertificate(ca, { hostnames: ['mail.courier.test'] });
+    const s = await sink({ tls: 'starttls', cert: serverCert });
+    const dir = tempDir();
+    const caFile = join(dir, 'ca.pem');
+    writeFileSync(caFile, ca.cert);
 
-      const script = `
+    const script = `
         const { createSmtpStrategy } = await import(${JSON.stringify(SMTP_MODULE)});
         const out = [];
         for (const uri of JSON.parse(process.env.COURIER_TEST_URIS)) {
@@ -224,35 +214,29 @@ describe('SMTP strategy: TLS modes', () => {
         }
         process.stdout.write(JSON.stringify(out));
       `;
-      const uris = [
-        `smtp://${s.host}:${s.port}/?server_name=mail.courier.test`,
-        `smtp://${s.host}:${s.port}/?server_name=other.courier.test`,
-        `smtp://${s.host}:${s.port}/`,
-      ];
-      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-        cwd: REPO_ROOT,
-        env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile, COURIER_TEST_URIS: JSON.stringify(uris) },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const exitCode = await new Promise<number | null>((done) => child.on('close', done));
-      expect(exitCode, stderr).toBe(0);
+    const uris = [`smtp://${s.host}:${s.port}/?server_name=mail.courier.test`, `smtp://${s.host}:${s.port}/?server_name=other.courier.test`, `smtp://${s.host}:${s.port}/`];
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile, COURIER_TEST_URIS: JSON.stringify(uris) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exitCode = await new Promise<number | null>((done) => child.on('close', done));
+    expect(exitCode, stderr).toBe(0);
 
-      const results = JSON.parse(stdout) as { ok: boolean; code?: string; retryable?: boolean; message?: string }[];
-      expect(results[0]).toEqual({ ok: true });
-      expect(results[1]).toMatchObject({ ok: false, code: 'SMTP_TLS', retryable: false });
-      expect(results[1]?.message).toMatch(/does not match|altnames/i);
-      // Without server_name the client checks the certificate against 127.0.0.1, which it does not name.
-      expect(results[2]).toMatchObject({ ok: false, code: 'SMTP_TLS', retryable: false });
-      expect(s.received).toHaveLength(1);
-      expect(s.received[0]?.secure).toBe(true);
-      expect(s.received[0]?.servername).toBe('mail.courier.test');
-    },
-    30_000,
-  );
+    const results = JSON.parse(stdout) as { ok: boolean; code?: string; retryable?: boolean; message?: string }[];
+    expect(results[0]).toEqual({ ok: true });
+    expect(results[1]).toMatchObject({ ok: false, code: 'SMTP_TLS', retryable: false });
+    expect(results[1]?.message).toMatch(/does not match|altnames/i);
+    // Without server_name the client checks the certificate against 127.0.0.1, which it does not name.
+    expect(results[2]).toMatchObject({ ok: false, code: 'SMTP_TLS', retryable: false });
+    expect(s.received).toHaveLength(1);
+    expect(s.received[0]?.secure).toBe(true);
+    expect(s.received[0]?.servername).toBe('mail.courier.test');
+  }, 30_000);
 });
 
 describe('SMTP strategy: authentication', () => {
@@ -269,9 +253,7 @@ describe('SMTP strategy: authentication', () => {
 
   it('logs in after STARTTLS', async () => {
     const s = await sink({ tls: 'starttls', auth: { user, pass: password } });
-    await strategy(`smtp://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${s.host}:${s.port}/?skip_ssl_verify=true`).send(
-      email(),
-    );
+    await strategy(`smtp://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${s.host}:${s.port}/?skip_ssl_verify=true`).send(email());
 
     expect(s.received[0]?.user).toBe(user);
     expect(s.received[0]?.secure).toBe(true);
@@ -280,9 +262,7 @@ describe('SMTP strategy: authentication', () => {
   it('fails permanently (SMTP_AUTH) on a wrong password, and the password appears nowhere in the error', async () => {
     const wrong = 'Wr0ng:p@ss/word!';
     const s = await sink({ tls: 'none', auth: { user, pass: password } });
-    const err = await deliveryError(
-      strategy(plainUri(s, `${encodeURIComponent(user)}:${encodeURIComponent(wrong)}@`)).send(email()),
-    );
+    const err = await deliveryError(strategy(plainUri(s, `${encodeURIComponent(user)}:${encodeURIComponent(wrong)}@`)).send(email()));
 
     expect(err.code).toBe('SMTP_AUTH');
     expect(err.retryable).toBe(false);
@@ -331,9 +311,7 @@ describe('SMTP strategy: message shape', () => {
 
   it('sends multipart/alternative with text and HTML when html_body is present', async () => {
     const s = await sink({ tls: 'none' });
-    await strategy(plainUri(s)).send(
-      email({ subject: 'Verify', body: 'Your code is 123456', html_body: '<p>Your code is <b>123456</b></p>' }),
-    );
+    await strategy(plainUri(s)).send(email({ subject: 'Verify', body: 'Your code is 123456', html_body: '<p>Your code is <b>123456</b></p>' }));
 
     const parsed = parsedOf(s.received[0]);
     expect(parsed.headers.get('content-type')).toMatchObject({ value: 'multipart/alternative' });
@@ -386,9 +364,7 @@ describe('SMTP strategy: message shape', () => {
 
   it('keeps CR/LF in the subject and configured headers from starting header lines', async () => {
     const s = await sink({ tls: 'none' });
-    await strategy(plainUri(s), { from_name: 'Bot\r\nX-Evil: 1', headers: { 'X-Tenant': 'acme\r\nX-Evil: 2' } }).send(
-      email({ subject: 'Hello\r\nBcc: evil@example.test' }),
-    );
+    await strategy(plainUri(s), { from_name: 'Bot\r\nX-Evil: 1', headers: { 'X-Tenant': 'acme\r\nX-Evil: 2' } }).send(email({ subject: 'Hello\r\nBcc: evil@example.test' }));
 
     const mail = s.received[0];
     const parsed = parsedOf(mail);
@@ -401,9 +377,7 @@ describe('SMTP strategy: message shape', () => {
 
   it('refuses an SMS permanently (UNSUPPORTED_MESSAGE_TYPE) without contacting the server', async () => {
     const s = await sink({ tls: 'none' });
-    const err = await deliveryError(
-      strategy(plainUri(s)).send({ id: 'sms-1', type: 'sms', channel: 'sms', recipient: '+15550100', body: 'code 1' }),
-    );
+    const err = await deliveryError(strategy(plainUri(s)).send({ id: 'sms-1', type: 'sms', channel: 'sms', recipient: '+15550100', body: 'code 1' }));
 
     expect(err.code).toBe('UNSUPPORTED_MESSAGE_TYPE');
     expect(err.retryable).toBe(false);
@@ -465,16 +439,14 @@ describe('SMTP strategy: error classification against the server', () => {
   it('times out (retryable SMTP_TIMEOUT) on a server that never greets', async () => {
     const port = await silentServer();
     const started = Date.now();
-    const err = await deliveryError(
-      strategy(`smtp://127.0.0.1:${port}/?disable_starttls=true`, {}, { timeouts: { greetingMs: 300 } }).send(email()),
-    );
+    const err = await deliveryError(strategy(`smtp://127.0.0.1:${port}/?disable_starttls=true`, {}, { timeouts: { greetingMs: 300 } }).send(email()));
 
     expect(err.code).toBe('SMTP_TIMEOUT');
     expect(err.retryable).toBe(true);
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
-  it('gives up when the attempt\'s signal aborts (retryable SMTP_ABORTED), long before any timeout', async () => {
+  it("gives up when the attempt's signal aborts (retryable SMTP_ABORTED), long before any timeout", async () => {
     const port = await silentServer();
     const controller = new AbortController();
     const started = Date.now();
@@ -602,9 +574,7 @@ describe('SMTP strategy: verify() and pooling', () => {
 
     expect(new Set(results.map((r) => r.providerMessageId)).size).toBe(20);
     const received = await s.waitFor(20);
-    expect(received.map((m) => parsedOf(m).headers.get('x-courier-message-id')).sort()).toEqual(
-      messages.map((m) => m.id).sort(),
-    );
+    expect(received.map((m) => parsedOf(m).headers.get('x-courier-message-id')).sort()).toEqual(messages.map((m) => m.id).sort());
     const connections = new Set(received.map((m) => m.sessionId));
     expect(connections.size).toBeGreaterThanOrEqual(1);
     expect(connections.size).toBeLessThanOrEqual(3);

@@ -22,12 +22,7 @@ import type { DeliveryStrategy, OutboundMessage } from '../src/delivery/strategy
 import { createTemplateRegistry } from '../src/templates/registry/create.js';
 import { loadUri } from '../src/uri/load-uri.js';
 import { disallowedRangeOf, isIpLiteral } from '../src/net/address-ranges.js';
-import {
-  createGuardedLookup,
-  DisallowedAddressError,
-  findDisallowedAddressError,
-  resolveAllowedAddresses,
-} from '../src/net/address-guard.js';
+import { createGuardedLookup, DisallowedAddressError, findDisallowedAddressError, resolveAllowedAddresses } from '../src/net/address-guard.js';
 import { createGuardedAgent, lazyAgent } from '../src/net/guarded-agent.js';
 import { createHttpRequest, outboundRequest } from '../src/net/http-client.js';
 import { globToRegExp, outboundOptionsFor } from '../src/net/ip-exceptions.js';
@@ -184,7 +179,7 @@ describe('configuration', () => {
     expect(fromEnv.clients.http.disallow_private_ip_ranges).toBe(true);
   });
 
-  it('names a mistyped key and a wrong type; takes Kratos\'s exception list and SMTP guard', () => {
+  it("names a mistyped key and a wrong type; takes Kratos's exception list and SMTP guard", () => {
     const base = { courier: { smtp: { connection_uri: 'smtp://127.0.0.1:1025/' } } };
     const issues = (raw: unknown): string[] => {
       try {
@@ -290,8 +285,7 @@ describe('HTTP delivery', () => {
 describe("Kratos's exception list (clients.http.private_ip_exception_urls)", () => {
   it('matches Ory globs against the URL without query and fragment', () => {
     const on = { disallowPrivateIpRanges: true };
-    const guardOf = (globs: string[], url: string): boolean | undefined =>
-      outboundOptionsFor({ ...on, privateIpExceptionUrls: globs }, new URL(url)).disallowPrivateIpRanges;
+    const guardOf = (globs: string[], url: string): boolean | undefined => outboundOptionsFor({ ...on, privateIpExceptionUrls: globs }, new URL(url)).disallowPrivateIpRanges;
     expect(guardOf(['http://127.0.0.1:8080/sms'], 'http://127.0.0.1:8080/sms?x=1#f')).toBe(false);
     expect(guardOf(['http://127.0.0.1:8080/sms'], 'http://127.0.0.1:8080/sms/other')).toBe(true);
     expect(guardOf(['http://*.internal/**'], 'http://mailer.internal/a/b')).toBe(false);
@@ -394,9 +388,7 @@ describe('the guarded connection path', () => {
   });
 
   it('checks the target of every redirect: a hop to a refused address fails and is never requested', async () => {
-    sink.setResponder((req) =>
-      req.url === '/hop' ? { status: 302, headers: { location: `http://[::1]:${sink6.port}/inner` } } : { status: 200, body: 'ok' },
-    );
+    sink.setResponder((req) => (req.url === '/hop' ? { status: 302, headers: { location: `http://[::1]:${sink6.port}/inner` } } : { status: 200, body: 'ok' }));
     const guardedRequest = createHttpRequest(lazyAgent(() => createGuardedAgent(only127)));
     const err = await rejection(guardedRequest(new URL(`${sink.url}/hop`), { method: 'GET', headers: {} }));
     expect(findDisallowedAddressError(err)?.message).toContain('::1 is a loopback address');
@@ -413,9 +405,7 @@ describe('the guarded connection path', () => {
     const err = await rejection(resolveAllowedAddresses('localhost', {}, (a) => (a.startsWith('127.') ? 'loopback' : undefined)));
     expect(err).toBeInstanceOf(DisallowedAddressError);
     expect(err).toMatchObject({ host: 'localhost', address: '127.0.0.1', range: 'loopback', code: 'ADDRESS_DISALLOWED' });
-    await expect(resolveAllowedAddresses('localhost', {}, () => undefined)).resolves.toEqual(
-      expect.arrayContaining([{ address: '127.0.0.1', family: 4 }]),
-    );
+    await expect(resolveAllowedAddresses('localhost', {}, () => undefined)).resolves.toEqual(expect.arrayContaining([{ address: '127.0.0.1', family: 4 }]));
   });
 
   it('answers net.connect lookups in both shapes, and with the refusal', async () => {
@@ -424,9 +414,7 @@ describe('the guarded connection path', () => {
       lookup('localhost', { family: 4 }, (err, address, family) => (err ? reject(err) : resolve([address as string, family]))),
     );
     expect(single).toEqual(['127.0.0.1', 4]);
-    const all = await new Promise<unknown>((resolve, reject) =>
-      lookup('localhost', { all: true }, (err, addresses) => (err ? reject(err) : resolve(addresses))),
-    );
+    const all = await new Promise<unknown>((resolve, reject) => lookup('localhost', { all: true }, (err, addresses) => (err ? reject(err) : resolve(addresses))));
     expect(all).toEqual(expect.arrayContaining([{ address: '127.0.0.1', family: 4 }]));
     const refused = await new Promise<unknown>((resolve) => createGuardedLookup()('localhost', { all: true }, (err) => resolve(err)));
     expect(refused).toBeInstanceOf(DisallowedAddressError);

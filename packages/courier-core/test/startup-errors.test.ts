@@ -70,9 +70,7 @@ async function runWorker(configPath: string): Promise<WorkerRun> {
     stillRunning = true;
     child.kill('SIGKILL');
   }, START_LIMIT_MS);
-  const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (c, s) => resolve({ code: c, signal: s })),
-  );
+  const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (c, s) => resolve({ code: c, signal: s })));
   clearTimeout(timer);
   return { code, signal, stderr, stdout, stillRunning };
 }
@@ -105,7 +103,10 @@ function expectStartupFailure(run: WorkerRun, ...patterns: RegExp[]): void {
   expect(run.code, context).toBe(2);
   const lines = run.stderr.split('\n');
   for (const pattern of patterns) {
-    expect(lines.some((l) => pattern.test(l)), `no stderr line matches ${pattern}\n${context}`).toBe(true);
+    expect(
+      lines.some((l) => pattern.test(l)),
+      `no stderr line matches ${pattern}\n${context}`,
+    ).toBe(true);
   }
   expect(run.stderr + run.stdout).not.toContain(SECRET);
 }
@@ -114,10 +115,7 @@ const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('the worker refuses to start with a bad config file', { timeout: SPAWN_TEST_TIMEOUT_MS }, () => {
   it('bad YAML: names the file and position, not the offending line (which may hold a password)', async () => {
-    const path = await file(
-      'bad-yaml.yml',
-      `courier:\n  smtp:\n    connection_uri: "smtp://courier:${SECRET}@127.0.0.1:9/\n  message_retries: [1, 2\n`,
-    );
+    const path = await file('bad-yaml.yml', `courier:\n  smtp:\n    connection_uri: "smtp://courier:${SECRET}@127.0.0.1:9/\n  message_retries: [1, 2\n`);
     expectStartupFailure(await runWorker(path), new RegExp(`courier-worker: config file ${escape(path)} is not valid YAML or JSON at line \\d+, column \\d+`));
   });
 
@@ -141,12 +139,7 @@ describe('the worker refuses to start with a bad config file', { timeout: SPAWN_
 
   it('unknown keys inside a section: named with their section', async () => {
     const path = await file('unknown-keys.yml', baseConfig(`  smtp_typo: true\n  template_overide_path: /x`).replace('  smtp:\n', '  smtp:\n    conection_uri: smtp://x\n'));
-    expectStartupFailure(
-      await runWorker(path),
-      /^\s+- courier\.smtp: .*conection_uri/,
-      /^\s+- courier: .*smtp_typo/,
-      /^\s+- courier: .*template_overide_path/,
-    );
+    expectStartupFailure(await runWorker(path), /^\s+- courier\.smtp: .*conection_uri/, /^\s+- courier: .*smtp_typo/, /^\s+- courier: .*template_overide_path/);
   });
 
   it('a bad value next to a secret: the key path and the reason, never the value', async () => {
@@ -161,10 +154,7 @@ describe('the worker refuses to start with a bad template', { timeout: SPAWN_TES
     const broken = await file('override-broken/recovery_code/valid/email.subject.hbs', 'Your code {{#if recovery_code}}{{recovery_code}}');
     await file('override-broken/login_code/valid/sms.body.plaintext.hbs', 'Code: {{login_code}}');
     const path = await file('override-broken.yml', baseConfig(`  template_override_path: ${dir}`));
-    expectStartupFailure(
-      await runWorker(path),
-      new RegExp(`recovery_code_valid email\\.subject from .*${escape(broken)}.* failed to compile`),
-    );
+    expectStartupFailure(await runWorker(path), new RegExp(`recovery_code_valid email\\.subject from .*${escape(broken)}.* failed to compile`));
   });
 
   it('a broken Handlebars file named by a per-type URI: names the config key and the file', async () => {
@@ -190,10 +180,7 @@ describe('the worker refuses to start with a bad template', { timeout: SPAWN_TES
 
   it('a missing template file named by a per-type URI: names the file', async () => {
     const missing = join(tmp, 'nowhere', 'subject.hbs');
-    const path = await file(
-      'uri-missing.yml',
-      baseConfig(`  templates:\n    recovery:\n      valid:\n        email:\n          subject: ${pathToFileURL(missing).href}`),
-    );
+    const path = await file('uri-missing.yml', baseConfig(`  templates:\n    recovery:\n      valid:\n        email:\n          subject: ${pathToFileURL(missing).href}`));
     expectStartupFailure(await runWorker(path), new RegExp(`${escape(missing)}.*ENOENT`));
   });
 
@@ -212,9 +199,7 @@ describe('the worker refuses to start with a bad template', { timeout: SPAWN_TES
     const reader = await file('jsonnet/sms-importstr.jsonnet', "function(ctx) {\n  to: ctx.recipient,\n  text: importstr '/etc/hostname',\n}\n");
     const path = await file(
       'jsonnet-importstr.yml',
-      baseConfig(
-        `  channels:\n    - id: sms\n      type: http\n      request_config:\n        url: http://127.0.0.1:9/sms\n        body: ${pathToFileURL(reader).href}`,
-      ),
+      baseConfig(`  channels:\n    - id: sms\n      type: http\n      request_config:\n        url: http://127.0.0.1:9/sms\n        body: ${pathToFileURL(reader).href}`),
     );
     expectStartupFailure(await runWorker(path), new RegExp(`${escape(reader)}:3:9: importstr is not allowed`));
   });
@@ -223,9 +208,10 @@ describe('the worker refuses to start with a bad template', { timeout: SPAWN_TES
     const broken = await file('jsonnet/sms-broken-2.jsonnet', '{ to: std.extVar("ctx").recipient, }}');
     const path = await file(
       'jsonnet-broken-smtp-down.yml',
-      baseConfig(
-        `  channels:\n    - id: sms\n      type: http\n      request_config:\n        url: http://127.0.0.1:9/sms\n        body: ${pathToFileURL(broken).href}`,
-      ).replace(`127.0.0.1:${smtp.port}`, '127.0.0.1:9'),
+      baseConfig(`  channels:\n    - id: sms\n      type: http\n      request_config:\n        url: http://127.0.0.1:9/sms\n        body: ${pathToFileURL(broken).href}`).replace(
+        `127.0.0.1:${smtp.port}`,
+        '127.0.0.1:9',
+      ),
     );
     expectStartupFailure(await runWorker(path), new RegExp(`${escape(broken)}.*(does not compile|STATIC ERROR)`));
   });
@@ -297,10 +283,12 @@ describe('the library calls behind start-up', () => {
     const dir = join(tmp, 'lib-override');
     const a = await file('lib-override/recovery_code/valid/email.body.html.hbs', '<p>{{#each}}</p>');
     const b = await file('lib-override/login_code/valid/sms.body.plaintext.hbs', '{{login_code');
-    const err = await createTemplateRegistry({ templates: {}, overridePath: dir }).preload().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const err = await createTemplateRegistry({ templates: {}, overridePath: dir })
+      .preload()
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(err).toBeInstanceOf(TemplateError);
     const e = err as TemplateError;
     expect(e.code).toBe('TEMPLATE_COMPILE_FAILED');

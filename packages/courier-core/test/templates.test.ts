@@ -87,14 +87,7 @@ const EXPECTED: Record<TemplateType, readonly RequiredTemplateField[]> = {
   authenticator_key_added: [],
 };
 
-const SECRET_FIELDS: readonly RequiredTemplateField[] = [
-  'recovery_url',
-  'recovery_code',
-  'verification_url',
-  'verification_code',
-  'login_code',
-  'registration_code',
-];
+const SECRET_FIELDS: readonly RequiredTemplateField[] = ['recovery_url', 'recovery_code', 'verification_url', 'verification_code', 'login_code', 'registration_code'];
 
 /** Handlebars's HTML escaping, written out independently so the test can fail if it changes. */
 function htmlEscaped(value: string): string {
@@ -610,9 +603,7 @@ describe("Go templates see Kratos's model of the type", () => {
 
   it('keeps unknown template data under its Go name', async () => {
     const reg = goRegistry('login_code', '{{ .MagicLink }} {{ .LoginCode }}');
-    expect((await reg.render('sms', 'login_code_valid', { ...FULL_DATA, magic_link: 'https://m.example.com/x' })).body).toBe(
-      'https://m.example.com/x 161803',
-    );
+    expect((await reg.render('sms', 'login_code_valid', { ...FULL_DATA, magic_link: 'https://m.example.com/x' })).body).toBe('https://m.example.com/x 161803');
   });
 
   it("has Kratos's OAuth2LoginRequest on the code types: nil when absent, the client's branding when given", async () => {
@@ -639,14 +630,10 @@ describe("Go templates see Kratos's model of the type", () => {
     // (recovery_code is not in the login_code model; had the message carried it, it would be a field.)
     const err = await templateErrorOf(reg.render('sms', 'login_code_valid', { login_code: '161803' }));
     expect(err.code).toBe('TEMPLATE_RENDER_FAILED');
-    expect(err.message).toContain(
-      `executing "sms.body.gotmpl" at <.RecoveryCode>: can't evaluate field RecoveryCode in type *sms.LoginCodeValidModel`,
-    );
+    expect(err.message).toContain(`executing "sms.body.gotmpl" at <.RecoveryCode>: can't evaluate field RecoveryCode in type *sms.LoginCodeValidModel`);
     // snake_case names are Handlebars-only.
     const snake = goRegistry('login_code', '{{ .login_code }}');
-    expect((await templateErrorOf(snake.render('sms', 'login_code_valid', FULL_DATA))).message).toContain(
-      "can't evaluate field login_code",
-    );
+    expect((await templateErrorOf(snake.render('sms', 'login_code_valid', FULL_DATA))).message).toContain("can't evaluate field login_code");
   });
 });
 

@@ -43,11 +43,7 @@ function baseOptions(role: ConnectionRole, name: string): ConnectionOptions {
  * Create a connection for `role`. With `redis.cluster: true`, `redis.url` is a seed
  * node of a Redis Cluster.
  */
-export function createRedisConnection(
-  redis: CourierConfig['redis'],
-  role: ConnectionRole,
-  name = `courier-${role}`,
-): RedisConnection {
+export function createRedisConnection(redis: CourierConfig['redis'], role: ConnectionRole, name = `courier-${role}`): RedisConnection {
   const options = baseOptions(role, name);
   if (redis.cluster) {
     const seed = new URL(redis.url);

@@ -139,12 +139,7 @@ function firstError(results: readonly [Error | null, unknown][], start: number, 
  * @throws whatever Redis threw; then nothing of this call was written, or (when
  *   only the reply was lost) all of it was.
  */
-export async function enqueueMessages(
-  redis: RedisConnection,
-  queue: Queue<JobPayload>,
-  store: MessageStore,
-  items: readonly EnqueueItem[],
-): Promise<void> {
+export async function enqueueMessages(redis: RedisConnection, queue: Queue<JobPayload>, store: MessageStore, items: readonly EnqueueItem[]): Promise<void> {
   if (items.length === 0) return;
   refuseWhenNotReady(redis);
   await queue.waitUntilReady();
@@ -194,12 +189,7 @@ interface PendingCall {
  *
  * A call waits at most until the end of the current turn (`setImmediate`).
  */
-export function createEnqueuer(
-  redis: RedisConnection,
-  queue: Queue<JobPayload>,
-  store: MessageStore,
-  options: EnqueuerOptions = {},
-): Enqueuer {
+export function createEnqueuer(redis: RedisConnection, queue: Queue<JobPayload>, store: MessageStore, options: EnqueuerOptions = {}): Enqueuer {
   const maxItems = options.maxItems ?? 1_000;
   let pending: PendingCall[] = [];
   let pendingItems = 0;

@@ -22,11 +22,7 @@ const SLICE = 1_000;
 
 /** Create a pruner for a deployment's indexes. */
 export function createIndexPruner(redis: RedisConnection, keys: CourierKeys): IndexPruner {
-  const indexes = [
-    keys.allIndex,
-    ...MESSAGE_STATUSES.map((s) => keys.statusIndex(s)),
-    ...TEMPLATE_TYPES.map((t) => keys.templateIndex(t)),
-  ];
+  const indexes = [keys.allIndex, ...MESSAGE_STATUSES.map((s) => keys.statusIndex(s)), ...TEMPLATE_TYPES.map((t) => keys.templateIndex(t))];
   const cursors = new Map<string, string | undefined>();
   return {
     async runOnce(timeBudgetMs = 5_000) {

@@ -246,15 +246,7 @@ export function createMessageStore(connection: RedisConnection, prefix: string, 
       return finishOne({ id: payload.id, at: outcome.dispatch.at, status: outcome.status, dispatch: JSON.stringify(outcome.dispatch) });
     },
     async transition(id, from, to) {
-      return redis.courierSetStatus(
-        keys.message(id),
-        ...statusIndexes,
-        id,
-        new Date().toISOString(),
-        to,
-        retention.finishedTtlSeconds,
-        from.join(','),
-      );
+      return redis.courierSetStatus(keys.message(id), ...statusIndexes, id, new Date().toISOString(), to, retention.finishedTtlSeconds, from.join(','));
     },
     async get(id) {
       const h = await redis.hgetall(keys.message(id));

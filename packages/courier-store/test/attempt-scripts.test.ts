@@ -36,10 +36,7 @@ afterAll(async () => {
 });
 
 function payload(recipient = 'Someone@Example.com'): JobPayload {
-  return toJobPayload(
-    { type: 'email', recipient, template_type: 'recovery_code_valid', template_data: { recovery_code: SECRET } },
-    newMessageId(),
-  );
+  return toJobPayload({ type: 'email', recipient, template_type: 'recovery_code_valid', template_data: { recovery_code: SECRET } }, newMessageId());
 }
 
 async function indexesOf(id: string): Promise<Record<string, boolean>> {

@@ -10,14 +10,7 @@ import { Cluster, Redis } from 'ioredis';
 import type { Queue } from 'bullmq';
 import { newMessageId, parseConfig, toJobPayload, type JobPayload } from '@courier/core';
 import { startRedisServer, uniquePrefix, type RedisServer } from '@courier/testkit';
-import {
-  createCourierQueue,
-  createEnqueueMulti,
-  createEnqueuer,
-  createMessageStore,
-  enqueueMessages,
-  type MessageStore,
-} from '../src/index.js';
+import { createCourierQueue, createEnqueueMulti, createEnqueuer, createMessageStore, enqueueMessages, type MessageStore } from '../src/index.js';
 
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 

@@ -24,10 +24,7 @@ afterAll(async () => {
 
 function payload(recipient = 'user@example.com', extra: Partial<JobPayload> = {}): JobPayload {
   return {
-    ...toJobPayload(
-      { type: 'email', recipient, template_type: 'recovery_code_valid', template_data: { recovery_code: '123456' } },
-      newMessageId(),
-    ),
+    ...toJobPayload({ type: 'email', recipient, template_type: 'recovery_code_valid', template_data: { recovery_code: '123456' } }, newMessageId()),
     ...extra,
   };
 }

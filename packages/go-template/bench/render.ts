@@ -44,9 +44,6 @@ function bench(label: string, render: () => string, seconds = 2): number {
 const html = parseFiles([{ name: 'email.body.gotmpl', source: body }], { html: true });
 const text = parseFiles([{ name: 'email.body.plaintext.gotmpl', source: plaintext }], { html: false });
 console.log('sample html output:\n' + html.execute(data) + '\n');
-const rates = [
-  bench('html/template recovery body (i18n, en)', () => html.execute(data)),
-  bench('text/template plaintext body (sprig)', () => text.execute(data)),
-];
+const rates = [bench('html/template recovery body (i18n, en)', () => html.execute(data)), bench('text/template plaintext body (sprig)', () => text.execute(data))];
 const min = Math.min(...rates);
 console.log(`\nslowest: ${Math.round(min).toLocaleString('en-US')} renders/s (goal >= 100,000)`);

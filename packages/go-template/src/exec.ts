@@ -538,4 +538,3 @@ export function execute(set: ExecSet, tree: Tree, data: unknown): string {
   }
   return s.out;
 }
-

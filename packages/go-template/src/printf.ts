@@ -549,7 +549,13 @@ function fmtValue(v: unknown, verb: string, f: Flags, depth: number): string {
   if (v instanceof GoStruct) {
     // fmt prints a pointer to a struct as &{...} at the top level, as an address below.
     if (depth > 0) return pad('0xc000010000', f);
-    return '&{' + Object.values(v.fields).map((e) => fmtValue(wrap(e), verb, f, depth + 1)).join(' ') + '}';
+    return (
+      '&{' +
+      Object.values(v.fields)
+        .map((e) => fmtValue(wrap(e), verb, f, depth + 1))
+        .join(' ') +
+      '}'
+    );
   }
   if (v instanceof GoObject) return v.same.int !== undefined && !'vsxXq'.includes(verb) ? formatInt(v.same.int, verb, f, v.type) : formatString(v.str(), verb, f, v.type);
   if (v instanceof Uint8Array) {
@@ -566,14 +572,28 @@ function fmtValue(v: unknown, verb: string, f: Flags, depth: number): string {
 
 /** A struct pointer printed through its pointee (`{a b}`), as text/template's printValue and html/template's stringify do. */
 export function formatStructValue(v: GoStruct): string {
-  return '{' + Object.values(v.fields).map((e) => fmtValue(wrap(e), 'v', NO_FLAGS, 1)).join(' ') + '}';
+  return (
+    '{' +
+    Object.values(v.fields)
+      .map((e) => fmtValue(wrap(e), 'v', NO_FLAGS, 1))
+      .join(' ') +
+    '}'
+  );
 }
 
 function goSyntax(v: unknown): string {
   if (v === null || v === undefined) return 'interface {}(nil)';
   if (typeof v === 'string') return quoteGo(v);
   if (Array.isArray(v)) return typeName(v) + '{' + v.map((e) => goSyntax(wrap(e))).join(', ') + '}';
-  if (isMap(v)) return typeName(v) + '{' + sortedKeys(v).map((k) => quoteGo(k) + ':' + goSyntax(wrap(v[k]))).join(', ') + '}';
+  if (isMap(v))
+    return (
+      typeName(v) +
+      '{' +
+      sortedKeys(v)
+        .map((k) => quoteGo(k) + ':' + goSyntax(wrap(v[k])))
+        .join(', ') +
+      '}'
+    );
   return fmtValue(v, 'v', NO_FLAGS, 0);
 }
 
@@ -785,7 +805,13 @@ export function sprintf(format: string, a: readonly unknown[]): string {
   }
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- argNumber() sets it, a closure call TypeScript's narrowing does not see.
   if (!reordered && argNum < a.length) {
-    out += '%!(EXTRA ' + a.slice(argNum).map((x) => (x === null || x === undefined ? '<nil>' : typeName(x) + '=' + fmtValue(x, 'v', NO_FLAGS, 0))).join(', ') + ')';
+    out +=
+      '%!(EXTRA ' +
+      a
+        .slice(argNum)
+        .map((x) => (x === null || x === undefined ? '<nil>' : typeName(x) + '=' + fmtValue(x, 'v', NO_FLAGS, 0)))
+        .join(', ') +
+      ')';
   }
   return out;
 }

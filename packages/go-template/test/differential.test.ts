@@ -13,7 +13,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** Cases from test/cases/*.jsonl: each line `[source, data?, html?]` (lines starting with # are comments). */
 function loadCases(): { file: string; line: number; c: Case }[] {
   const out: { file: string; line: number; c: Case }[] = [];
-  for (const file of readdirSync(join(here, 'cases')).filter((f) => f.endsWith('.jsonl')).sort()) {
+  for (const file of readdirSync(join(here, 'cases'))
+    .filter((f) => f.endsWith('.jsonl'))
+    .sort()) {
     readFileSync(join(here, 'cases', file), 'utf8')
       .split('\n')
       .forEach((l, i) => {
@@ -72,7 +74,9 @@ const SETS: { title: string; c: Case }[] = [
   {
     title: 'html set: recursive template',
     c: {
-      templates: [{ name: 'tree', source: '{{define "node"}}<li>{{.n}}{{if .c}}<ul>{{range .c}}{{template "node" .}}{{end}}</ul>{{end}}</li>{{end}}<ul>{{template "node" .}}</ul>' }],
+      templates: [
+        { name: 'tree', source: '{{define "node"}}<li>{{.n}}{{if .c}}<ul>{{range .c}}{{template "node" .}}{{end}}</ul>{{end}}</li>{{end}}<ul>{{template "node" .}}</ul>' },
+      ],
       data: { n: 'root', c: [{ n: 'a<' }, { n: 'b', c: [{ n: 'c&' }] }] },
       html: true,
     },

@@ -37,7 +37,10 @@ export function buildGoRef(): string {
     execFileSync(goBin, ['version'], { stdio: 'pipe' });
   } catch {
     if (existsSync('/usr/lib/go/bin/go')) goBin = '/usr/lib/go/bin/go';
-    else throw new Error('Go is not installed: the go-template differential tests need it. Install with: apt-get install -y golang-go golang-github-masterminds-sprig-dev (or run scripts/install-deps.sh)');
+    else
+      throw new Error(
+        'Go is not installed: the go-template differential tests need it. Install with: apt-get install -y golang-go golang-github-masterminds-sprig-dev (or run scripts/install-deps.sh)',
+      );
   }
   if (!existsSync(join(GOPATH, 'src/github.com/Masterminds/sprig'))) {
     throw new Error('sprig is not installed under /usr/share/gocode: apt-get install -y golang-github-masterminds-sprig-dev');

@@ -36,7 +36,9 @@ const CASES: KratosCase[] = [
   },
   {
     title: 'recovery_valid email.body (html): link escaped as URL and as text',
-    files: [{ name: 'email.body.gotmpl', source: 'Hi, please recover access to your account by clicking the following link:\n\n<a href="{{ .RecoveryURL }}">{{ .RecoveryURL }}</a>\n' }],
+    files: [
+      { name: 'email.body.gotmpl', source: 'Hi, please recover access to your account by clicking the following link:\n\n<a href="{{ .RecoveryURL }}">{{ .RecoveryURL }}</a>\n' },
+    ],
     html: true,
     data: recoveryModel,
     expected:
@@ -75,7 +77,10 @@ const CASES: KratosCase[] = [
     title: 'verification with a layout file and a content file',
     files: [
       { name: 'email.body.gotmpl', source: '<html><body>{{ template "content" . }}<p>{{ template "signature" }}</p></body></html>' },
-      { name: 'content.gotmpl', source: '{{ define "content" }}<h1>Welcome {{ .Identity.traits.name.first | title }}!</h1><a href="{{ .VerificationURL }}" title="Verify {{ .To }}">Verify</a>{{ end }}' },
+      {
+        name: 'content.gotmpl',
+        source: '{{ define "content" }}<h1>Welcome {{ .Identity.traits.name.first | title }}!</h1><a href="{{ .VerificationURL }}" title="Verify {{ .To }}">Verify</a>{{ end }}',
+      },
       { name: 'signature.gotmpl', source: '{{ define "signature" }}Your {{ "example" | title }} team{{ end }}' },
     ],
     html: true,
@@ -98,7 +103,9 @@ const CASES: KratosCase[] = [
   },
   {
     title: 'SMS body: range over traits in key order',
-    files: [{ name: 'sms.body.gotmpl', source: 'Code {{ .RecoveryCode }}.{{ range $k, $v := .Identity.traits }} {{ $k }}={{ if kindIs "map" $v }}…{{ else }}{{ $v }}{{ end }}{{ end }}' }],
+    files: [
+      { name: 'sms.body.gotmpl', source: 'Code {{ .RecoveryCode }}.{{ range $k, $v := .Identity.traits }} {{ $k }}={{ if kindIs "map" $v }}…{{ else }}{{ $v }}{{ end }}{{ end }}' },
+    ],
     html: false,
     data: recoveryModel,
     expected: 'Code 471932. email=ann@example.org language=de name=…',

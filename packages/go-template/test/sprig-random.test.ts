@@ -103,7 +103,9 @@ function goCheck(requests: object[]): string[] {
 describe('bcrypt and htpasswd', () => {
   it('known answers of x/crypto/bcrypt (bcrypt_test.go)', () => {
     expect(bcryptHash(Buffer.from('allmine'), 10, 'XajjQvNhvvRt5GSeFk1xFe')).toBe('$2a$10$XajjQvNhvvRt5GSeFk1xFeyqRrsxkhBkUiQeg0dt.wU1qD4aFDcga');
-    expect(bcryptHash(Buffer.from('012345678901234567890123456789012345678901234567890123456'), 10, 'XajjQvNhvvRt5GSeFk1xFe')).toBe('$2a$10$XajjQvNhvvRt5GSeFk1xFe5l47dONXg781AmZtd869sO8zfsHuw7C');
+    expect(bcryptHash(Buffer.from('012345678901234567890123456789012345678901234567890123456'), 10, 'XajjQvNhvvRt5GSeFk1xFe')).toBe(
+      '$2a$10$XajjQvNhvvRt5GSeFk1xFe5l47dONXg781AmZtd869sO8zfsHuw7C',
+    );
   });
 
   it('Go accepts our hashes (and rejects a wrong password)', () => {
@@ -113,7 +115,11 @@ describe('bcrypt and htpasswd', () => {
     const htp = runTs(tc('{{htpasswd "ann" "pw"}}'));
     expect(htp.out).toMatch(/^ann:\$2a\$10\$/);
     const pairs: [string, string][] = [...hashes.map((h, i): [string, string] => [h.out, passwords[i]!]), [htp.out.slice(4), 'pw'], [hashes[0]!.out, 'wrong']];
-    expect(goCheck(pairs.map(([hash, password]) => ({ op: 'bcrypt', hash, password })))).toEqual([...passwords.map(() => 'ok'), 'ok', 'crypto/bcrypt: hashedPassword is not the hash of the given password']);
+    expect(goCheck(pairs.map(([hash, password]) => ({ op: 'bcrypt', hash, password })))).toEqual([
+      ...passwords.map(() => 'ok'),
+      'ok',
+      'crypto/bcrypt: hashedPassword is not the hash of the given password',
+    ]);
   }, 60_000);
 
   it('htpasswd rejects a username with a colon as sprig does', async () => {
@@ -123,7 +129,7 @@ describe('bcrypt and htpasswd', () => {
 });
 
 describe('genPrivateKey', () => {
-  it('keys Go parses, of the types and sizes sprig generates, in Go\'s PEM layout', async () => {
+  it("keys Go parses, of the types and sizes sprig generates, in Go's PEM layout", async () => {
     const types = ['ecdsa', 'ed25519', '', 'dsa']; // '' is 'rsa' (RSA 4096 takes seconds: once)
     const ours = types.map((t) => runTs(tc(`{{genPrivateKey "${t}"}}`)));
     for (const r of ours) expect(r.ok).toBe(true);
@@ -146,7 +152,11 @@ describe('ago (reads the clock)', () => {
   };
   it('the time since a Unix time or a time.Time, rounded to seconds, as Go says within a second or two', async () => {
     const then = Math.floor(Date.now() / 1000) - 3725;
-    for (const src of [`{{ago ${then}}}`, `{{ago (int64 ${then})}}`, `{{ago (toDate "2006-01-02 15:04:05" "${new Date(then * 1000).toISOString().slice(0, 19).replace('T', ' ')}")}}`]) {
+    for (const src of [
+      `{{ago ${then}}}`,
+      `{{ago (int64 ${then})}}`,
+      `{{ago (toDate "2006-01-02 15:04:05" "${new Date(then * 1000).toISOString().slice(0, 19).replace('T', ' ')}")}}`,
+    ]) {
       const ours = seconds(runTs(tc(src)).out);
       const theirs = seconds((await go.render(tc(src))).out);
       expect(Math.abs(ours - 3725)).toBeLessThanOrEqual(3);

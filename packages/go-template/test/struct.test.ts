@@ -46,21 +46,15 @@ describe('GoStruct', () => {
       });
 
       it("a missing field is Go's exec error, not <no value>", () => {
-        expect(execError('{{ .Nope }}', html)).toBe(
-          `template: ${n}:1:3: executing "${n}" at <.Nope>: can't evaluate field Nope in type *main.RecoveryCodeValidModel`,
-        );
+        expect(execError('{{ .Nope }}', html)).toBe(`template: ${n}:1:3: executing "${n}" at <.Nope>: can't evaluate field Nope in type *main.RecoveryCodeValidModel`);
         expect(execError('{{ .recoveryCode }}', html)).toBe(
           `template: ${n}:1:3: executing "${n}" at <.recoveryCode>: can't evaluate field recoveryCode in type *main.RecoveryCodeValidModel`,
         );
-        expect(execError('{{ $.Nope }}', html)).toBe(
-          `template: ${n}:1:4: executing "${n}" at <$.Nope>: can't evaluate field Nope in type *main.RecoveryCodeValidModel`,
-        );
+        expect(execError('{{ $.Nope }}', html)).toBe(`template: ${n}:1:4: executing "${n}" at <$.Nope>: can't evaluate field Nope in type *main.RecoveryCodeValidModel`);
       });
 
       it('a field given arguments is an error', () => {
-        expect(execError('{{ .To "x" }}', html)).toBe(
-          `template: ${n}:1:3: executing "${n}" at <.To>: To has arguments but cannot be invoked as function`,
-        );
+        expect(execError('{{ .To "x" }}', html)).toBe(`template: ${n}:1:3: executing "${n}" at <.To>: To has arguments but cannot be invoked as function`);
       });
     });
   }

@@ -55,9 +55,7 @@ export function appStartArgs(app: CourierApp, from: CourierAppEntry = defaultApp
 
 /** NODE_OPTIONS without the `source` export condition (`--conditions=source`, `-C source`). */
 export function withoutSourceCondition(nodeOptions: string): string {
-  return nodeOptions
-    .replace(/(?:^|\s)(?:--conditions|-C)(?:=|\s+)source(?=\s|$)/g, '')
-    .trim();
+  return nodeOptions.replace(/(?:^|\s)(?:--conditions|-C)(?:=|\s+)source(?=\s|$)/g, '').trim();
 }
 
 /** A Courier child process. */
@@ -87,12 +85,7 @@ export interface LaunchOptions {
 }
 
 /** Start an app with `COURIER_CONFIG=configPath`; resolves when it logs that it is ready. */
-export async function spawnCourier(
-  app: CourierApp,
-  configPath: string,
-  env: Record<string, string> = {},
-  options: LaunchOptions = {},
-): Promise<CourierProcess> {
+export async function spawnCourier(app: CourierApp, configPath: string, env: Record<string, string> = {}, options: LaunchOptions = {}): Promise<CourierProcess> {
   const launched = launchCourier(app, configPath, env, options);
   try {
     return { ...launched, ready: await launched.ready };
@@ -105,12 +98,7 @@ export async function spawnCourier(
 }
 
 /** Start an app with `COURIER_CONFIG=configPath` and return at once (see {@link spawnCourier}). */
-export function launchCourier(
-  app: CourierApp,
-  configPath: string,
-  env: Record<string, string> = {},
-  options: LaunchOptions = {},
-): LaunchedCourier {
+export function launchCourier(app: CourierApp, configPath: string, env: Record<string, string> = {}, options: LaunchOptions = {}): LaunchedCourier {
   const from = options.from ?? defaultAppEntry();
   if (from === 'dist' && !existsSync(`${REPO_ROOT}apps/${app}/${START_ENTRY}`)) {
     throw new Error(`apps/${app}/${START_ENTRY} does not exist: run \`pnpm build\` first`);
@@ -137,9 +125,7 @@ export function launchCourier(
     }
   });
   createInterface({ input: child.stderr }).on('line', (text) => stderr.push(text));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const waitForLine = (predicate: (l: Record<string, unknown>) => boolean, timeoutMs = 20_000) => {
     const found = lines.find(predicate);
     if (found !== undefined) return Promise.resolve(found);

@@ -88,14 +88,22 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'courier-redis-'));
   const args = [
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--dir', dir,
-    '--save', '',
-    '--appendonly', options.appendOnly === true ? 'yes' : 'no',
-    '--appendfsync', 'everysec',
-    '--daemonize', 'no',
-    '--logfile', join(dir, 'redis.log'),
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    options.appendOnly === true ? 'yes' : 'no',
+    '--appendfsync',
+    'everysec',
+    '--daemonize',
+    'no',
+    '--logfile',
+    join(dir, 'redis.log'),
     ...(options.args ?? []),
   ];
   const child = spawn('redis-server', args, { stdio: 'ignore' });
@@ -123,9 +131,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 }
 
 /** What a container runtime probe found out. */
-export type ContainerRuntimeProbe =
-  | { readonly available: true; readonly detail: string }
-  | { readonly available: false; readonly reason: string };
+export type ContainerRuntimeProbe = { readonly available: true; readonly detail: string } | { readonly available: false; readonly reason: string };
 
 /** Where Redis comes from, and why (the reason is logged). */
 export interface RedisSourceChoice {
@@ -211,10 +217,7 @@ export interface ProvisionRedisOptions {
  *
  * @throws Error explaining how to get Redis when none of the three ways works.
  */
-export async function provisionRedis(
-  env: Readonly<Record<string, string | undefined>> = process.env,
-  options: ProvisionRedisOptions = {},
-): Promise<ProvisionedRedis> {
+export async function provisionRedis(env: Readonly<Record<string, string | undefined>> = process.env, options: ProvisionRedisOptions = {}): Promise<ProvisionedRedis> {
   const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
   const redisUrl = env['REDIS_URL'];
   const hasRedisUrl = redisUrl !== undefined && redisUrl !== '';

@@ -185,9 +185,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     // Tests close sinks often; the 30 s default grace period would stall them.
     closeTimeout: 100,
     ...(cert === undefined ? {} : { key: cert.key, cert: cert.cert }),
-    ...(options.requestClientCert === true
-      ? { requestCert: true, rejectUnauthorized: false, ...(options.clientCa === undefined ? {} : { ca: options.clientCa }) }
-      : {}),
+    ...(options.requestClientCert === true ? { requestCert: true, rejectUnauthorized: false, ...(options.clientCa === undefined ? {} : { ca: options.clientCa }) } : {}),
     onAuth(auth, _session, callback) {
       const expected = options.auth;
       if (expected !== undefined && auth.username === expected.user && auth.password === expected.pass) {

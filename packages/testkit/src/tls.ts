@@ -51,9 +51,7 @@ function leafExtensions(hostnames: readonly string[], usage: CertificateUsage): 
  * A client that verifies certificates rejects it; tests use it with
  * `skip_ssl_verify=true`, or to prove that verification is on.
  */
-export async function makeTestCertificate(
-  hostnames: string[] = ['localhost', '127.0.0.1'],
-): Promise<PemKeyPair> {
+export async function makeTestCertificate(hostnames: string[] = ['localhost', '127.0.0.1']): Promise<PemKeyPair> {
   const pems = await generate([{ name: 'commonName', value: hostnames[0] ?? 'localhost' }], {
     ...BASE_OPTIONS,
     extensions: leafExtensions(hostnames, 'server'),

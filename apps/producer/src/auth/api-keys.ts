@@ -85,11 +85,7 @@ declare module 'fastify' {
  * @param challenge - Send `WWW-Authenticate: Basic` so browsers prompt (dashboard).
  * @param options.allowBasic - Accept HTTP Basic (the dashboard); default Bearer only.
  */
-export function requireApiKey(
-  authenticate: ReturnType<typeof createAuthenticator>,
-  challenge = false,
-  options: { allowBasic?: boolean } = {},
-) {
+export function requireApiKey(authenticate: ReturnType<typeof createAuthenticator>, challenge = false, options: { allowBasic?: boolean } = {}) {
   const allowBasic = options.allowBasic ?? false;
   return async function onRequest(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const principal = authenticate(req.headers.authorization, { allowBasic });

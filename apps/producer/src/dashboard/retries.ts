@@ -64,7 +64,10 @@ export function trackDashboardRetries(scope: FastifyInstance, deps: RetryDeps): 
       }
       const abandoned = ids.filter((_, i) => statuses[i] === 'abandoned');
       const answers = await Promise.all(abandoned.map((id) => deps.store.transition(id, ['abandoned'], 'queued')));
-      requeued.set(req, abandoned.filter((_, i) => answers[i] === 'ok'));
+      requeued.set(
+        req,
+        abandoned.filter((_, i) => answers[i] === 'ok'),
+      );
     }
     return undefined;
   });

@@ -40,12 +40,7 @@ function payloadFromMessage(m: Message): JobPayload {
 }
 
 /** Create the service. */
-export function createEnqueueService(
-  config: CourierConfig,
-  redis: RedisConnection,
-  queue: Queue<JobPayload>,
-  store: MessageStore,
-): EnqueueService {
+export function createEnqueueService(config: CourierConfig, redis: RedisConnection, queue: Queue<JobPayload>, store: MessageStore): EnqueueService {
   const channels = new Set(['email', ...config.courier.channels.map((c) => c.id)]);
   const enqueuer = createEnqueuer(redis, queue, store);
 

@@ -54,7 +54,9 @@ export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, what:
 function isRedisUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const text = `${err.name} ${err.message}`;
-  return /Connection is closed|aborted due to connection close|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Stream isn't writeable|enableOfflineQueue|MaxRetriesPerRequest|connect ETIMEDOUT|CLUSTERDOWN|LOADING|Reached the max retries/i.test(text);
+  return /Connection is closed|aborted due to connection close|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Stream isn't writeable|enableOfflineQueue|MaxRetriesPerRequest|connect ETIMEDOUT|CLUSTERDOWN|LOADING|Reached the max retries/i.test(
+    text,
+  );
 }
 
 /** Install the error handler and the 404 handler on an app. */
@@ -74,7 +76,9 @@ export function installErrorHandling(app: FastifyInstance): void {
       return reply.code(415).send({ error: { code: 'unsupported_media_type', message: 'send application/json' } });
     }
     if (fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || fe.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') {
-      return reply.code(400).send({ error: { code: 'invalid_request', message: 'request body is empty or malformed', details: [{ path: '(body)', message: 'must be a JSON object' }] } });
+      return reply
+        .code(400)
+        .send({ error: { code: 'invalid_request', message: 'request body is empty or malformed', details: [{ path: '(body)', message: 'must be a JSON object' }] } });
     }
     if (fe.statusCode === 400 || (err instanceof SyntaxError && fe.statusCode !== undefined)) {
       return reply.code(400).send({ error: { code: 'invalid_request', message: 'request body is not valid JSON', details: [{ path: '(body)', message: 'must be valid JSON' }] } });
@@ -84,7 +88,10 @@ export function installErrorHandling(app: FastifyInstance): void {
     }
     if (isRedisUnavailable(err)) {
       req.log.warn({ error: err.message }, 'redis unavailable');
-      return reply.code(503).header('retry-after', '1').send({ error: { code: 'unavailable', message: 'message store is unavailable; try again' } });
+      return reply
+        .code(503)
+        .header('retry-after', '1')
+        .send({ error: { code: 'unavailable', message: 'message store is unavailable; try again' } });
     }
     req.log.error({ error: err.message, stack: err.stack }, 'unhandled error');
     return reply.code(500).send({ error: { code: 'internal', message: 'internal error' } });

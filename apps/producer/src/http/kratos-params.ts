@@ -49,8 +49,7 @@ function clampKratosPageSize(requested: number | undefined): number {
 
 /** A parsed list query, or why Kratos would answer 400. */
 export type KratosListParams =
-  | { ok: true; status: KratosStatus | undefined; recipient: string | undefined; pageSize: number; pageToken: string | undefined }
-  | { ok: false; message: string; reason?: string };
+  { ok: true; status: KratosStatus | undefined; recipient: string | undefined; pageSize: number; pageToken: string | undefined } | { ok: false; message: string; reason?: string };
 
 /** Parse `GET /admin/courier/messages`'s query as Kratos's `parseMessagesFilter`; unknown parameters are ignored. */
 export function parseKratosListQuery(query: Record<string, QueryValue> | undefined): KratosListParams {

@@ -3,16 +3,7 @@
  * OpenAPI document is generated from them, so the two cannot drift apart.
  */
 import { z } from 'zod';
-import {
-  checkNewMessage,
-  messageIdSchema,
-  messageSchema,
-  messageStatusSchema,
-  messageTypeSchema,
-  newMessageObject,
-  templateTypeSchema,
-  textSchema,
-} from '@courier/core';
+import { checkNewMessage, messageIdSchema, messageSchema, messageStatusSchema, messageTypeSchema, newMessageObject, templateTypeSchema, textSchema } from '@courier/core';
 
 const MAX_DELAY_MS = 366 * 24 * 3600 * 1000;
 

@@ -13,17 +13,20 @@ function redactUrl(url: string): string {
   const q = url.indexOf('?');
   if (q === -1) return url;
   // Split by hand rather than URLSearchParams: the rest of the URL is logged exactly as received.
-  const parts = url.slice(q + 1).split('&').map((pair) => {
-    const eq = pair.indexOf('=');
-    const rawName = eq === -1 ? pair : pair.slice(0, eq);
-    let name = rawName;
-    try {
-      name = decodeURIComponent(rawName.replace(/\+/g, ' '));
-    } catch {
-      // A malformed name is logged as it is (it cannot be one of ours decoded).
-    }
-    return REDACTED_QUERY_PARAMS.has(name) ? `${rawName}=[redacted]` : pair;
-  });
+  const parts = url
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const rawName = eq === -1 ? pair : pair.slice(0, eq);
+      let name = rawName;
+      try {
+        name = decodeURIComponent(rawName.replace(/\+/g, ' '));
+      } catch {
+        // A malformed name is logged as it is (it cannot be one of ours decoded).
+      }
+      return REDACTED_QUERY_PARAMS.has(name) ? `${rawName}=[redacted]` : pair;
+    });
   return `${url.slice(0, q)}?${parts.join('&')}`;
 }
 

@@ -27,8 +27,7 @@ function schemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unk
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (name: string) => ({ content: { 'application/json': { schema: ref(name) } } });
-const errors = (...codes: number[]) =>
-  Object.fromEntries(codes.map((c) => [String(c), { description: ERROR_TEXT[c] ?? 'error', ...json('Error') }]));
+const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [String(c), { description: ERROR_TEXT[c] ?? 'error', ...json('Error') }]));
 
 const ERROR_TEXT: Record<number, string> = {
   400: 'Invalid input; `details` names each failing field',
@@ -54,8 +53,7 @@ const pageParams = [
   { name: 'page_token', in: 'query', schema: { type: 'string' }, description: 'Opaque token from `next_page_token` or the `Link` header.' },
 ];
 /** 400 and 404 of the Kratos admin routes: Kratos's (herodot's) error body. */
-const kratosErrors = (...codes: number[]) =>
-  Object.fromEntries(codes.map((c) => [String(c), { description: KRATOS_ERROR_TEXT[c] ?? 'error', ...json('KratosError') }]));
+const kratosErrors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [String(c), { description: KRATOS_ERROR_TEXT[c] ?? 'error', ...json('KratosError') }]));
 const KRATOS_ERROR_TEXT: Record<number, string> = {
   400: "Invalid status, page_size, page_token or id, in Kratos's error shape (`message`, and `reason` for a bad status)",
   404: "No such message, in Kratos's error shape",
@@ -176,7 +174,8 @@ export function buildOpenApiDocument(): Record<string, unknown> {
               description: 'Messages',
               headers: {
                 Link: {
-                  description: 'As Kratos (ory/x keysetpagination): `<...>; rel="first"` always, and `,<...>; rel="next"` when there is a next page; each carries `page_size` and `page_token`',
+                  description:
+                    'As Kratos (ory/x keysetpagination): `<...>; rel="first"` always, and `,<...>; rel="next"` when there is a next page; each carries `page_size` and `page_token`',
                   schema: { type: 'string' },
                 },
               },

@@ -5,15 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { maySeeSecrets } from '../auth/scopes.js';
-import {
-  emailAddressSchema,
-  newMessageId,
-  templateTypeSchema,
-  jobPayloadSchema,
-  type JobPayload,
-  type MessageStatus,
-  type TemplateData,
-} from '@courier/core';
+import { emailAddressSchema, newMessageId, templateTypeSchema, jobPayloadSchema, type JobPayload, type MessageStatus, type TemplateData } from '@courier/core';
 import { encodePageToken, InvalidPageTokenError, type MessageStore } from '@courier/store';
 import { ApiError, parseOr400 } from '../http/api-error.js';
 import { kratosPayload } from '../http/schemas.js';
@@ -96,18 +88,16 @@ export function registerKratosRoutes(app: FastifyInstance, deps: KratosRoutesDep
     if (!query.ok) return sendHerodotError(req, reply, 400, query.message, query.reason);
     // Kratos's `queued` covers our `error` (failed, waiting for a retry); its
     // `abandoned` covers our `cancelled`. Other statuses map one to one.
-    const statuses: (MessageStatus | undefined)[] =
-      query.status === 'queued' ? ['queued', 'error'] : query.status === 'abandoned' ? ['abandoned', 'cancelled'] : [query.status];
+    const statuses: (MessageStatus | undefined)[] = query.status === 'queued' ? ['queued', 'error'] : query.status === 'abandoned' ? ['abandoned', 'cancelled'] : [query.status];
     // No stored recipient is longer than an address may be.
     if (query.recipient !== undefined && query.recipient.length > 320) statuses.length = 0;
     let page;
     try {
-      const pages = await Promise.all(
-        statuses.map((status) =>
-          deps.store.list({ status, recipient: query.recipient, pageSize: query.pageSize, pageToken: query.pageToken }),
-        ),
-      );
-      const merged = pages.flatMap((p) => p.messages).sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, query.pageSize);
+      const pages = await Promise.all(statuses.map((status) => deps.store.list({ status, recipient: query.recipient, pageSize: query.pageSize, pageToken: query.pageToken })));
+      const merged = pages
+        .flatMap((p) => p.messages)
+        .sort((a, b) => (a.id < b.id ? 1 : -1))
+        .slice(0, query.pageSize);
       const more = pages.some((p) => p.nextPageToken !== undefined) || pages.reduce((n, p) => n + p.messages.length, 0) > merged.length;
       const last = merged[merged.length - 1];
       page = { messages: merged, next: more && last !== undefined ? encodePageToken(last.id) : undefined };
@@ -119,9 +109,8 @@ export function registerKratosRoutes(app: FastifyInstance, deps: KratosRoutesDep
     void reply.header('link', kratosLinkHeader('/admin/courier/messages', req.url, query.pageSize, page.next));
     // Summaries carry no content; only dev mode reads it, for this page's messages.
     // Dev mode shows content to keys that may see secrets only (codes are in subjects and bodies).
-    const contents: (KratosContent | undefined)[] = deps.exposeContent && maySeeSecrets(req.principal)
-      ? (await deps.store.getMany(page.messages.map((m) => m.id))).map((m) => ({ subject: m?.subject, body: m?.body }))
-      : [];
+    const contents: (KratosContent | undefined)[] =
+      deps.exposeContent && maySeeSecrets(req.principal) ? (await deps.store.getMany(page.messages.map((m) => m.id))).map((m) => ({ subject: m?.subject, body: m?.body })) : [];
     // Like Kratos's list, without dispatches.
     return page.messages.map((m, i) => presentKratosMessage(m, contents[i], false));
   });

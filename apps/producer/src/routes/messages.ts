@@ -23,14 +23,7 @@ export interface MessageRoutesDeps {
   readonly redactor: Redactor;
 }
 
-async function withIdempotency<T>(
-  deps: MessageRoutesDeps,
-  req: FastifyRequest,
-  reply: FastifyReply,
-  route: string,
-  body: unknown,
-  work: () => Promise<T>,
-): Promise<T> {
+async function withIdempotency<T>(deps: MessageRoutesDeps, req: FastifyRequest, reply: FastifyReply, route: string, body: unknown, work: () => Promise<T>): Promise<T> {
   const key = parseIdempotencyKey(req.headers['idempotency-key']);
   if (key === undefined) return work();
   const { result, replayed } = await deps.idempotency.run(req.principal?.keyId ?? 'anonymous', key, fingerprint(route, body), work);
@@ -42,9 +35,7 @@ async function withIdempotency<T>(
 export function registerMessageRoutes(app: FastifyInstance, deps: MessageRoutesDeps): void {
   app.post('/messages', { config: { scope: 'send' } }, async (req, reply) => {
     const body = parseOr400(sendMessageBody, req.body, 'request body');
-    const [created] = await withIdempotency(deps, req, reply, 'POST /messages', req.body, () =>
-      deps.enqueue.enqueue([body], undefined, req.principal?.keyId),
-    );
+    const [created] = await withIdempotency(deps, req, reply, 'POST /messages', req.body, () => deps.enqueue.enqueue([body], undefined, req.principal?.keyId));
     if (created === undefined) throw new Error('enqueue returned nothing');
     return reply.code(202).header('location', `/messages/${created.id}`).send({ id: created.id, status: 'queued' });
   });

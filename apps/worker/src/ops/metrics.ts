@@ -74,8 +74,7 @@ export function createWorkerMetrics(sources: MetricsSources): WorkerMetrics {
   });
   return {
     registry,
-    recordStatus: (status, channel, templateType) =>
-      messages.inc({ status, channel, template_type: templateType ?? 'raw' }),
+    recordStatus: (status, channel, templateType) => messages.inc({ status, channel, template_type: templateType ?? 'raw' }),
     observeAttempt: (channel, outcome, seconds) => attempts.observe({ channel, outcome }, seconds),
   };
 }

@@ -4,14 +4,7 @@
  * last attempt abandons the message.
  */
 import type { Job } from 'bullmq';
-import {
-  jobPayloadSchema,
-  summarizeError,
-  type DeliveryChannels,
-  type JobPayload,
-  type Logger,
-  type TemplateRegistry,
-} from '@courier/core';
+import { jobPayloadSchema, summarizeError, type DeliveryChannels, type JobPayload, type Logger, type TemplateRegistry } from '@courier/core';
 import type { MessageStore } from '@courier/store';
 import type { WorkerMetrics } from '../ops/metrics.js';
 import { errorForBullmq } from './failure.js';

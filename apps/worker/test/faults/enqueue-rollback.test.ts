@@ -15,19 +15,7 @@ import { createCourierQueue, createMessageStore, type MessageStore } from '@cour
 import { deleteKeysWithPrefix, startSmtpSink, uniquePrefix, type SmtpSink } from '@courier/testkit';
 import { spawnWorker, type WorkerProcess } from '../support/worker-process.js';
 import { startCutProxy, type CutProxy } from './cut-proxy.js';
-import {
-  API_KEY,
-  childEnv,
-  healthStatus,
-  killChild,
-  postEmail,
-  sleep,
-  spawnProducer,
-  until,
-  writeConfig,
-  type ConfigFile,
-  type ProducerProcess,
-} from './support.js';
+import { API_KEY, childEnv, healthStatus, killChild, postEmail, sleep, spawnProducer, until, writeConfig, type ConfigFile, type ProducerProcess } from './support.js';
 
 const redisUrl = process.env['REDIS_URL'] ?? '';
 const prefix = `{${uniquePrefix('faults-rb')}}`;
@@ -64,7 +52,12 @@ beforeAll(async () => {
   // and would send anything that has a job.
   [producer, worker] = await Promise.all([spawnProducer(config.path, childEnv(proxy.url)), spawnWorker(config.path, childEnv(redisUrl))]);
   // The producer listens before its Redis connection is up (readiness says when).
-  await until(() => healthStatus(`${producer!.url}/health/ready`), (r) => r.status === 200, 15_000, 'producer ready');
+  await until(
+    () => healthStatus(`${producer!.url}/health/ready`),
+    (r) => r.status === 200,
+    15_000,
+    'producer ready',
+  );
   const warm = await postEmail(producer.url, `warm-${Date.now()}@example.com`, 'warm-up');
   if (warm.status !== 202) throw new Error(`warm-up enqueue answered ${warm.status}`);
   await smtp.waitFor(1, 15_000);
@@ -115,7 +108,12 @@ describe.each(variants)('Redis lost mid-enqueue $name', ({ deliverReply }) => {
     expect(Date.now() - started).toBeLessThan(5_000);
     await proxy.restore();
     outcome = { status: answer.status, restoredAt: Date.now() };
-    await until(() => healthStatus(`${producer!.url}/health/ready`), (r) => r.status === 200, 25_000, 'producer ready again');
+    await until(
+      () => healthStatus(`${producer!.url}/health/ready`),
+      (r) => r.status === 200,
+      25_000,
+      'producer ready again',
+    );
   }, 40_000);
 
   // Found by this test: enqueue used to write the record and the job separately

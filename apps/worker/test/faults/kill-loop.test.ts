@@ -84,9 +84,7 @@ describe('SIGKILL loop', () => {
       return slot;
     };
     const tag = `kl-${Date.now()}`;
-    const payloads = await d.enqueue(
-      Array.from({ length: COUNT }, (_, i) => ({ type: 'email' as const, recipient: `${tag}-${i}@example.com`, subject: `m${i}`, body: `b${i}` })),
-    );
+    const payloads = await d.enqueue(Array.from({ length: COUNT }, (_, i) => ({ type: 'email' as const, recipient: `${tag}-${i}@example.com`, subject: `m${i}`, body: `b${i}` })));
     const started = Date.now();
     const slots: Slot[] = Array.from({ length: WORKERS }, launch);
     await Promise.all(slots.map((slot) => slot.proc.ready));
@@ -159,7 +157,10 @@ describe('SIGKILL loop', () => {
       minRepeatGap = Math.min(minRepeatGap, second! - first!);
       expect(second! - first!, `repeat of ${r}`).toBeGreaterThanOrEqual(500);
       // The slack covers bytes the dead worker left in the socket, read by the sink after the exit.
-      expect(kills.some((k) => first! <= k.exitedAt + 1_000 && k.at <= second!), `repeat of ${r} straddles a kill`).toBe(true);
+      expect(
+        kills.some((k) => first! <= k.exitedAt + 1_000 && k.at <= second!),
+        `repeat of ${r} straddles a kill`,
+      ).toBe(true);
     }
     // One kill a second for as long as killing went on (the tick is late by at most the kill itself).
     const killingMs = killingStoppedAt - allUpAt;

@@ -50,7 +50,13 @@ describe('SIGKILL one of two workers (default lock settings)', () => {
     workers.push(survivor);
     await Promise.all([victim.ready, survivor.ready]);
 
-    await until(async () => smtp!.received.length, (n) => n >= KILL_AFTER_DELIVERED, 60_000, `${KILL_AFTER_DELIVERED} delivered`, 5);
+    await until(
+      async () => smtp!.received.length,
+      (n) => n >= KILL_AFTER_DELIVERED,
+      60_000,
+      `${KILL_AFTER_DELIVERED} delivered`,
+      5,
+    );
     const active = await deployment.queue.getActiveCount();
     victim.kill('SIGKILL');
     const killedAt = Date.now();

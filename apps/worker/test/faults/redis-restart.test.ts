@@ -97,7 +97,12 @@ describe('Redis restarted mid-run (AOF, appendfsync always)', () => {
     const env = childEnv(redis.url, 'info');
     [worker, producer] = await Promise.all([spawnWorker(config.path, env), spawnProducer(config.path, env)]);
     // The producer listens before its Redis connection is up (readiness says when).
-    await until(() => healthStatus(`${producer!.url}/health/ready`), (r) => r.status === 200, 15_000, 'producer ready');
+    await until(
+      () => healthStatus(`${producer!.url}/health/ready`),
+      (r) => r.status === 200,
+      15_000,
+      'producer ready',
+    );
 
     const tag = `rr-${Date.now()}`;
     const attempts: Attempt[] = [];
@@ -141,7 +146,12 @@ describe('Redis restarted mid-run (AOF, appendfsync always)', () => {
     const parsed = parseConfig(raw);
     const store = createMessageStore(client, PREFIX, { finishedTtlSeconds: parsed.retention.finished_ttl_seconds });
     const statusCounts = () => statusCountsAtomic(client!, store.keys);
-    await until(() => Promise.resolve(deliveryCounts(smtp!.received, acceptedRecipients).size), (n) => n === acceptedRecipients.size, 60_000, 'all accepted delivered');
+    await until(
+      () => Promise.resolve(deliveryCounts(smtp!.received, acceptedRecipients).size),
+      (n) => n === acceptedRecipients.size,
+      60_000,
+      'all accepted delivered',
+    );
     const queue = createCourierQueue(client, parsed);
     // Settled: nothing processing or waiting for a retry, and nothing queued that has a job.
     const queuedWithJob = async (): Promise<number> => {

@@ -45,9 +45,7 @@ describe('SMTP server down for 10 s mid-run', () => {
     worker = await spawnWorker(d.configPath, { LOG_LEVEL: 'info' });
 
     const tag = `outage-${Date.now()}`;
-    const payloads = await d.enqueue(
-      Array.from({ length: COUNT }, (_, i) => ({ type: 'email' as const, recipient: `${tag}-${i}@example.com`, subject: `m${i}`, body: `b${i}` })),
-    );
+    const payloads = await d.enqueue(Array.from({ length: COUNT }, (_, i) => ({ type: 'email' as const, recipient: `${tag}-${i}@example.com`, subject: `m${i}`, body: `b${i}` })));
     const recipients = new Set(payloads.map((p) => p.recipient));
     while (smtp.count() < COUNT / 5) await sleep(5);
     await smtp.stop();

@@ -10,18 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, startRedisServer, startSmtpSink, type RedisServer, type SmtpSink } from '@courier/testkit';
 import { spawnWorker, type WorkerProcess } from '../support/worker-process.js';
-import {
-  API_KEY,
-  childEnv,
-  healthStatus,
-  killChild,
-  postEmail,
-  spawnProducer,
-  until,
-  writeConfig,
-  type ConfigFile,
-  type ProducerProcess,
-} from './support.js';
+import { API_KEY, childEnv, healthStatus, killChild, postEmail, spawnProducer, until, writeConfig, type ConfigFile, type ProducerProcess } from './support.js';
 
 /**
  * Redis clients reconnect with a delay capped at 20 s (`reconnectDelayMs` in
@@ -84,9 +73,19 @@ describe('started while Redis is down', () => {
 
     redis = await startRedisServer({ port, dir, appendOnly: true });
     const upAt = Date.now();
-    await until(() => healthStatus(producerReady), (r) => r.status === 200, RECOVERY_BOUND_MS, 'producer ready');
+    await until(
+      () => healthStatus(producerReady),
+      (r) => r.status === 200,
+      RECOVERY_BOUND_MS,
+      'producer ready',
+    );
     const producerReadyAfter = Date.now() - upAt;
-    await until(() => healthStatus(workerReady), (r) => r.status === 200, RECOVERY_BOUND_MS, 'worker ready');
+    await until(
+      () => healthStatus(workerReady),
+      (r) => r.status === 200,
+      RECOVERY_BOUND_MS,
+      'worker ready',
+    );
     const workerReadyAfter = Date.now() - upAt;
 
     const sentAt = Date.now();

@@ -97,13 +97,7 @@ export async function healthStatus(url: string): Promise<{ status: number | 'net
  * Poll `fn` every `intervalMs` until `ok` holds; returns the last value and when
  * it held. Throws with the last value when `timeoutMs` passes first.
  */
-export async function until<T>(
-  fn: () => Promise<T>,
-  ok: (v: T) => boolean,
-  timeoutMs: number,
-  what: string,
-  intervalMs = 100,
-): Promise<T> {
+export async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number, what: string, intervalMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

@@ -82,7 +82,12 @@ export async function createDeployment(overrides: Record<string, unknown>): Prom
       const payloads = messages.map((m) => toJobPayload(newMessageSchema.parse(m), newMessageId()));
       for (let i = 0; i < payloads.length; i += 500) {
         const slice = payloads.slice(i, i + 500);
-        await enqueueMessages(redis, queue, store, slice.map((payload) => ({ payload, delayMs: options.delayMs })));
+        await enqueueMessages(
+          redis,
+          queue,
+          store,
+          slice.map((payload) => ({ payload, delayMs: options.delayMs })),
+        );
       }
       return payloads;
     },

@@ -85,7 +85,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
   if (name === undefined) {
     if (wantsHelp) return { kind: 'help', topic: undefined };
     const group = words[0] ?? '';
-    const subcommands = Object.keys(COMMANDS).filter((c) => c.startsWith(`${group} `)).map((c) => c.slice(group.length + 1));
+    const subcommands = Object.keys(COMMANDS)
+      .filter((c) => c.startsWith(`${group} `))
+      .map((c) => c.slice(group.length + 1));
     if (subcommands.length > 0 && words[1] === undefined) throw new UsageError(`${group} needs a subcommand: ${subcommands.join(', ')}`);
     throw new UsageError(`unknown command "${subcommands.length > 0 ? `${group} ${words[1]}` : group}"`);
   }

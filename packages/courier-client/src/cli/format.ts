@@ -69,7 +69,11 @@ export function messageDetail(m: Message): string {
   } else {
     lines.push('dispatches:');
     const dispatchRows = m.dispatches.map((d) => [d.at, d.status, d.error?.code ?? '', d.error === undefined ? '' : safeText(d.error.message)]);
-    lines.push(...table(['AT', 'STATUS', 'CODE', 'ERROR'], dispatchRows).split('\n').map((l) => `  ${l}`));
+    lines.push(
+      ...table(['AT', 'STATUS', 'CODE', 'ERROR'], dispatchRows)
+        .split('\n')
+        .map((l) => `  ${l}`),
+    );
   }
   return lines.join('\n');
 }

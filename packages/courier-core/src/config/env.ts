@@ -97,9 +97,7 @@ function coerce(key: EnvKey, raw: string, source: string): { value?: unknown; is
       return { value: raw };
     case 'number': {
       const n = Number(raw);
-      return raw.trim() !== '' && Number.isFinite(n)
-        ? { value: n }
-        : { issue: { path: where, message: `environment variable ${source} must be a number` } };
+      return raw.trim() !== '' && Number.isFinite(n) ? { value: n } : { issue: { path: where, message: `environment variable ${source} must be a number` } };
     }
     case 'boolean': {
       const v = raw.trim().toLowerCase();
@@ -110,7 +108,12 @@ function coerce(key: EnvKey, raw: string, source: string): { value?: unknown; is
     case 'list':
     case 'json':
       if (key.kind === 'list' && !raw.trim().startsWith('[')) {
-        return { value: raw.split(',').map((s) => s.trim()).filter((s) => s !== '') };
+        return {
+          value: raw
+            .split(',')
+            .map((s) => s.trim())
+            .filter((s) => s !== ''),
+        };
       }
       try {
         return { value: JSON.parse(raw) as unknown };
@@ -139,11 +142,7 @@ function setPath(target: Record<string, unknown>, path: readonly string[], value
  * Apply environment overrides to a raw (unparsed) config object, in place.
  * Returns the problems found; values are never echoed (they may be secrets).
  */
-export function applyEnvOverrides(
-  raw: Record<string, unknown>,
-  schema: z.ZodType,
-  env: Readonly<Record<string, string | undefined>>,
-): ConfigIssue[] {
+export function applyEnvOverrides(raw: Record<string, unknown>, schema: z.ZodType, env: Readonly<Record<string, string | undefined>>): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const keys = envKeys(schema);
   const byVariable = new Map(keys.map((k) => [k.variable, k]));

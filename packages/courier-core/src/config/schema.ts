@@ -280,7 +280,11 @@ const workerSchema = z
     backoff: z
       .strictObject({
         base_ms: z.number().int().min(1).default(1_000),
-        max_ms: z.number().int().min(1).default(15 * 60_000),
+        max_ms: z
+          .number()
+          .int()
+          .min(1)
+          .default(15 * 60_000),
       })
       .prefault({}),
     shutdown_timeout_ms: z.number().int().min(0).default(20_000),
@@ -314,7 +318,10 @@ export const apiKeyEntrySchema = z.union([
   apiKeySecret,
   z.strictObject({
     key: apiKeySecret,
-    scopes: z.array(z.enum(API_KEY_SCOPES)).min(1, 'must name at least one scope').default([...API_KEY_SCOPES]),
+    scopes: z
+      .array(z.enum(API_KEY_SCOPES))
+      .min(1, 'must name at least one scope')
+      .default([...API_KEY_SCOPES]),
     name: z
       .string()
       .min(1)
@@ -331,14 +338,18 @@ const redactionSchema = z
     fields: z.array(z.string().min(1).max(128)).default([...DEFAULT_REDACTED_FIELDS]),
     patterns: z
       .array(
-        z.string().min(1).max(256).refine((p) => {
-          try {
-            new RegExp(p, 'i');
-            return true;
-          } catch {
-            return false;
-          }
-        }, 'must be a valid regular expression'),
+        z
+          .string()
+          .min(1)
+          .max(256)
+          .refine((p) => {
+            try {
+              new RegExp(p, 'i');
+              return true;
+            } catch {
+              return false;
+            }
+          }, 'must be a valid regular expression'),
       )
       .default([...DEFAULT_REDACTED_PATTERNS]),
   })
@@ -360,7 +371,11 @@ const producerSchema = z
         });
       })
       .default([]),
-    body_limit_bytes: z.number().int().min(1_024).default(5 * 1024 * 1024),
+    body_limit_bytes: z
+      .number()
+      .int()
+      .min(1_024)
+      .default(5 * 1024 * 1024),
     /** Kept so existing files load; lists no longer carry content at all (they return summaries). */
     redact_bodies: z.boolean().default(true),
     timeouts: httpTimeoutsSchema,
@@ -383,9 +398,17 @@ const producerSchema = z
 const retentionSchema = z
   .strictObject({
     /** How long a sent, abandoned or cancelled message stays queryable. */
-    finished_ttl_seconds: z.number().int().min(60).default(7 * 24 * 3600),
+    finished_ttl_seconds: z
+      .number()
+      .int()
+      .min(60)
+      .default(7 * 24 * 3600),
     /** BullMQ completed/failed job trimming. */
-    jobs_max_age_seconds: z.number().int().min(60).default(24 * 3600),
+    jobs_max_age_seconds: z
+      .number()
+      .int()
+      .min(60)
+      .default(24 * 3600),
     jobs_max_count: z.number().int().min(100).default(10_000),
   })
   .prefault({});
@@ -398,7 +421,12 @@ const retentionSchema = z
 const limitsSchema = z
   .strictObject({
     /** Most bytes of a message's `template_data` as JSON. */
-    template_data_bytes: z.number().int().min(1_024).max(16 * 1024 * 1024).default(64 * 1024),
+    template_data_bytes: z
+      .number()
+      .int()
+      .min(1_024)
+      .max(16 * 1024 * 1024)
+      .default(64 * 1024),
     /** Most values (objects, arrays, strings, numbers, ...) in a message's `template_data`. */
     template_data_elements: z.number().int().min(100).max(1_000_000).default(10_000),
     /** Deepest nesting of a message's `template_data`. */

@@ -20,15 +20,11 @@ type StrategyFactory = (courier: CourierSection, options: DeliveryChannelsOption
 
 const EMAIL_STRATEGIES: Readonly<Record<string, StrategyFactory>> = {
   smtp: (courier, options) =>
-    courier.smtp.connection_uri === undefined
-      ? unconfiguredSmtp()
-      : createSmtpStrategy({ smtp: courier.smtp, disallowPrivateIpRanges: options.disallowPrivateSmtpRanges }),
+    courier.smtp.connection_uri === undefined ? unconfiguredSmtp() : createSmtpStrategy({ smtp: courier.smtp, disallowPrivateIpRanges: options.disallowPrivateSmtpRanges }),
   http: (courier, options) => {
     const requestConfig = courier.http.request_config;
     if (requestConfig === undefined) {
-      throw new ConfigError('configuration is invalid', [
-        { path: 'courier.http.request_config', message: 'is required when delivery_strategy is "http"' },
-      ]);
+      throw new ConfigError('configuration is invalid', [{ path: 'courier.http.request_config', message: 'is required when delivery_strategy is "http"' }]);
     }
     return createHttpStrategy({ ...options, requestConfig, name: 'http' });
   },
@@ -42,9 +38,7 @@ function unconfiguredSmtp(): DeliveryStrategy {
   return {
     name: 'smtp',
     send() {
-      return Promise.reject(
-        new DeliveryError('SMTP_NOT_CONFIGURED', 'courier.smtp.connection_uri is not set: e-mail cannot be delivered', { retryable: false }),
-      );
+      return Promise.reject(new DeliveryError('SMTP_NOT_CONFIGURED', 'courier.smtp.connection_uri is not set: e-mail cannot be delivered', { retryable: false }));
     },
   };
 }

@@ -81,17 +81,10 @@ export function smtpSecretVariants(user: string | undefined, password: string | 
   if (password === undefined || password === '') return [];
   const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
   const u = user ?? '';
-  const variants = [
-    password,
-    encodeURIComponent(password),
-    b64(password),
-    b64(`\u0000${u}\u0000${password}`),
-    b64(`${u}\u0000${u}\u0000${password}`),
-  ];
+  const variants = [password, encodeURIComponent(password), b64(password), b64(`\u0000${u}\u0000${password}`), b64(`${u}\u0000${u}\u0000${password}`)];
   // Longest first, so a token containing a shorter secret is replaced whole.
   return [...new Set(variants)].sort((a, b) => b.length - a.length);
 }
-
 
 function fieldsOf(err: unknown): SmtpErrorFields {
   if (typeof err !== 'object' || err === null) {

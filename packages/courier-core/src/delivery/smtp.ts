@@ -159,11 +159,7 @@ export function createSmtpStrategy(options: SmtpStrategyOptions): DeliveryStrate
 
     async send(message: OutboundMessage, ctx?: DeliveryContext): Promise<DeliveryResult> {
       if (message.type !== 'email') {
-        throw new DeliveryError(
-          'UNSUPPORTED_MESSAGE_TYPE',
-          `the smtp strategy delivers e-mail only, got a message of type "${message.type}"`,
-          { retryable: false },
-        );
+        throw new DeliveryError('UNSUPPORTED_MESSAGE_TYPE', `the smtp strategy delivers e-mail only, got a message of type "${message.type}"`, { retryable: false });
       }
       let built: MimeMessage;
       try {

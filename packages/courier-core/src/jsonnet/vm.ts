@@ -67,5 +67,5 @@ export const BATCH_SUFFIX = `${RENDER_ONE}[__render(c) for c in __std.extVar('${
  */
 export const SESSION_SUFFIX =
   `${RENDER_ONE}local __step(out) = local cs = __std.native('${NEXT_NATIVE}')(out); ` +
-  "if cs == null then null else __step(__std.toString([__render(c) for c in __std.parseJson(cs)])) tailstrict; " +
+  'if cs == null then null else __step(__std.toString([__render(c) for c in __std.parseJson(cs)])) tailstrict; ' +
   "__step('')\n";

@@ -43,8 +43,7 @@ export class DisallowedAddressError extends CourierError {
     const mapped = embeddedIpv4Of(address);
     const what = `${address}${mapped === undefined ? '' : ` (carrying IPv4 ${mapped})`}`;
     const article = /^[aeiou]/.test(range) ? 'an' : 'a';
-    const where =
-      host === address ? `${what} is ${article} ${range} address` : `${host} resolves to ${what}, ${article} ${range} address`;
+    const where = host === address ? `${what} is ${article} ${range} address` : `${host} resolves to ${what}, ${article} ${range} address`;
     super(ADDRESS_DISALLOWED, `refused to connect: ${where}, and ${key} is true`);
     this.host = host;
     this.address = address;
@@ -89,11 +88,7 @@ export function assertAddressAllowed(host: string, address: string, policy: Addr
  *   bad address in a DNS answer is enough: the socket could pick it).
  * @throws the resolver's error (e.g. `ENOTFOUND`) when the name does not resolve.
  */
-export async function resolveAllowedAddresses(
-  host: string,
-  options: LookupOptions = {},
-  policy: AddressPolicy = disallowedRangeOf,
-): Promise<LookupAddress[]> {
+export async function resolveAllowedAddresses(host: string, options: LookupOptions = {}, policy: AddressPolicy = disallowedRangeOf): Promise<LookupAddress[]> {
   const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
   if (isIpLiteral(bare)) {
     assertAddressAllowed(bare, bare, policy);

@@ -13,17 +13,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 
 /** Why an address is refused. */
 export type DisallowedRange =
-  | 'unspecified'
-  | 'loopback'
-  | 'private'
-  | 'shared (CGNAT)'
-  | 'link-local'
-  | 'unique-local'
-  | 'site-local'
-  | 'multicast'
-  | 'documentation'
-  | 'benchmarking'
-  | 'reserved';
+  'unspecified' | 'loopback' | 'private' | 'shared (CGNAT)' | 'link-local' | 'unique-local' | 'site-local' | 'multicast' | 'documentation' | 'benchmarking' | 'reserved';
 
 interface Ipv4Range {
   readonly base: number;
@@ -58,7 +48,7 @@ const IPV4_RANGES: readonly Ipv4Range[] = [
 function classifyIpv4(value: number): DisallowedRange | undefined {
   for (const r of IPV4_RANGES) {
     const mask = r.bits === 0 ? 0 : (~0 << (32 - r.bits)) >>> 0;
-    if (((value & mask) >>> 0) === r.base) return r.range;
+    if ((value & mask) >>> 0 === r.base) return r.range;
   }
   return undefined;
 }

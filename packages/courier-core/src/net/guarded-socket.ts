@@ -6,18 +6,10 @@
  * TLS, implicit or STARTTLS) over that socket as over its own.
  */
 import { connect, type Socket } from 'node:net';
-import {
-  DISALLOW_PRIVATE_SMTP_RANGES_KEY,
-  DisallowedAddressError,
-  findDisallowedAddressError,
-  resolveAllowedAddresses,
-} from './address-guard.js';
+import { DISALLOW_PRIVATE_SMTP_RANGES_KEY, DisallowedAddressError, findDisallowedAddressError, resolveAllowedAddresses } from './address-guard.js';
 
 /** nodemailer's `getSocket` option: hands back `{ connection }` or an error. */
-export type GetSocket = (
-  options: { host?: string; port?: number },
-  callback: (err: Error | null, socketOptions?: { connection: Socket }) => void,
-) => void;
+export type GetSocket = (options: { host?: string; port?: number }, callback: (err: Error | null, socketOptions?: { connection: Socket }) => void) => void;
 
 /** A `getSocket` that connects only to public addresses, within `timeoutMs`. */
 export function guardedSmtpSocket(timeoutMs: number): GetSocket {
@@ -27,7 +19,10 @@ export function guardedSmtpSocket(timeoutMs: number): GetSocket {
     resolveAllowedAddresses(host).then(
       (addresses) => {
         const [first] = addresses;
-        if (first === undefined) { callback(new Error(`${host} has no address`)); return; }
+        if (first === undefined) {
+          callback(new Error(`${host} has no address`));
+          return;
+        }
         const socket = connect({ host: first.address, port, family: first.family });
         const timer = setTimeout(() => socket.destroy(new Error(`connection to ${host}:${port} timed out`)), timeoutMs);
         socket.once('connect', () => {

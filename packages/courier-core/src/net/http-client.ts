@@ -193,7 +193,10 @@ async function readHead(body: Body, contentLength: string | undefined, limit: nu
     let size = 0;
     const settle = (err: Error | undefined, ended: boolean): void => {
       body.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
-      if (err !== undefined) { reject(err); return; }
+      if (err !== undefined) {
+        reject(err);
+        return;
+      }
       if (!ended) discardBody(body);
       resolve(Buffer.concat(chunks, size).subarray(0, limit).toString('utf8'));
     };

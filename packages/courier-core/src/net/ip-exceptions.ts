@@ -28,7 +28,11 @@ export function globToRegExp(glob: string): RegExp {
       if (end === -1) {
         out += escape(c);
       } else {
-        out += `(?:${glob.slice(i + 1, end).split(',').map(escapeAll).join('|')})`;
+        out += `(?:${glob
+          .slice(i + 1, end)
+          .split(',')
+          .map(escapeAll)
+          .join('|')})`;
         i = end;
       }
     } else if (c === '[') {

@@ -22,12 +22,7 @@ export interface BackoffPolicy {
  * @param retryAfterMs - A provider's requested minimum wait, if any.
  * @param random - Source of randomness in [0, 1); injectable for tests.
  */
-export function computeBackoffMs(
-  policy: BackoffPolicy,
-  failedAttempts: number,
-  retryAfterMs?: number,
-  random: () => number = Math.random,
-): number {
+export function computeBackoffMs(policy: BackoffPolicy, failedAttempts: number, retryAfterMs?: number, random: () => number = Math.random): number {
   const exponent = Math.max(0, failedAttempts - 1);
   // 2^exponent overflows to Infinity past ~1024; min() keeps it finite.
   const step = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(exponent, 52));

@@ -7,26 +7,13 @@ import type { TemplateType } from '../message.js';
 
 /** A first-level key of `courier.templates`, e.g. `recovery_code`. */
 type TemplateKind =
-  | 'recovery'
-  | 'recovery_code'
-  | 'verification'
-  | 'verification_code'
-  | 'login_code'
-  | 'registration_code'
-  | 'verifiable_address_changed'
-  | 'authenticator_key_added';
+  'recovery' | 'recovery_code' | 'verification' | 'verification_code' | 'login_code' | 'registration_code' | 'verifiable_address_changed' | 'authenticator_key_added';
 
 /** The second-level key of `courier.templates`: whether the flow found an account. */
 type TemplateVariant = 'valid' | 'invalid';
 
 /** Template data fields that a template type may require. */
-export type RequiredTemplateField =
-  | 'recovery_url'
-  | 'recovery_code'
-  | 'verification_url'
-  | 'verification_code'
-  | 'login_code'
-  | 'registration_code';
+export type RequiredTemplateField = 'recovery_url' | 'recovery_code' | 'verification_url' | 'verification_code' | 'login_code' | 'registration_code';
 
 /** What the registry needs to know about one template type. */
 export interface TemplateCatalogEntry {

@@ -35,15 +35,7 @@ const F = {
 } as const satisfies Record<string, ModelField>;
 
 const INVALID = [F.To, F.RequestURL, F.RequestURLDomain, F.TransientPayload];
-const valid = (...specific: ModelField[]): readonly ModelField[] => [
-  F.To,
-  ...specific,
-  F.Identity,
-  F.RequestURL,
-  F.RequestURLDomain,
-  F.TransientPayload,
-  F.ExpiresInMinutes,
-];
+const valid = (...specific: ModelField[]): readonly ModelField[] => [F.To, ...specific, F.Identity, F.RequestURL, F.RequestURLDomain, F.TransientPayload, F.ExpiresInMinutes];
 
 /**
  * The fields of each type's model: Kratos's e-mail and SMS models of that type merged
@@ -75,11 +67,7 @@ export const MODEL_FIELDS: Readonly<Record<TemplateType, readonly ModelField[]>>
  * Jsonnet body written for Kratos reads the recovery code there. For an SMS of that type
  * the code is carried under both keys.
  */
-export function kratosTemplateData(
-  type: TemplateType,
-  data: Readonly<Record<string, unknown>>,
-  channel: 'email' | 'sms' = 'email',
-): Record<string, unknown> {
+export function kratosTemplateData(type: TemplateType, data: Readonly<Record<string, unknown>>, channel: 'email' | 'sms' = 'email'): Record<string, unknown> {
   const out: Record<string, unknown> = { ...data };
   for (const field of MODEL_FIELDS[type]) {
     const value = data[field.key];

@@ -73,7 +73,35 @@ export const enum A {
   Srcset,
 }
 
-const STATE_NAMES = ['stateText', 'stateTag', 'stateAttrName', 'stateAfterName', 'stateBeforeValue', 'stateHTMLCmt', 'stateRCDATA', 'stateAttr', 'stateURL', 'stateSrcset', 'stateJS', 'stateJSDqStr', 'stateJSSqStr', 'stateJSBqStr', 'stateJSRegexp', 'stateJSBlockCmt', 'stateJSLineCmt', 'stateCSS', 'stateCSSDqStr', 'stateCSSSqStr', 'stateCSSDqURL', 'stateCSSSqURL', 'stateCSSURL', 'stateCSSBlockCmt', 'stateCSSLineCmt', 'stateError', 'stateDead'];
+const STATE_NAMES = [
+  'stateText',
+  'stateTag',
+  'stateAttrName',
+  'stateAfterName',
+  'stateBeforeValue',
+  'stateHTMLCmt',
+  'stateRCDATA',
+  'stateAttr',
+  'stateURL',
+  'stateSrcset',
+  'stateJS',
+  'stateJSDqStr',
+  'stateJSSqStr',
+  'stateJSBqStr',
+  'stateJSRegexp',
+  'stateJSBlockCmt',
+  'stateJSLineCmt',
+  'stateCSS',
+  'stateCSSDqStr',
+  'stateCSSSqStr',
+  'stateCSSDqURL',
+  'stateCSSSqURL',
+  'stateCSSURL',
+  'stateCSSBlockCmt',
+  'stateCSSLineCmt',
+  'stateError',
+  'stateDead',
+];
 const DELIM_NAMES = ['delimNone', 'delimDoubleQuote', 'delimSingleQuote', 'delimSpaceOrTagEnd'];
 const URL_NAMES = ['urlPartNone', 'urlPartPreQuery', 'urlPartQueryOrFrag', 'urlPartUnknown'];
 const JS_NAMES = ['jsCtxRegexp', 'jsCtxDivOp', 'jsCtxUnknown'];

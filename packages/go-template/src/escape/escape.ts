@@ -291,7 +291,13 @@ class Escaper {
           }
         }
         for (let j = i; j < end; j++) {
-          if (s[j] === '<' && !s.slice(j, j + 9).toUpperCase().startsWith('<!DOCTYPE')) {
+          if (
+            s[j] === '<' &&
+            !s
+              .slice(j, j + 9)
+              .toUpperCase()
+              .startsWith('<!DOCTYPE')
+          ) {
             b += s.slice(written, j) + '&lt;';
             written = j + 1;
           }

@@ -32,7 +32,23 @@ function codeTable(t: Table): CodeTable {
 }
 const HTML_TABLE: Table = { '\0': '\uFFFD', '"': '&#34;', '&': '&amp;', "'": '&#39;', '+': '&#43;', '<': '&lt;', '>': '&gt;' };
 const HTML_NORM_TABLE: Table = { '\0': '\uFFFD', '"': '&#34;', "'": '&#39;', '+': '&#43;', '<': '&lt;', '>': '&gt;' };
-const HTML_NOSPACE_TABLE: Table = { '\0': '&#xfffd;', '\t': '&#9;', '\n': '&#10;', '\v': '&#11;', '\f': '&#12;', '\r': '&#13;', ' ': '&#32;', '"': '&#34;', '&': '&amp;', "'": '&#39;', '+': '&#43;', '<': '&lt;', '=': '&#61;', '>': '&gt;', '`': '&#96;' };
+const HTML_NOSPACE_TABLE: Table = {
+  '\0': '&#xfffd;',
+  '\t': '&#9;',
+  '\n': '&#10;',
+  '\v': '&#11;',
+  '\f': '&#12;',
+  '\r': '&#13;',
+  ' ': '&#32;',
+  '"': '&#34;',
+  '&': '&amp;',
+  "'": '&#39;',
+  '+': '&#43;',
+  '<': '&lt;',
+  '=': '&#61;',
+  '>': '&gt;',
+  '`': '&#96;',
+};
 const HTML_NOSPACE_NORM_TABLE: Table = { ...HTML_NOSPACE_TABLE };
 delete HTML_NOSPACE_NORM_TABLE['&'];
 
@@ -95,10 +111,11 @@ function stripTags(html: string): string {
       continue;
     }
     let i1 = -1;
-    for (let k = i; k < s.length; k++) if (delimEnds[c.delim]!.includes(s[k]!)) {
-      i1 = k;
-      break;
-    }
+    for (let k = i; k < s.length; k++)
+      if (delimEnds[c.delim]!.includes(s[k]!)) {
+        i1 = k;
+        break;
+      }
     if (i1 < i) break;
     if (c.delim !== D.SpaceOrTagEnd) i1++;
     c = ctx({ state: S.Tag, element: c.element });
@@ -150,7 +167,29 @@ LOW_UNICODE[13] = '\\r';
 const JS_STR: Table = { '"': '\\u0022', '`': '\\u0060', '&': '\\u0026', "'": '\\u0027', '+': '\\u002b', '/': '\\/', '<': '\\u003c', '>': '\\u003e', '\\': '\\\\' };
 const JS_STR_NORM: Table = { ...JS_STR };
 delete JS_STR_NORM['\\'];
-const JS_REGEXP: Table = { '"': '\\u0022', $: '\\$', '&': '\\u0026', "'": '\\u0027', '(': '\\(', ')': '\\)', '*': '\\*', '+': '\\u002b', '-': '\\-', '.': '\\.', '/': '\\/', '<': '\\u003c', '>': '\\u003e', '?': '\\?', '[': '\\[', '\\': '\\\\', ']': '\\]', '^': '\\^', '{': '\\{', '|': '\\|', '}': '\\}' };
+const JS_REGEXP: Table = {
+  '"': '\\u0022',
+  $: '\\$',
+  '&': '\\u0026',
+  "'": '\\u0027',
+  '(': '\\(',
+  ')': '\\)',
+  '*': '\\*',
+  '+': '\\u002b',
+  '-': '\\-',
+  '.': '\\.',
+  '/': '\\/',
+  '<': '\\u003c',
+  '>': '\\u003e',
+  '?': '\\?',
+  '[': '\\[',
+  '\\': '\\\\',
+  ']': '\\]',
+  '^': '\\^',
+  '{': '\\{',
+  '|': '\\|',
+  '}': '\\}',
+};
 
 function jsReplace(s: string, table: Table): string {
   let out = '';
@@ -201,7 +240,27 @@ function jsRegexpEscaper(...args: unknown[]): string {
 }
 
 // ---- CSS ----
-const CSS_TABLE: Table = { '\0': '\\0', '\t': '\\9', '\n': '\\a', '\f': '\\c', '\r': '\\d', '"': '\\22', '&': '\\26', "'": '\\27', '(': '\\28', ')': '\\29', '+': '\\2b', '/': '\\2f', ':': '\\3a', ';': '\\3b', '<': '\\3c', '>': '\\3e', '\\': '\\\\', '{': '\\7b', '}': '\\7d' };
+const CSS_TABLE: Table = {
+  '\0': '\\0',
+  '\t': '\\9',
+  '\n': '\\a',
+  '\f': '\\c',
+  '\r': '\\d',
+  '"': '\\22',
+  '&': '\\26',
+  "'": '\\27',
+  '(': '\\28',
+  ')': '\\29',
+  '+': '\\2b',
+  '/': '\\2f',
+  ':': '\\3a',
+  ';': '\\3b',
+  '<': '\\3c',
+  '>': '\\3e',
+  '\\': '\\\\',
+  '{': '\\7b',
+  '}': '\\7d',
+};
 const isHex = (c: string | undefined) => c !== undefined && /^[0-9a-fA-F]$/.test(c);
 const isCSSSpace = (c: string | undefined) => c === '\t' || c === '\n' || c === '\f' || c === '\r' || c === ' ';
 
@@ -408,7 +467,29 @@ export function htmlEscaperFuncs(): FuncMap {
   };
 }
 
-const ENTITIES: Record<string, string> = nullProto({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', colon: ':', sol: '/', lpar: '(', rpar: ')', semi: ';', equals: '=', num: '#', quest: '?', period: '.', comma: ',', Tab: '\t', NewLine: '\n', excl: '!', percnt: '%', plus: '+' });
+const ENTITIES: Record<string, string> = nullProto({
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: '\u00a0',
+  colon: ':',
+  sol: '/',
+  lpar: '(',
+  rpar: ')',
+  semi: ';',
+  equals: '=',
+  num: '#',
+  quest: '?',
+  period: '.',
+  comma: ',',
+  Tab: '\t',
+  NewLine: '\n',
+  excl: '!',
+  percnt: '%',
+  plus: '+',
+});
 
 /** Go's html.UnescapeString (numeric references and common named entities). */
 export function unescapeHTML(s: string): string {

@@ -281,7 +281,35 @@ function tError(c: Ctx, s: string): [Ctx, number] {
 }
 
 /** Transition functions by state. */
-export const TRANSITION: TFn[] = [tText, tTag, tAttrName, tAfterName, tBeforeValue, tHTMLCmt, tSpecialTagEnd, tAttr, tURL, tURL, tJS, tJSDelimited, tJSDelimited, tJSDelimited, tJSDelimited, tBlockCmt, tLineCmt, tCSS, tCSSStr, tCSSStr, tCSSStr, tCSSStr, tCSSStr, tBlockCmt, tLineCmt, tError, tError];
+export const TRANSITION: TFn[] = [
+  tText,
+  tTag,
+  tAttrName,
+  tAfterName,
+  tBeforeValue,
+  tHTMLCmt,
+  tSpecialTagEnd,
+  tAttr,
+  tURL,
+  tURL,
+  tJS,
+  tJSDelimited,
+  tJSDelimited,
+  tJSDelimited,
+  tJSDelimited,
+  tBlockCmt,
+  tLineCmt,
+  tCSS,
+  tCSSStr,
+  tCSSStr,
+  tCSSStr,
+  tCSSStr,
+  tCSSStr,
+  tBlockCmt,
+  tLineCmt,
+  tError,
+  tError,
+];
 
 function eatAttrName(s: string, i: number): [number, Ctx | null] {
   for (let j = i; j < s.length; j++) {
@@ -335,7 +363,48 @@ function eatWhiteSpace(s: string, i: number): number {
 }
 
 const ATTR_TYPES: Record<string, string> = nullProto({
-  'accept-charset': 'unsafe', action: 'url', archive: 'url', async: 'unsafe', background: 'url', cite: 'url', challenge: 'unsafe', charset: 'unsafe', classid: 'url', codebase: 'url', content: 'unsafe', crossorigin: 'unsafe', data: 'url', defer: 'unsafe', enctype: 'unsafe', form: 'unsafe', formaction: 'url', formenctype: 'unsafe', formmethod: 'unsafe', formnovalidate: 'unsafe', href: 'url', 'http-equiv': 'unsafe', icon: 'url', keytype: 'unsafe', language: 'unsafe', longdesc: 'url', manifest: 'url', method: 'unsafe', novalidate: 'unsafe', pattern: 'unsafe', poster: 'url', profile: 'url', rel: 'unsafe', sandbox: 'unsafe', src: 'url', srcdoc: 'html', srcset: 'srcset', style: 'css', type: 'unsafe', usemap: 'url', value: 'unsafe', xmlns: 'url',
+  'accept-charset': 'unsafe',
+  action: 'url',
+  archive: 'url',
+  async: 'unsafe',
+  background: 'url',
+  cite: 'url',
+  challenge: 'unsafe',
+  charset: 'unsafe',
+  classid: 'url',
+  codebase: 'url',
+  content: 'unsafe',
+  crossorigin: 'unsafe',
+  data: 'url',
+  defer: 'unsafe',
+  enctype: 'unsafe',
+  form: 'unsafe',
+  formaction: 'url',
+  formenctype: 'unsafe',
+  formmethod: 'unsafe',
+  formnovalidate: 'unsafe',
+  href: 'url',
+  'http-equiv': 'unsafe',
+  icon: 'url',
+  keytype: 'unsafe',
+  language: 'unsafe',
+  longdesc: 'url',
+  manifest: 'url',
+  method: 'unsafe',
+  novalidate: 'unsafe',
+  pattern: 'unsafe',
+  poster: 'url',
+  profile: 'url',
+  rel: 'unsafe',
+  sandbox: 'unsafe',
+  src: 'url',
+  srcdoc: 'html',
+  srcset: 'srcset',
+  style: 'css',
+  type: 'unsafe',
+  usemap: 'url',
+  value: 'unsafe',
+  xmlns: 'url',
 });
 
 /** Go's attrType: content type of an attribute by (lower-case) name: plain, url, css, js, srcset, html, unsafe. */
@@ -384,12 +453,41 @@ function nextJSCtx(s: string, preceding: J): J {
 /** Go's isJSType for `<script type=...>`. */
 export function isJSType(mime: string): boolean {
   mime = mime.split(';')[0]!.toLowerCase().trim();
-  return ['application/ecmascript', 'application/javascript', 'application/json', 'application/ld+json', 'application/x-ecmascript', 'application/x-javascript', 'module', 'text/ecmascript', 'text/javascript', 'text/javascript1.0', 'text/javascript1.1', 'text/javascript1.2', 'text/javascript1.3', 'text/javascript1.4', 'text/javascript1.5', 'text/jscript', 'text/livescript', 'text/x-ecmascript', 'text/x-javascript'].includes(mime);
+  return [
+    'application/ecmascript',
+    'application/javascript',
+    'application/json',
+    'application/ld+json',
+    'application/x-ecmascript',
+    'application/x-javascript',
+    'module',
+    'text/ecmascript',
+    'text/javascript',
+    'text/javascript1.0',
+    'text/javascript1.1',
+    'text/javascript1.2',
+    'text/javascript1.3',
+    'text/javascript1.4',
+    'text/javascript1.5',
+    'text/jscript',
+    'text/livescript',
+    'text/x-ecmascript',
+    'text/x-javascript',
+  ].includes(mime);
 }
 
 /** Go's isCSSNmchar. */
 export function isCSSNmchar(r: number): boolean {
-  return (r >= 97 && r <= 122) || (r >= 65 && r <= 90) || (r >= 48 && r <= 57) || r === 45 || r === 95 || (r >= 0x80 && r <= 0xd7ff) || (r >= 0xe000 && r <= 0xfffd) || (r >= 0x10000 && r <= 0x10ffff);
+  return (
+    (r >= 97 && r <= 122) ||
+    (r >= 65 && r <= 90) ||
+    (r >= 48 && r <= 57) ||
+    r === 45 ||
+    r === 95 ||
+    (r >= 0x80 && r <= 0xd7ff) ||
+    (r >= 0xe000 && r <= 0xfffd) ||
+    (r >= 0x10000 && r <= 0x10ffff)
+  );
 }
 
 function endsWithCSSKeyword(b: string, kw: string): boolean {
@@ -448,4 +546,3 @@ function skipCSSSpace(c: string): string {
   }
   return c;
 }
-

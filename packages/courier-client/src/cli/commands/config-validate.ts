@@ -56,11 +56,7 @@ function customTemplates(templates: CourierConfig['courier']['templates']): stri
 }
 
 /** Build the summary of a loaded configuration. */
-function summarizeConfig(
-  config: CourierConfig,
-  source: string,
-  parseSmtp: (uri: string) => { host: string; port: number; tls: string; user: string | undefined },
-): ConfigSummary {
+function summarizeConfig(config: CourierConfig, source: string, parseSmtp: (uri: string) => { host: string; port: number; tls: string; user: string | undefined }): ConfigSummary {
   const c = config.courier;
   const smtpUri = c.smtp.connection_uri;
   const smtp = smtpUri === undefined ? undefined : parseSmtp(smtpUri);
@@ -68,9 +64,7 @@ function summarizeConfig(
   return {
     source,
     delivery_strategy: c.delivery_strategy,
-    ...(smtp === undefined
-      ? {}
-      : { smtp: { host: smtp.host, port: smtp.port, tls: smtp.tls, auth: smtp.user !== undefined, from_address: c.smtp.from_address } }),
+    ...(smtp === undefined ? {} : { smtp: { host: smtp.host, port: smtp.port, tls: smtp.tls, auth: smtp.user !== undefined, from_address: c.smtp.from_address } }),
     ...(rc === undefined ? {} : { http: { method: rc.method, origin: origin(rc.url), auth: rc.auth?.type ?? 'none' } }),
     channels: [
       { id: 'email', via: c.delivery_strategy === 'smtp' && smtp !== undefined ? `smtp ${smtp.host}:${smtp.port}` : `http ${rc === undefined ? '' : origin(rc.url)}`.trim() },

@@ -50,10 +50,7 @@ export interface BodyRenderer {
 /** The body renderer of one `request_config`; `isForm` form-encodes the template's object. */
 export function createBodyRenderer(config: RequestConfig, isForm: boolean, outbound: OutboundHttpOptions): BodyRenderer {
   const renderer = createJsonnetBatchRenderer({
-    source:
-      config.body === undefined
-        ? async () => ({ text: KRATOS_DEFAULT_BODY_TEMPLATE, version: 'default' })
-        : createCachedSource(config.body, outbound),
+    source: config.body === undefined ? async () => ({ text: KRATOS_DEFAULT_BODY_TEMPLATE, version: 'default' }) : createCachedSource(config.body, outbound),
     filename: config.body === undefined ? 'default-body.jsonnet' : templateLabel(config.body),
   });
   return {
@@ -82,11 +79,7 @@ export function createBodyRenderer(config: RequestConfig, isForm: boolean, outbo
  */
 export function encodeFormBody(rendered: unknown): string {
   if (rendered === null || typeof rendered !== 'object' || Array.isArray(rendered)) {
-    throw new DeliveryError(
-      'HTTP_BODY_INVALID',
-      'a form-encoded body template must produce an object of fields',
-      { retryable: false },
-    );
+    throw new DeliveryError('HTTP_BODY_INVALID', 'a form-encoded body template must produce an object of fields', { retryable: false });
   }
   return Object.keys(rendered)
     .sort()

@@ -54,22 +54,13 @@ export function bodySnippet(text: string): string {
  * @returns `HTTP_STATUS_RETRYABLE` (408, 429, 5xx; `retryAfterMs` from `Retry-After` on 429/503)
  *   or `HTTP_STATUS_PERMANENT` (any other status).
  */
-export function classifyHttpResponse(
-  status: number,
-  headers: Headers | ResponseHeaders,
-  snippet: string,
-  now: number = Date.now(),
-): DeliveryError {
+export function classifyHttpResponse(status: number, headers: Headers | ResponseHeaders, snippet: string, now: number = Date.now()): DeliveryError {
   const excerpt = bodySnippet(snippet);
   const message = `provider answered HTTP ${status}${excerpt === '' ? '' : `: ${excerpt}`}`;
   const retryable = RETRYABLE_STATUSES.has(status) || (status >= 500 && status <= 599);
   if (!retryable) return new DeliveryError('HTTP_STATUS_PERMANENT', message, { retryable: false });
   const retryAfterMs = RETRY_AFTER_STATUSES.has(status) ? parseRetryAfter(retryAfterOf(headers), now) : undefined;
-  return new DeliveryError(
-    'HTTP_STATUS_RETRYABLE',
-    message,
-    retryAfterMs === undefined ? { retryable: true } : { retryable: true, retryAfterMs },
-  );
+  return new DeliveryError('HTTP_STATUS_RETRYABLE', message, retryAfterMs === undefined ? { retryable: true } : { retryable: true, retryAfterMs });
 }
 
 function retryAfterOf(headers: Headers | ResponseHeaders): string | undefined {
@@ -77,12 +68,7 @@ function retryAfterOf(headers: Headers | ResponseHeaders): string | undefined {
 }
 
 /** Network error codes (Node and undici) that mean the request never got an answer in time. */
-const TIMEOUT_CODES: ReadonlySet<string> = new Set([
-  'ETIMEDOUT',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-]);
+const TIMEOUT_CODES: ReadonlySet<string> = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 /** undici's code for a request it refused to send (an invalid header, method or option). */
 const INVALID_REQUEST_CODES: ReadonlySet<string> = new Set(['UND_ERR_INVALID_ARG']);

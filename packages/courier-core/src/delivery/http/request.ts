@@ -52,9 +52,7 @@ export interface PreparedRequest {
 export function prepareRequest(config: RequestConfig): PreparedRequest {
   const url = new URL(config.url);
   const configured = buildHeaders(config);
-  const idHeaders = [MESSAGE_ID_HEADER, config.idempotency_header]
-    .filter((name) => name !== '' && !configured.has(name))
-    .map((name) => name.toLowerCase());
+  const idHeaders = [MESSAGE_ID_HEADER, config.idempotency_header].filter((name) => name !== '' && !configured.has(name)).map((name) => name.toLowerCase());
   const messageIdHeaders = [...new Set(idHeaders)];
   const messageIdName = MESSAGE_ID_HEADER.toLowerCase();
   return {

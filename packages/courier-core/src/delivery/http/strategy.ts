@@ -90,9 +90,7 @@ export function createHttpStrategy(options: HttpStrategyOptions): DeliveryStrate
       throw new DeliveryError(
         classified.code,
         `${request.label}: ${redactSecrets(classified.message, allSecrets)}`,
-        classified.retryAfterMs === undefined
-          ? { retryable: classified.retryable }
-          : { retryable: classified.retryable, retryAfterMs: classified.retryAfterMs },
+        classified.retryAfterMs === undefined ? { retryable: classified.retryable } : { retryable: classified.retryable, retryAfterMs: classified.retryAfterMs },
       );
     },
 

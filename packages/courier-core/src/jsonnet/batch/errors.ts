@@ -70,11 +70,7 @@ export function describeJsonnetError(message: string, filename: string, template
 
 /** `TEMPLATE_COMPILE_FAILED`: the template does not compile (the same for every context). */
 export function compileError(filename: string, message: string, text: string, cause: unknown, columnShift = TEMPLATE_PREFIX.length): TemplateError {
-  return new TemplateError(
-    'TEMPLATE_COMPILE_FAILED',
-    `Jsonnet template ${filename} does not compile: ${describeJsonnetError(message, filename, text, columnShift)}`,
-    { cause },
-  );
+  return new TemplateError('TEMPLATE_COMPILE_FAILED', `Jsonnet template ${filename} does not compile: ${describeJsonnetError(message, filename, text, columnShift)}`, { cause });
 }
 
 /** `TEMPLATE_RENDER_TIMEOUT`: an evaluation took longer than `timeoutMs`. */

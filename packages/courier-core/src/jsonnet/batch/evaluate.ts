@@ -55,8 +55,7 @@ async function checkStandalone(state: BatchState, source: JsonnetTemplateSource)
   if (found !== undefined) {
     throw new TemplateError(
       'TEMPLATE_COMPILE_FAILED',
-      `Jsonnet template ${filename} does not compile: ${filename}:${found.line}:${found.column}: ` +
-        `${found.keyword} is not allowed (templates cannot read files)`,
+      `Jsonnet template ${filename} does not compile: ${filename}:${found.line}:${found.column}: ` + `${found.keyword} is not allowed (templates cannot read files)`,
     );
   }
   state.counts.evaluations++;

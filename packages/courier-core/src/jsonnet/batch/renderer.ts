@@ -109,9 +109,7 @@ export function createJsonnetBatchRenderer(options: JsonnetBatchRendererOptions)
       try {
         json = wellFormedJson(JSON.stringify(ctx));
       } catch (err) {
-        return Promise.reject(
-          new TemplateError('TEMPLATE_RENDER_FAILED', 'Jsonnet context is not serialisable as JSON', { cause: err }),
-        );
+        return Promise.reject(new TemplateError('TEMPLATE_RENDER_FAILED', 'Jsonnet context is not serialisable as JSON', { cause: err }));
       }
       if (json === undefined) {
         return Promise.reject(new TemplateError('TEMPLATE_RENDER_FAILED', 'Jsonnet context is undefined'));

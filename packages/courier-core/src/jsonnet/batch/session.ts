@@ -29,11 +29,7 @@ export type SessionEnd = 'ended' | 'failed' | 'timeout';
  *
  * @param checkedSource - The template, loaded and checked (see `createStandaloneCheck`).
  */
-export async function runSession(
-  state: BatchState,
-  checkedSource: () => Promise<JsonnetTemplateSource>,
-  release: () => void,
-): Promise<SessionEnd> {
+export async function runSession(state: BatchState, checkedSource: () => Promise<JsonnetTemplateSource>, release: () => void): Promise<SessionEnd> {
   const { settings } = state;
   let source: JsonnetTemplateSource;
   try {

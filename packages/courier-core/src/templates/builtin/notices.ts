@@ -17,10 +17,7 @@ function details(whenLabel: string, whenField: string, html: boolean): string {
     const when = `{{ with .${whenField} }}${whenLabel}: {{ . }}{{ end }}`;
     return `{{ if ${known} }}<p>${id}{{ if and (index .Identity "id") .${whenField} }}<br>{{ end }}${when}</p>{{ end }}`;
   }
-  return (
-    '{{ with index .Identity "id" }}Account: {{ . }}\n{{ end }}' +
-    `{{ with .${whenField} }}${whenLabel}: {{ . }}\n{{ end }}{{ if ${known} }}\n{{ end }}`
-  );
+  return '{{ with index .Identity "id" }}Account: {{ . }}\n{{ end }}' + `{{ with .${whenField} }}${whenLabel}: {{ . }}\n{{ end }}{{ if ${known} }}\n{{ end }}`;
 }
 
 /** `verifiable_address_changed`: an e-mail address or phone number of the account was changed. */

@@ -1,14 +1,5 @@
 /** Built-in templates for code-based address verification (`verification_code_valid`, `verification_code_invalid`). */
-import {
-  codeBlock,
-  EXPIRY_HTML,
-  EXPIRY_PLAIN,
-  htmlDocument,
-  linkBlock,
-  NOT_SIGNED_UP_TEXT,
-  NOT_YOU_TEXT,
-  smsCode,
-} from './layout.js';
+import { codeBlock, EXPIRY_HTML, EXPIRY_PLAIN, htmlDocument, linkBlock, NOT_SIGNED_UP_TEXT, NOT_YOU_TEXT, smsCode } from './layout.js';
 import type { BuiltinTemplate } from './types.js';
 
 /** `verification_code_valid`: send the verification code, and the link when there is one. */
@@ -18,9 +9,7 @@ export const verificationCodeValid: BuiltinTemplate = {
     'Hi,',
     'please verify your account by entering the following code:',
     codeBlock('VerificationCode'),
-    '{{ if .VerificationURL }}<p>or by clicking the following link:</p>\n    ' +
-      linkBlock('VerificationURL') +
-      '{{ end }}',
+    '{{ if .VerificationURL }}<p>or by clicking the following link:</p>\n    ' + linkBlock('VerificationURL') + '{{ end }}',
     EXPIRY_HTML,
     NOT_SIGNED_UP_TEXT,
   ]),

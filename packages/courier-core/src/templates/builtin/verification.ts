@@ -1,12 +1,5 @@
 /** Built-in templates for link-based address verification (`verification_valid`, `verification_invalid`). */
-import {
-  htmlDocument,
-  LINK_EXPIRY_HTML,
-  LINK_EXPIRY_PLAIN,
-  linkBlock,
-  NOT_SIGNED_UP_TEXT,
-  NOT_YOU_TEXT,
-} from './layout.js';
+import { htmlDocument, LINK_EXPIRY_HTML, LINK_EXPIRY_PLAIN, linkBlock, NOT_SIGNED_UP_TEXT, NOT_YOU_TEXT } from './layout.js';
 import type { BuiltinTemplate } from './types.js';
 
 /** `verification_valid`: send the verification link. */

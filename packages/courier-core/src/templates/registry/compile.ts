@@ -20,13 +20,7 @@ export const BUILTIN_NAME = 'builtin.gotmpl';
  * @param entry - The file executed (default: the first file).
  * @throws TemplateError `TEMPLATE_COMPILE_FAILED`
  */
-export function compilePart(
-  type: TemplateType,
-  part: TemplatePart,
-  source: TemplateSource,
-  files: readonly GoSourceFile[],
-  entry?: string,
-): CompiledTemplate {
+export function compilePart(type: TemplateType, part: TemplatePart, source: TemplateSource, files: readonly GoSourceFile[], entry?: string): CompiledTemplate {
   const spec = TEMPLATE_PARTS[part];
   const main = entry ?? files[0]?.name ?? '';
   try {

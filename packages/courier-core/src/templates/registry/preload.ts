@@ -19,10 +19,7 @@ export async function preloadAll(parts: PartCache, overrideDir: string | undefin
   if (overrideDir !== undefined) {
     const st = await stat(overrideDir).catch(() => undefined);
     if (st === undefined || !st.isDirectory()) {
-      throw new TemplateError(
-        'TEMPLATE_LOAD_FAILED',
-        `template_override_path ${overrideDir} ${st === undefined ? 'does not exist' : 'is not a directory'}`,
-      );
+      throw new TemplateError('TEMPLATE_LOAD_FAILED', `template_override_path ${overrideDir} ${st === undefined ? 'does not exist' : 'is not a directory'}`);
     }
   }
   const jobs = TEMPLATE_TYPES.flatMap((type) => ALL_PARTS.map((part) => parts(type, part)));
@@ -31,11 +28,9 @@ export async function preloadAll(parts: PartCache, overrideDir: string | undefin
   const [first] = failures;
   if (first === undefined) return;
   if (failures.length === 1) throw first;
-  throw new TemplateError(
-    first.code,
-    `${failures.length} templates failed to load:\n${failures.map((f) => `  - ${f.message}`).join('\n')}`,
-    { cause: new AggregateError(failures) },
-  );
+  throw new TemplateError(first.code, `${failures.length} templates failed to load:\n${failures.map((f) => `  - ${f.message}`).join('\n')}`, {
+    cause: new AggregateError(failures),
+  });
 }
 
 function toTemplateError(err: unknown): TemplateError {

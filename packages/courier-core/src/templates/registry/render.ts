@@ -20,17 +20,9 @@ import type { CompiledPart, RenderedContent } from './types.js';
  *
  * @throws TemplateError `TEMPLATE_TYPE_UNKNOWN`, `TEMPLATE_DATA_INVALID`, `TEMPLATE_RENDER_FAILED`, or a part's load/compile error.
  */
-export async function renderMessage(
-  parts: PartCache,
-  type: MessageType,
-  templateType: TemplateType,
-  data: TemplateData,
-): Promise<RenderedContent> {
+export async function renderMessage(parts: PartCache, type: MessageType, templateType: TemplateType, data: TemplateData): Promise<RenderedContent> {
   if (!Object.hasOwn(TEMPLATE_CATALOG, templateType)) {
-    throw new TemplateError(
-      'TEMPLATE_TYPE_UNKNOWN',
-      `unknown template type "${String(templateType)}"; expected one of ${TEMPLATE_TYPES.join(', ')}`,
-    );
+    throw new TemplateError('TEMPLATE_TYPE_UNKNOWN', `unknown template type "${String(templateType)}"; expected one of ${TEMPLATE_TYPES.join(', ')}`);
   }
   if (!(MESSAGE_TYPES as readonly string[]).includes(type)) {
     throw new TemplateError('TEMPLATE_TYPE_UNKNOWN', `unknown message type "${String(type)}"; expected email or sms`);
@@ -62,11 +54,7 @@ function renderPart(type: TemplateType, part: TemplatePart, compiled: CompiledPa
   } catch (err) {
     // Only Handlebars' own messages and Go's data-free ones are known not to quote template data.
     const reason = isHandlebarsError(err) ? err.message : (describeGoExecError(err) ?? (err as Error).name);
-    throw new TemplateError(
-      'TEMPLATE_RENDER_FAILED',
-      `${partLabel(type, part, compiled.source)} failed to render: ${reason}`,
-      { cause: err },
-    );
+    throw new TemplateError('TEMPLATE_RENDER_FAILED', `${partLabel(type, part, compiled.source)} failed to render: ${reason}`, { cause: err });
   }
 }
 
@@ -77,8 +65,7 @@ export function checkRequiredFields(type: TemplateType, builtinParts: readonly T
     if (typeof value !== 'string' || value.trim() === '') {
       throw new TemplateError(
         'TEMPLATE_DATA_INVALID',
-        `template ${type} needs template_data.${field}, which is missing or empty ` +
-          `(required by the built-in ${builtinParts.join(', ')} template)`,
+        `template ${type} needs template_data.${field}, which is missing or empty ` + `(required by the built-in ${builtinParts.join(', ')} template)`,
       );
     }
   }

@@ -18,12 +18,7 @@ import type { CompiledPart, RegistryContext } from './types.js';
  *
  * @throws TemplateError `TEMPLATE_LOAD_FAILED`, `TEMPLATE_URL_DISALLOWED` or `TEMPLATE_COMPILE_FAILED`.
  */
-export async function resolvePart(
-  registry: RegistryContext,
-  type: TemplateType,
-  part: TemplatePart,
-  previous: CompiledPart | undefined,
-): Promise<CompiledPart> {
+export async function resolvePart(registry: RegistryContext, type: TemplateType, part: TemplatePart, previous: CompiledPart | undefined): Promise<CompiledPart> {
   const entry = TEMPLATE_CATALOG[type];
   const spec = TEMPLATE_PARTS[part];
 
@@ -39,11 +34,7 @@ export async function resolvePart(
       found = await findOverrideFiles(overrideDir, entry, spec);
     } catch (err) {
       const reason = (err as NodeJS.ErrnoException).code ?? 'error';
-      throw new TemplateError(
-        'TEMPLATE_LOAD_FAILED',
-        `template ${type} ${part}: cannot look for override files in ${overrideDir}/${entry.dir} (${reason})`,
-        { cause: err },
-      );
+      throw new TemplateError('TEMPLATE_LOAD_FAILED', `template ${type} ${part}: cannot look for override files in ${overrideDir}/${entry.dir} (${reason})`, { cause: err });
     }
     if (found !== undefined) return loadOverride(registry, type, part, found, previous);
   }

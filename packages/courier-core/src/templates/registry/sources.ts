@@ -12,16 +12,10 @@ import type { TemplatePartSpec } from '../parts.js';
 
 /** Where a part's source comes from. */
 export type TemplateSource =
-  | { readonly kind: 'config'; readonly uri: string; readonly key: string }
-  | { readonly kind: 'override'; readonly path: string }
-  | { readonly kind: 'builtin' };
+  { readonly kind: 'config'; readonly uri: string; readonly key: string } | { readonly kind: 'override'; readonly path: string } | { readonly kind: 'builtin' };
 
 /** The per-type URI configured for a part, with its config key path, if any. */
-export function configuredUri(
-  templates: TemplatesConfig,
-  entry: TemplateCatalogEntry,
-  spec: TemplatePartSpec,
-): { uri: string; key: string } | undefined {
+export function configuredUri(templates: TemplatesConfig, entry: TemplateCatalogEntry, spec: TemplatePartSpec): { uri: string; key: string } | undefined {
   const path = [...entry.configKey, ...spec.configPath];
   let node: unknown = templates;
   for (const key of path) {
@@ -45,11 +39,7 @@ export interface OverrideFiles {
  * other failure is reported, since silently falling back to the built-in would hide a
  * broken deployment.
  */
-export async function findOverrideFiles(
-  overrideDir: string,
-  entry: TemplateCatalogEntry,
-  spec: TemplatePartSpec,
-): Promise<OverrideFiles | undefined> {
+export async function findOverrideFiles(overrideDir: string, entry: TemplateCatalogEntry, spec: TemplatePartSpec): Promise<OverrideFiles | undefined> {
   const dir = join(overrideDir, entry.dir);
   for (const name of spec.overrideFiles) {
     const path = join(dir, name);

@@ -80,11 +80,7 @@ export function collectionFuncs(): FuncMap {
       return out;
     }),
     compact: gf(['any'], (l: unknown) => asList(l, 'compact').filter((x) => !emptyish(x))),
-    without: gf(
-      ['any'],
-      (l: unknown, ...omit: unknown[]) => asList(l, 'find without').filter((x) => !omit.some((o) => deepEqual(x, o))),
-      'any',
-    ),
+    without: gf(['any'], (l: unknown, ...omit: unknown[]) => asList(l, 'find without').filter((x) => !omit.some((o) => deepEqual(x, o))), 'any'),
     has: gf(['any', 'any'], (needle: unknown, hay: unknown) => {
       if (hay === null || hay === undefined) return false;
       return asList(hay, 'has').some((x) => deepEqual(x, needle));
@@ -104,7 +100,14 @@ export function collectionFuncs(): FuncMap {
     until: gf(['int'], (n: number) => sliceOf('int', untilStep(0, n, n < 0 ? -1 : 1))),
     untilStep: gf(['int', 'int', 'int'], (a: number, b: number, c: number) => sliceOf('int', untilStep(a, b, c))),
     sortAlpha: gf(['any'], (l: unknown) => {
-      if (Array.isArray(l)) return sliceOf('string', l.filter((x) => x !== null && x !== undefined).map(strval).sort(byteCmp));
+      if (Array.isArray(l))
+        return sliceOf(
+          'string',
+          l
+            .filter((x) => x !== null && x !== undefined)
+            .map(strval)
+            .sort(byteCmp),
+        );
       return sliceOf('string', [strval(l)]);
     }),
     dict: gf(
@@ -121,7 +124,7 @@ export function collectionFuncs(): FuncMap {
     ),
     get: gf(['map[string]interface {}', 'string'], (d: unknown, k: string) => {
       const m = dictArg(d);
-      return Object.hasOwn(m, k) ? wrap(m[k]) ?? null : '';
+      return Object.hasOwn(m, k) ? (wrap(m[k]) ?? null) : '';
     }),
     set: gf(['map[string]interface {}', 'string', 'any'], (d: unknown, k: string, v: unknown) => {
       if (d === null) throw new FuncError('assignment to entry in nil map');
@@ -136,10 +139,22 @@ export function collectionFuncs(): FuncMap {
     hasKey: gf(['map[string]interface {}', 'string'], (d: unknown, k: string) => Object.hasOwn(dictArg(d), k)),
     pluck: gf(
       ['string'],
-      (k: string, ...ds: unknown[]) => ds.map(dictArg).filter((d) => Object.hasOwn(d, k)).map((d) => wrap(d[k])),
+      (k: string, ...ds: unknown[]) =>
+        ds
+          .map(dictArg)
+          .filter((d) => Object.hasOwn(d, k))
+          .map((d) => wrap(d[k])),
       'map[string]interface {}',
     ),
-    keys: gf([], (...ds: unknown[]) => sliceOf('string', ds.flatMap((d) => sortedKeys(dictArg(d)))), 'map[string]interface {}'),
+    keys: gf(
+      [],
+      (...ds: unknown[]) =>
+        sliceOf(
+          'string',
+          ds.flatMap((d) => sortedKeys(dictArg(d))),
+        ),
+      'map[string]interface {}',
+    ),
     values: gf(['map[string]interface {}'], (d: unknown) => {
       const m = dictArg(d);
       return sortedKeys(m).map((k) => wrap(m[k]));
@@ -220,4 +235,3 @@ function untilStep(start: number, stop: number, step: number): number[] {
   for (let i = start; i < stop; i += step) v.push(i);
   return v;
 }
-

@@ -29,7 +29,12 @@ function localIsUTC(): boolean {
   const tz = process.env.TZ;
   if (utcFor?.tz !== tz || utcFor === null) {
     const utc =
-      tz === '' || tz === 'UTC' || tz === 'Etc/UTC' || (new Date(0).getTimezoneOffset() === 0 && new Date(15552000000).getTimezoneOffset() === 0 && /^(UTC|Etc\/UTC|Etc\/GMT|GMT)$/.test(Intl.DateTimeFormat().resolvedOptions().timeZone));
+      tz === '' ||
+      tz === 'UTC' ||
+      tz === 'Etc/UTC' ||
+      (new Date(0).getTimezoneOffset() === 0 &&
+        new Date(15552000000).getTimezoneOffset() === 0 &&
+        /^(UTC|Etc\/UTC|Etc\/GMT|GMT)$/.test(Intl.DateTimeFormat().resolvedOptions().timeZone));
     utcFor = { tz, utc };
   }
   return utcFor.utc;
@@ -416,7 +421,11 @@ function parseTime(textLayout: string, textValue: string): GoTime {
   let zoneOffset = -1;
   let zoneName = '';
   const perr = (valueElem: string, layoutElem: string, message: string) =>
-    new ParseErr(message === '' ? `parsing time ${tquote(avalue)} as ${tquote(alayout)}: cannot parse ${tquote(valueElem)} as ${tquote(layoutElem)}` : `parsing time ${tquote(avalue)}${message}`);
+    new ParseErr(
+      message === ''
+        ? `parsing time ${tquote(avalue)} as ${tquote(alayout)}: cannot parse ${tquote(valueElem)} as ${tquote(layoutElem)}`
+        : `parsing time ${tquote(avalue)}${message}`,
+    );
   for (;;) {
     const [prefix, std, suffix] = nextStdChunk(layout);
     const stdstr = layout.slice(prefix.length, layout.length - suffix.length);
@@ -748,7 +757,13 @@ const TIMES = new WeakMap<GoObject, GoTime>();
 const STRING_LAYOUT = '2006-01-02 15:04:05.999999999 -0700 MST';
 
 function named(type: string, n: number, name: string): GoObject {
-  return new GoObject(type, () => name, { String: gf([], () => name) }, () => String(n), { eq: String(n), deep: String(n), int: n });
+  return new GoObject(
+    type,
+    () => name,
+    { String: gf([], () => name) },
+    () => String(n),
+    { eq: String(n), deep: String(n), int: n },
+  );
 }
 
 const zoneIds = new WeakMap<object, number>();
@@ -758,7 +773,7 @@ zoneIds.set(ZONE_COUNTER, 0);
 function timeKeys(t: GoTime): { eq: string; deep: string } {
   const zoneDeep = t.zone === 'Local' ? 'Local' : t.zone === UTC ? 'UTC' : `fixed:${t.zone.name}:${t.zone.offset}`;
   let id = t.zone === 'Local' ? 0 : zoneIds.get(t.zone);
-  if (id === undefined) zoneIds.set(t.zone as object, (id = zoneIds.get(ZONE_COUNTER)! + 1)), zoneIds.set(ZONE_COUNTER, id);
+  if (id === undefined) (zoneIds.set(t.zone as object, (id = zoneIds.get(ZONE_COUNTER)! + 1)), zoneIds.set(ZONE_COUNTER, id));
   const zoneEq = t.zone === 'Local' || t.zone === UTC ? zoneDeep : `fixed#${id}`;
   return { eq: `${t.sec}:${t.nsec}:${zoneEq}`, deep: `${t.sec}:${t.nsec}:${zoneDeep}` };
 }

@@ -63,7 +63,7 @@ function literalBraces(src: string): string {
 function goFindAllIndex(re: RegExp, s: string, n: number): [number, number][] {
   if (n < 0) n = s.length + 1;
   const out: [number, number][] = [];
-  for (let pos = 0, prevEnd = -1; out.length < n && pos <= s.length; ) {
+  for (let pos = 0, prevEnd = -1; out.length < n && pos <= s.length;) {
     re.lastIndex = pos;
     const m = re.exec(s);
     if (!m) break;
@@ -156,7 +156,12 @@ export function defaultFuncs(): FuncMap {
       }
     }),
     mustRegexMatch: gf(['string', 'string'], (re: string, s: string) => goRegExp(re, false).test(s)),
-    regexFindAll: gf(['string', 'string', 'int'], (re: string, s: string, n: number) => sliceOf('string', goFindAllIndex(goRegExp(re, true), s, n).map(([a, b]) => s.slice(a, b)))),
+    regexFindAll: gf(['string', 'string', 'int'], (re: string, s: string, n: number) =>
+      sliceOf(
+        'string',
+        goFindAllIndex(goRegExp(re, true), s, n).map(([a, b]) => s.slice(a, b)),
+      ),
+    ),
     regexFind: gf(['string', 'string'], (re: string, s: string) => goRegExp(re, false).exec(s)?.[0] ?? ''),
     regexReplaceAll: gf(['string', 'string', 'string'], (re: string, s: string, repl: string) => s.replace(goRegExp(re, true), goExpand(repl))),
     regexReplaceAllLiteral: gf(['string', 'string', 'string'], (re: string, s: string, repl: string) => s.replace(goRegExp(re, true), () => repl)),

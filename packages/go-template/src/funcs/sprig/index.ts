@@ -18,13 +18,43 @@ import { cryptoFuncs } from './crypto.js';
 import { bcryptFuncs } from './bcrypt.js';
 
 /** sprig functions that sprig's hermetic maps remove (never available). */
-export const NON_HERMETIC = ['date', 'date_in_zone', 'date_modify', 'now', 'htmlDate', 'htmlDateInZone', 'dateInZone', 'dateModify', 'randAlphaNum', 'randAlpha', 'randAscii', 'randNumeric', 'randBytes', 'uuidv4', 'env', 'expandenv', 'getHostByName'] as const;
+export const NON_HERMETIC = [
+  'date',
+  'date_in_zone',
+  'date_modify',
+  'now',
+  'htmlDate',
+  'htmlDateInZone',
+  'dateInZone',
+  'dateModify',
+  'randAlphaNum',
+  'randAlpha',
+  'randAscii',
+  'randNumeric',
+  'randBytes',
+  'uuidv4',
+  'env',
+  'expandenv',
+  'getHostByName',
+] as const;
 
 let cache: FuncMap | null = null;
 
 /** The implemented part of sprig's hermetic function map (same for text and html). */
 export function sprigFuncs(_html: boolean): FuncMap {
-  cache ??= { ...stringFuncs(), ...numericFuncs(), ...collectionFuncs(), ...defaultFuncs(), ...extraFuncs(), ...moreFuncs(), ...urlFuncs(), ...semverFuncs(), ...dateFuncs(), ...cryptoFuncs(), ...bcryptFuncs() };
+  cache ??= {
+    ...stringFuncs(),
+    ...numericFuncs(),
+    ...collectionFuncs(),
+    ...defaultFuncs(),
+    ...extraFuncs(),
+    ...moreFuncs(),
+    ...urlFuncs(),
+    ...semverFuncs(),
+    ...dateFuncs(),
+    ...cryptoFuncs(),
+    ...bcryptFuncs(),
+  };
   return cache;
 }
 

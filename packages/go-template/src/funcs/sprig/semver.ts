@@ -259,7 +259,13 @@ function versionObject(v: Ver, pointer: boolean): GoObject {
   };
   const fieldsKey = JSON.stringify([String(v.major), String(v.minor), String(v.patch), v.pre, v.metadata, v.original]);
   // a pointer is == only to itself; a Version value is == to an equal value; DeepEqual compares the fields
-  const obj = new GoObject(pointer ? ptr : 'semver.Version', () => verString(v), pointer ? { ...valueMethods, ...pointerMethods } : valueMethods, () => JSON.stringify(verString(v)), { eq: pointer ? undefined : fieldsKey, deep: fieldsKey });
+  const obj = new GoObject(
+    pointer ? ptr : 'semver.Version',
+    () => verString(v),
+    pointer ? { ...valueMethods, ...pointerMethods } : valueMethods,
+    () => JSON.stringify(verString(v)),
+    { eq: pointer ? undefined : fieldsKey, deep: fieldsKey },
+  );
   VERSIONS.set(obj, v);
   return obj;
 }

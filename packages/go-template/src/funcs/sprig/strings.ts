@@ -86,7 +86,20 @@ function title(s: string): string {
   return out;
 }
 /** Title case where it differs from upper case (Go's unicode.ToTitle): the Latin digraphs; Georgian keeps its letters. */
-const TITLE_SPECIAL: Record<number, number> = { 0x1c4: 0x1c5, 0x1c5: 0x1c5, 0x1c6: 0x1c5, 0x1c7: 0x1c8, 0x1c8: 0x1c8, 0x1c9: 0x1c8, 0x1ca: 0x1cb, 0x1cb: 0x1cb, 0x1cc: 0x1cb, 0x1f1: 0x1f2, 0x1f2: 0x1f2, 0x1f3: 0x1f2 };
+const TITLE_SPECIAL: Record<number, number> = {
+  0x1c4: 0x1c5,
+  0x1c5: 0x1c5,
+  0x1c6: 0x1c5,
+  0x1c7: 0x1c8,
+  0x1c8: 0x1c8,
+  0x1c9: 0x1c8,
+  0x1ca: 0x1cb,
+  0x1cb: 0x1cb,
+  0x1cc: 0x1cb,
+  0x1f1: 0x1f2,
+  0x1f2: 0x1f2,
+  0x1f3: 0x1f2,
+};
 function toTitle(c: string): string {
   const r = c.codePointAt(0)!;
   const t = TITLE_SPECIAL[r];
@@ -124,7 +137,10 @@ function lower(s: string): string {
 
 /** Go's strings.TrimSpace. */
 function trimSpace(s: string): string {
-  return s.replace(/^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g, '');
+  return s.replace(
+    /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g,
+    '',
+  );
 }
 
 /** Go's strings.Trim(s, cutset). */
@@ -288,7 +304,7 @@ function toCamelCase(s: string): string {
   let i = 0;
   let r0 = '';
   let size = 0;
-  for (; i < str.length; ) {
+  for (; i < str.length;) {
     r0 = str[i]!;
     size = 1;
     i++;
@@ -421,8 +437,24 @@ export function stringFuncs(): FuncMap {
     contains: gf(['string', 'string'], (sub: string, s: string) => s.includes(sub)),
     hasPrefix: gf(['string', 'string'], (sub: string, s: string) => s.startsWith(sub)),
     hasSuffix: gf(['string', 'string'], (sub: string, s: string) => s.endsWith(sub)),
-    quote: gf([], (...a: unknown[]) => a.filter((x) => x !== null && x !== undefined).map((x) => quoteGoStr(strval(x))).join(' '), 'any'),
-    squote: gf([], (...a: unknown[]) => a.filter((x) => x !== null && x !== undefined).map((x) => sprintf("'%v'", [x])).join(' '), 'any'),
+    quote: gf(
+      [],
+      (...a: unknown[]) =>
+        a
+          .filter((x) => x !== null && x !== undefined)
+          .map((x) => quoteGoStr(strval(x)))
+          .join(' '),
+      'any',
+    ),
+    squote: gf(
+      [],
+      (...a: unknown[]) =>
+        a
+          .filter((x) => x !== null && x !== undefined)
+          .map((x) => sprintf("'%v'", [x]))
+          .join(' '),
+      'any',
+    ),
     cat: gf(
       [],
       (...a: unknown[]) => {
@@ -549,4 +581,3 @@ function strslice(v: unknown): string[] {
   if (v instanceof GoTyped) return [v.s];
   return [strval(v)];
 }
-

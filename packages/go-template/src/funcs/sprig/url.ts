@@ -28,7 +28,7 @@ const unhex = (c: string) => parseInt(c, 16);
 
 function shouldEscape(c: string, mode: number): boolean {
   if (/^[a-zA-Z0-9]$/.test(c)) return false;
-  if ((mode === HOST || mode === ZONE) && "!$&'()*+,;=:[]<>\"".includes(c)) return false;
+  if ((mode === HOST || mode === ZONE) && '!$&\'()*+,;=:[]<>"'.includes(c)) return false;
   if ('-_.~'.includes(c)) return false;
   if ('$&+,/:;=?@'.includes(c)) {
     switch (mode) {
@@ -51,7 +51,7 @@ function shouldEscape(c: string, mode: number): boolean {
 function unescape(s: string, mode: number): string {
   let n = 0;
   let hasPlus = false;
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     const c = s[i]!;
     if (c === '%') {
       n++;
@@ -112,7 +112,19 @@ interface Url {
   fragment: string;
   rawFragment: string;
 }
-const newUrl = (): Url => ({ scheme: '', opaque: '', user: null, host: '', path: '', rawPath: '', omitHost: false, forceQuery: false, rawQuery: '', fragment: '', rawFragment: '' });
+const newUrl = (): Url => ({
+  scheme: '',
+  opaque: '',
+  user: null,
+  host: '',
+  path: '',
+  rawPath: '',
+  omitHost: false,
+  forceQuery: false,
+  rawQuery: '',
+  fragment: '',
+  rawFragment: '',
+});
 
 function getScheme(raw: string): [string, string] {
   for (let i = 0; i < raw.length; i++) {
