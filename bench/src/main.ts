@@ -374,7 +374,7 @@ async function main(): Promise<void> {
       command: `pnpm bench${cli.argv.length > 0 ? ` ${cli.argv.join(' ')}` : ''}`,
       durationSeconds: Math.round((Date.now() - started) / 1_000),
       machine,
-      redis: redis?.version,
+      redis: redis.version,
       sinks: sinks.map((s) => ({ kind: s.kind, impl: s.impl })),
       sizes: cli.sizes,
       profiled: cli.profile,

@@ -21,6 +21,9 @@ import { startRunningCourier, type RunningCourier } from './support/running-cour
 
 const KEY = 'hostile-key-0123456789abcdef';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- API answers read as untyped JSON; expect() checks their shape
+type Json = Record<string, any>;
+
 let courier: RunningCourier;
 let http: HttpSink;
 let d: Deployment;
@@ -37,21 +40,21 @@ afterAll(async () => {
   await courier?.stop();
 });
 
-async function post(path: string, body: string): Promise<{ status: number; body: Record<string, any> }> {
+async function post(path: string, body: string): Promise<{ status: number; body: Json }> {
   const res = await fetch(`${api}${path}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
     body,
   });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
+  return { status: res.status, body: (await res.json()) as Json };
 }
 
-async function get(path: string): Promise<Record<string, any>> {
+async function get(path: string): Promise<Json> {
   const res = await fetch(`${api}${path}`, { headers: { authorization: `Bearer ${KEY}` } });
-  return (await res.json()) as Record<string, any>;
+  return (await res.json()) as Json;
 }
 
-async function statusOf(id: string, want: (s: string) => boolean, timeoutMs = 20_000): Promise<Record<string, any>> {
+async function statusOf(id: string, want: (s: string) => boolean, timeoutMs = 20_000): Promise<Json> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const m = await get(`/messages/${id}`);
@@ -218,13 +221,13 @@ describe('codes in raw bodies', () => {
     http.setResponder((req) => (req.body.includes(recipient) ? { status: 400, body: `{"error":"invalid request","request":${req.body}}` } : undefined));
     try {
       const [payload] = [smsPayload(recipient, 'Your verification code is 605118.\nOr open https://example.com/v?token=Zq81xPt')];
-      await enqueueUnchecked([payload!]);
-      const m = await statusOf(payload!.id, (s) => s === 'abandoned');
+      await enqueueUnchecked([payload]);
+      const m = await statusOf(payload.id, (s) => s === 'abandoned');
       const error = m['dispatches'][0].error as { code: string; message: string };
       expect(error.code).toBe('HTTP_STATUS_PERMANENT');
       expect(error.message).toContain('invalid request');
-      const job = await d.queue.getJob(payload!.id);
-      const places = [error.message, job?.failedReason ?? '', JSON.stringify(worker.lines.filter((l) => l['message_id'] === payload!.id))];
+      const job = await d.queue.getJob(payload.id);
+      const places = [error.message, job?.failedReason ?? '', JSON.stringify(worker.lines.filter((l) => l['message_id'] === payload.id))];
       for (const text of places) {
         expect(text).not.toContain('605118');
         expect(text).not.toContain('Zq81xPt');

@@ -95,7 +95,7 @@ describe("a Kratos user's kratos.yml, unchanged", () => {
     expect(mail?.user).toBe('test');
     // `log.format: text`: Kratos-style key=value lines, not JSON.
     for (const app of [producer, worker]) {
-      const raw = app.lines.map((l) => String(l['raw'] ?? ''));
+      const raw = app.lines.map((l) => (typeof l['raw'] === 'string' ? l['raw'] : ''));
       expect(raw.length).toBeGreaterThan(0);
       expect(raw.every((line) => /^time=\S+ level=\w+ msg=/.test(line))).toBe(true);
     }

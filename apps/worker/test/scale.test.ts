@@ -63,7 +63,7 @@ describe('horizontal scale', () => {
     const d = await setup();
     const tag = `pair-${Date.now()}`;
     const [a, b] = await Promise.all([spawnWorker(d.configPath), spawnWorker(d.configPath)]);
-    workers.push(a!, b!);
+    workers.push(a, b);
     const payloads = await d.enqueue(messages(tag));
     const recipients = new Set(payloads.map((p) => p.recipient));
     await d.waitForStatuses((c) => c['sent'] === COUNT, 120_000);
@@ -72,9 +72,9 @@ describe('horizontal scale', () => {
     expect(counts.size).toBe(COUNT);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
     const sentBy = (w: WorkerProcess) => w.lines.filter((l) => l['outcome'] === 'sent').length;
-    expect(sentBy(a!) + sentBy(b!)).toBe(COUNT);
-    expect(sentBy(a!)).toBeGreaterThan(0);
-    expect(sentBy(b!)).toBeGreaterThan(0);
+    expect(sentBy(a) + sentBy(b)).toBe(COUNT);
+    expect(sentBy(a)).toBeGreaterThan(0);
+    expect(sentBy(b)).toBeGreaterThan(0);
   }, 180_000);
 });
 

@@ -33,7 +33,7 @@ const OVERRIDE_ALIASES = ['COURIER_API_KEYS', 'PORT', 'LOG_LEVEL'];
 export function scrubConfigEnvironment(): string[] {
   const names = [...envKeys(configSchema).map((k) => k.variable), ...OVERRIDE_ALIASES];
   const removed = names.filter((n) => process.env[n] !== undefined);
-  for (const n of removed) delete process.env[n];
+  for (const n of removed) Reflect.deleteProperty(process.env, n);
   return removed;
 }
 
@@ -122,11 +122,11 @@ export async function startCourier(
   });
   const p = wrap(`courier-${app}`, child);
   const stderr: string[] = [];
-  createInterface({ input: child.stderr! }).on('line', (l) => {
+  createInterface({ input: child.stderr }).on('line', (l) => {
     if (stderr.length < 50) stderr.push(l);
   });
   let lines = 0;
-  createInterface({ input: child.stdout! }).on('line', () => {
+  createInterface({ input: child.stdout }).on('line', () => {
     lines++;
   });
   let exited: string | undefined;
@@ -161,7 +161,7 @@ export async function startBaseline(kind: 'smtp' | 'http', env: Record<string, s
   });
   const p = wrap(`baseline-${kind}`, child);
   const stderr: string[] = [];
-  createInterface({ input: child.stderr! }).on('line', (l) => {
+  createInterface({ input: child.stderr }).on('line', (l) => {
     if (stderr.length < 50) stderr.push(l);
   });
   await new Promise<void>((resolve, reject) => {
@@ -173,7 +173,7 @@ export async function startBaseline(kind: 'smtp' | 'http', env: Record<string, s
       clearTimeout(timer);
       reject(new Error(`baseline ${kind} worker exited (${code}): ${stderr.join('\n')}`));
     });
-    createInterface({ input: child.stdout! }).on('line', (l) => {
+    createInterface({ input: child.stdout }).on('line', (l) => {
       if (l.includes('baseline worker started')) {
         clearTimeout(timer);
         resolve();

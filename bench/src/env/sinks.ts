@@ -77,7 +77,7 @@ export async function startSink(kind: SinkKind): Promise<SinkHandle> {
         clearTimeout(timer);
         resolve(reply);
       });
-      child.send({ ...req, seq: id } as SinkRequest);
+      child.send({ ...req, seq: id });
     });
 
   const stats = async (): Promise<SinkStats> => {

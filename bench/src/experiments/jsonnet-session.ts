@@ -34,7 +34,7 @@ async function lane(): Promise<void> {
 await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
 const seconds = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
-renderer.close();
+await renderer.close();
 console.log(
   `${mode}: ${total} renders in ${seconds.toFixed(1)} s = ${Math.round(total / seconds)}/s, ` +
     `${((cpu.user + cpu.system) / 1000 / total).toFixed(3)} CPU ms per render (all threads), ` +

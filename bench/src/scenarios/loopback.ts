@@ -36,11 +36,14 @@ export function loopbackRun(ctx: BenchContext, count: number): Promise<LoopbackR
         timeout: 120_000,
       },
       (err, stdout) => {
-        if (err) return reject(err);
+        if (err) {
+          reject(new Error(`loopback run failed: ${err.message}`, { cause: err }));
+          return;
+        }
         try {
           resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '') as LoopbackRun);
         } catch (e) {
-          reject(e as Error);
+          reject(e instanceof Error ? e : new Error(String(e)));
         }
       },
     );

@@ -43,6 +43,7 @@ export class ConfigError extends CourierError {
 export class TemplateError extends CourierError {
   declare readonly code: TemplateErrorCode;
 
+  // eslint-disable-next-line @typescript-eslint/no-useless-constructor -- narrows the codes it accepts to TemplateErrorCode
   constructor(code: TemplateErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
   }

@@ -23,10 +23,10 @@ beforeAll(() => {
   store = createMessageStore(redis, prefix, { finishedTtlSeconds: 3600 });
   // Record every script call (EVAL/EVALSHA) as it is written.
   const sendCommand = redis.sendCommand.bind(redis);
-  redis.sendCommand = ((command: { name: string; args: unknown[] }, ...rest: unknown[]) => {
+  redis.sendCommand = (command: { name: string; args: unknown[] }, ...rest: unknown[]) => {
     if (command.name === 'evalsha' || command.name === 'eval') sent.push(command.args.slice(1).map(String));
     return (sendCommand as (...a: unknown[]) => unknown)(command, ...rest);
-  }) as typeof redis.sendCommand;
+  };
 });
 
 afterAll(async () => {

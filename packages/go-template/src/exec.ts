@@ -29,7 +29,8 @@ export interface ExecSet {
 }
 
 const MISSING = Symbol('missing');
-type Final = unknown | typeof MISSING;
+/** A final value passed down a pipeline, or MISSING (`unknown` already includes the symbol; the name documents it). */
+type Final = unknown;
 
 interface Variable {
   name: string;

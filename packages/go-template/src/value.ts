@@ -261,6 +261,7 @@ export class GoObject {
   constructor(
     readonly type: string,
     readonly str: () => string,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each method takes the Go types its params name, checked by exec before the call
     readonly methods: Readonly<Record<string, { params: readonly string[]; variadic?: string; fn: (...args: any[]) => unknown }>>,
     readonly json?: () => string,
     readonly same: { eq?: string | undefined; deep?: string | undefined; int?: number | undefined } = {},

@@ -198,7 +198,13 @@ export async function probeContainerRuntime(timeoutMs = 3_000): Promise<Containe
 async function startRedisContainer(): Promise<ProvisionedRedis> {
   const { RedisContainer } = await import('@testcontainers/redis');
   const container = await new RedisContainer('redis:7-alpine').start();
-  return { url: container.getConnectionUrl(), source: 'testcontainers', stop: async () => void (await container.stop()) };
+  return {
+    url: container.getConnectionUrl(),
+    source: 'testcontainers',
+    stop: async () => {
+      await container.stop();
+    },
+  };
 }
 
 /** Seams of {@link provisionRedis}, for its own tests. */

@@ -60,7 +60,7 @@ describe('started while Redis is down', () => {
 
     const w = await healthStatus(workerReady);
     expect(w.status).toBe(503);
-    expect(Object.keys((w.body['errors'] ?? {}) as object)).toContain('redis');
+    expect(Object.keys(w.body['errors'] ?? {})).toContain('redis');
     expect((await healthStatus(producerReady)).status).toBe(503);
     expect((await healthStatus(`http://127.0.0.1:${worker.healthPort}/health/alive`)).status).toBe(200);
     expect((await healthStatus(`${producer.url}/health/alive`)).status).toBe(200);

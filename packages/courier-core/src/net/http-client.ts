@@ -85,6 +85,7 @@ export type RedirectErrorCode = 'ERR_TOO_MANY_REDIRECTS' | 'ERR_INVALID_REDIRECT
 export class RedirectError extends CourierError {
   declare readonly code: RedirectErrorCode;
 
+  // eslint-disable-next-line @typescript-eslint/no-useless-constructor -- narrows the codes it accepts to RedirectErrorCode
   constructor(code: RedirectErrorCode, message: string) {
     super(code, message);
   }

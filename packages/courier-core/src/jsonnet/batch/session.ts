@@ -120,7 +120,7 @@ export async function runSession(state: BatchState, checkedSource: () => Promise
     try {
       evaluation = vm.evaluateSnippet(TEMPLATE_PREFIX + source.text + SESSION_SUFFIX, settings.filename);
     } catch (err) {
-      evaluation = Promise.reject(err);
+      evaluation = Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     evaluation.then(
       () => resolve(handedOut > 0 || state.queue.length === 0 ? 'ended' : 'failed'),

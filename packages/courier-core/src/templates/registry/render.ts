@@ -22,10 +22,10 @@ import type { CompiledPart, RenderedContent } from './types.js';
  */
 export async function renderMessage(parts: PartCache, type: MessageType, templateType: TemplateType, data: TemplateData): Promise<RenderedContent> {
   if (!Object.hasOwn(TEMPLATE_CATALOG, templateType)) {
-    throw new TemplateError('TEMPLATE_TYPE_UNKNOWN', `unknown template type "${String(templateType)}"; expected one of ${TEMPLATE_TYPES.join(', ')}`);
+    throw new TemplateError('TEMPLATE_TYPE_UNKNOWN', `unknown template type "${templateType}"; expected one of ${TEMPLATE_TYPES.join(', ')}`);
   }
   if (!(MESSAGE_TYPES as readonly string[]).includes(type)) {
-    throw new TemplateError('TEMPLATE_TYPE_UNKNOWN', `unknown message type "${String(type)}"; expected email or sms`);
+    throw new TemplateError('TEMPLATE_TYPE_UNKNOWN', `unknown message type "${type}"; expected email or sms`);
   }
   const names = PARTS_BY_MESSAGE_TYPE[type];
   const compiled = await Promise.all(names.map((part) => parts(templateType, part)));

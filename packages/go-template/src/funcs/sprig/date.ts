@@ -480,6 +480,7 @@ function parseTime(textLayout: string, textValue: string): GoTime {
       case '1':
       case '01':
         month = num(getnum(value, std === '01'));
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- num() sets bad in a closure TypeScript cannot see
         if (!bad && (month <= 0 || month > 12)) rangeErr = 'month';
         break;
       case 'Mon':
@@ -773,7 +774,11 @@ zoneIds.set(ZONE_COUNTER, 0);
 function timeKeys(t: GoTime): { eq: string; deep: string } {
   const zoneDeep = t.zone === 'Local' ? 'Local' : t.zone === UTC ? 'UTC' : `fixed:${t.zone.name}:${t.zone.offset}`;
   let id = t.zone === 'Local' ? 0 : zoneIds.get(t.zone);
-  if (id === undefined) (zoneIds.set(t.zone as object, (id = zoneIds.get(ZONE_COUNTER)! + 1)), zoneIds.set(ZONE_COUNTER, id));
+  if (id === undefined) {
+    id = zoneIds.get(ZONE_COUNTER)! + 1;
+    zoneIds.set(t.zone as object, id);
+    zoneIds.set(ZONE_COUNTER, id);
+  }
   const zoneEq = t.zone === 'Local' || t.zone === UTC ? zoneDeep : `fixed#${id}`;
   return { eq: `${t.sec}:${t.nsec}:${zoneEq}`, deep: `${t.sec}:${t.nsec}:${zoneDeep}` };
 }

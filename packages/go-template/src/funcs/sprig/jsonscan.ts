@@ -151,11 +151,26 @@ export function jsonSyntaxError(src: string): string | null {
         fail('after array element');
       }
     }
-    if (c === 0x22) return str();
-    if (c === 0x2d || isDigit(c)) return num();
-    if (c === 0x74) return lit('true', 'true');
-    if (c === 0x66) return lit('false', 'false');
-    if (c === 0x6e) return lit('null', 'null');
+    if (c === 0x22) {
+      str();
+      return;
+    }
+    if (c === 0x2d || isDigit(c)) {
+      num();
+      return;
+    }
+    if (c === 0x74) {
+      lit('true', 'true');
+      return;
+    }
+    if (c === 0x66) {
+      lit('false', 'false');
+      return;
+    }
+    if (c === 0x6e) {
+      lit('null', 'null');
+      return;
+    }
     fail('looking for beginning of value');
   };
   try {

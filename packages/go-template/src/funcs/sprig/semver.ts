@@ -26,7 +26,8 @@ function parseSegment(s: string): bigint {
   if (n >= U64) throw new FuncError(`Error parsing version segment: strconv.ParseUint: parsing "${s}": value out of range`);
   return n;
 }
-const containsOnly = (s: string, set: string) => [...s].every((c) => set.includes(c));
+// Code units suffice: every allowed character is ASCII, so any other unit fails the check either way.
+const containsOnly = (s: string, set: string) => Array.from({ length: s.length }, (_, i) => s.charAt(i)).every((c) => set.includes(c));
 const NUM = '0123456789';
 const ALLOWED = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-' + NUM;
 function validatePrerelease(p: string): void {
