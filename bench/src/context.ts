@@ -104,6 +104,3 @@ export interface BenchContext {
   /** Progress line on stderr (the table goes to stdout). */
   log(message: string): void;
 }
-
-/** A figure's value per repetition, and what it is summarised as. */
-export type Samples = number[];

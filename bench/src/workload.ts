@@ -57,7 +57,7 @@ export function rawEmailMessage(recipient: string, i: number): NewMessage {
 }
 
 /** The body of raw message `i` (~300 bytes of plain text). */
-export function rawBody(i: number): string {
+function rawBody(i: number): string {
   return `Hi,\n\nyour sign-in code is ${codeFor(i)}. It expires in 15 minutes.\n\nIf you did not ask for it, ignore this message; nobody can sign in without the code.\n\nThanks,\nthe team\n`;
 }
 

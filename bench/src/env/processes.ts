@@ -55,7 +55,7 @@ export interface StartOptions {
 }
 
 /** Resident set size of a pid from /proc, in bytes; 0 when it is gone. */
-export function rssOf(pid: number): number {
+function rssOf(pid: number): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = /VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1];

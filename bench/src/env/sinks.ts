@@ -127,7 +127,7 @@ export async function startSink(kind: SinkKind): Promise<SinkHandle> {
 }
 
 /** Where Debian's postfix package puts Postfix's test SMTP server. */
-export const POSTFIX_SMTP_SINK = '/usr/sbin/smtp-sink';
+const POSTFIX_SMTP_SINK = '/usr/sbin/smtp-sink';
 
 /**
  * Make sure Postfix's `smtp-sink` is installed: as root on Debian/Ubuntu, install

@@ -27,7 +27,7 @@ interface CpuProfile {
 }
 
 /** Self time of one entry. */
-export interface ProfileEntry {
+interface ProfileEntry {
   readonly name: string;
   readonly ms: number;
   readonly percent: number;
@@ -45,7 +45,7 @@ export interface ProfileSummary {
 }
 
 /** Where a frame's code lives: `node_modules/<pkg>`, a workspace folder, `node:` internals, or a V8 pseudo-frame. */
-export function locationOf(frame: CallFrame): string {
+function locationOf(frame: CallFrame): string {
   const { url, functionName } = frame;
   if (url === '') return functionName.startsWith('(') ? functionName : '(native)';
   if (url.startsWith('node:')) return 'node:internals';
@@ -60,7 +60,7 @@ export function locationOf(frame: CallFrame): string {
 }
 
 /** A short name of a frame's file: the path inside its package or workspace folder, or Node's own name. */
-export function fileOf(frame: CallFrame): string {
+function fileOf(frame: CallFrame): string {
   const { url } = frame;
   if (url === '' || url.startsWith('node:')) return url;
   const nm = url.lastIndexOf('/node_modules/');

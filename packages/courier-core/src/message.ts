@@ -47,14 +47,14 @@ export const FINAL_STATUSES: ReadonlySet<MessageStatus> = new Set(['sent', 'aban
 export const emailAddressSchema = z.email({ error: 'must be a valid e-mail address' });
 
 /** A phone number or other SMS address: non-empty, no whitespace or control characters. */
-export const smsRecipientSchema = z
+const smsRecipientSchema = z
   .string()
   .min(1, 'must not be empty')
   .max(64)
   .regex(/^[^\s\p{Cc}]+$/u, 'must not contain whitespace or control characters');
 
 /** Deepest nesting accepted in template data (objects and arrays). */
-export const MAX_TEMPLATE_DATA_DEPTH = 32;
+const MAX_TEMPLATE_DATA_DEPTH = 32;
 
 /**
  * Default limits of template data: 64 KiB as JSON, 10,000 values, 32 levels. A
@@ -75,11 +75,6 @@ let templateDataLimits: JsonLimits = DEFAULT_TEMPLATE_DATA_LIMITS;
  */
 export function configureTemplateDataLimits(limits: JsonLimits): void {
   templateDataLimits = Object.freeze({ ...limits });
-}
-
-/** The template-data limits in force. */
-export function currentTemplateDataLimits(): JsonLimits {
-  return templateDataLimits;
 }
 
 /** A string that must be well-formed UTF-16 (no lone surrogates), with a length cap. */
@@ -130,7 +125,7 @@ const errorSummarySchema = z.object({
 });
 
 /** One delivery attempt, as Kratos's `dispatches[]`. */
-export const dispatchSchema = z.object({
+const dispatchSchema = z.object({
   at: z.iso.datetime(),
   status: z.enum(['success', 'failed']),
   error: errorSummarySchema.optional(),

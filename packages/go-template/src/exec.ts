@@ -47,7 +47,7 @@ const CONTINUE = 2;
  * Maximum nesting of `{{template}}` calls, Go's value. The JS stack usually gives out sooner: running out of stack
  * inside a template call is reported with the same error at that call.
  */
-export const MAX_EXEC_DEPTH = 100000;
+const MAX_EXEC_DEPTH = 100000;
 
 /** Execution state for one render. */
 class State {

@@ -10,7 +10,7 @@ import type { Registry } from 'prom-client';
 import { httpServerTimeouts, type HttpTimeouts } from '@courier/core';
 
 /** A readiness check: resolves when healthy, rejects when not. */
-export type ReadinessCheck = () => Promise<void>;
+type ReadinessCheck = () => Promise<void>;
 
 /** A readiness failure whose message is safe to answer publicly (says what, not why: no hosts, no provider text). */
 export class PublicReadinessError extends Error {
@@ -35,7 +35,7 @@ export interface HealthServerOptions {
 const CHECK_TIMEOUT_MS = 2_000;
 
 /** What readiness answers for a failed check that did not say something public. */
-export const GENERIC_REASON = 'unavailable';
+const GENERIC_REASON = 'unavailable';
 
 async function runCheck(check: ReadinessCheck): Promise<{ public: string; detail: string } | undefined> {
   let timer: NodeJS.Timeout | undefined;

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
  * `request`. `deliverReply: true` passes that reply on first (Redis answered,
  * then died); `false` drops it (Redis did the work, then died before answering).
  */
-export interface CutRule {
+interface CutRule {
   readonly request: string;
   readonly reply: string;
   readonly deliverReply: boolean;

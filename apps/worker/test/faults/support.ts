@@ -121,20 +121,6 @@ export function deliveryCounts(received: readonly ReceivedMail[], recipients: Re
   return counts;
 }
 
-/** Delivery times per recipient among `recipients`, in arrival order. */
-export function deliveryTimes(received: readonly ReceivedMail[], recipients: ReadonlySet<string>): Map<string, number[]> {
-  const times = new Map<string, number[]>();
-  for (const m of received) {
-    for (const to of m.envelope.to) {
-      if (!recipients.has(to)) continue;
-      const list = times.get(to) ?? [];
-      list.push(m.receivedAt);
-      times.set(to, list);
-    }
-  }
-  return times;
-}
-
 /**
  * Message counts per status, read in one MULTI: the status indexes change while
  * a run is going, and separate reads can count a message moving between two

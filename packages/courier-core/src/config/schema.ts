@@ -10,10 +10,10 @@ import { parseSmtpConnectionUri } from './smtp-uri.js';
 import { DEFAULT_REDACTED_FIELDS, DEFAULT_REDACTED_PATTERNS } from '../redaction/defaults.js';
 
 /** URI schemes accepted for templates and Jsonnet bodies. */
-export const TEMPLATE_URI_SCHEMES = ['file:', 'base64:', 'http:', 'https:'] as const;
+const TEMPLATE_URI_SCHEMES = ['file:', 'base64:', 'http:', 'https:'] as const;
 
 /** A `file://`, `base64://` or `http(s)://` URI. */
-export const templateUriSchema = z.string().superRefine((value, ctx) => {
+const templateUriSchema = z.string().superRefine((value, ctx) => {
   let scheme: string;
   try {
     scheme = new URL(value).protocol;
@@ -32,7 +32,7 @@ export const KRATOS_DEFAULT_FROM_ADDRESS = 'no-reply@ory.kratos.sh';
 const headersSchema = z.record(z.string().min(1), z.string()).default({});
 
 /** `auth` of an HTTP request config, exactly as Kratos spells it. */
-export const httpAuthSchema = z.discriminatedUnion('type', [
+const httpAuthSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('basic_auth'),
     config: z.strictObject({ user: z.string(), password: z.string() }),
@@ -46,7 +46,6 @@ export const httpAuthSchema = z.discriminatedUnion('type', [
     }),
   }),
 ]);
-export type HttpAuthConfig = z.infer<typeof httpAuthSchema>;
 
 /** Kratos's `request_config`: where and how to POST a message, with a Jsonnet body. */
 export const requestConfigSchema = z.strictObject({
@@ -174,7 +173,6 @@ const channelSchema = z.strictObject({
   type: z.literal('http', { error: 'only type "http" is supported for channels' }),
   request_config: requestConfigSchema,
 });
-export type ChannelConfig = z.infer<typeof channelSchema>;
 
 /** The Kratos-compatible `courier:` section. */
 export const courierSectionSchema = z
@@ -270,7 +268,7 @@ export type HttpTimeouts = z.infer<typeof httpTimeoutsSchema>;
  * from the network until someone decides it should be. Containers (infra/) set
  * `0.0.0.0` explicitly.
  */
-export const DEFAULT_LISTEN_HOST = '127.0.0.1';
+const DEFAULT_LISTEN_HOST = '127.0.0.1';
 
 const workerSchema = z
   .strictObject({
@@ -314,7 +312,7 @@ const apiKeySecret = z.string().min(16, 'API keys must be at least 16 characters
  * An API key: a plain string (every scope, as before scopes existed), or an
  * object naming its scopes and, optionally, a name for logs and records.
  */
-export const apiKeyEntrySchema = z.union([
+const apiKeyEntrySchema = z.union([
   apiKeySecret,
   z.strictObject({
     key: apiKeySecret,

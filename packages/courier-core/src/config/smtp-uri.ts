@@ -13,7 +13,7 @@
  */
 
 /** TLS mode derived from the connection URI. */
-export type SmtpTlsMode = 'starttls' | 'implicit' | 'none';
+type SmtpTlsMode = 'starttls' | 'implicit' | 'none';
 
 /** The parts of an SMTP connection URI Courier uses. Holds the password: never log it. */
 export interface SmtpConnection {

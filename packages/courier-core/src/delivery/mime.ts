@@ -31,7 +31,7 @@ import { CourierError } from '../errors.js';
 export const COURIER_MESSAGE_ID_HEADER = 'X-Courier-Message-Id';
 
 /** A mailbox: an address with an optional display name. */
-export interface MimeAddress {
+interface MimeAddress {
   readonly name?: string | undefined;
   readonly address: string;
 }

@@ -7,7 +7,7 @@ import { pino, type Logger, type LoggerOptions } from 'pino';
 import { textDestination } from './text-format.js';
 
 /** Paths removed from every log line wherever they appear (one or two levels deep). */
-export const REDACTED_PATHS: readonly string[] = [
+const REDACTED_PATHS: readonly string[] = [
   'template_data',
   'body',
   'html_body',

@@ -19,12 +19,12 @@ import { disallowedRangeOf, embeddedIpv4Of, isIpLiteral, type DisallowedRange } 
 export type AddressPolicy = (address: string) => DisallowedRange | undefined;
 
 /** The configuration key that turns the guard on, as errors name it. */
-export const DISALLOW_PRIVATE_IP_RANGES_KEY = 'clients.http.disallow_private_ip_ranges';
+const DISALLOW_PRIVATE_IP_RANGES_KEY = 'clients.http.disallow_private_ip_ranges';
 /** The key that turns the guard on for the SMTP server. */
 export const DISALLOW_PRIVATE_SMTP_RANGES_KEY = 'clients.smtp.disallow_private_ip_ranges';
 
 /** Error code of {@link DisallowedAddressError}. */
-export const ADDRESS_DISALLOWED = 'ADDRESS_DISALLOWED';
+const ADDRESS_DISALLOWED = 'ADDRESS_DISALLOWED';
 
 /**
  * A request was refused because its host is, or resolves to, a private, loopback or
@@ -75,7 +75,7 @@ export function findDisallowedAddressError(err: unknown): DisallowedAddressError
  * @param address - The IP address to check.
  * @throws DisallowedAddressError
  */
-export function assertAddressAllowed(host: string, address: string, policy: AddressPolicy = disallowedRangeOf): void {
+function assertAddressAllowed(host: string, address: string, policy: AddressPolicy = disallowedRangeOf): void {
   const range = policy(address);
   if (range !== undefined) throw new DisallowedAddressError(host, address, range);
 }

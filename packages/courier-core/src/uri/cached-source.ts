@@ -16,11 +16,11 @@ import type { OutboundHttpOptions } from '../net/http-client.js';
 import { currentVersion, loadUri, type LoadedSource } from './load-uri.js';
 
 /** Default shortest time between two looks at a `file://` source. */
-export const SOURCE_CHECK_INTERVAL_MS = 1_000;
+const SOURCE_CHECK_INTERVAL_MS = 1_000;
 /** How long an `http(s)://` source is reused before it is fetched again. */
 export const REMOTE_SOURCE_TTL_MS = 60 * 60_000;
 /** Default timeout of one `http(s)://` fetch. */
-export const REMOTE_SOURCE_TIMEOUT_MS = 10_000;
+const REMOTE_SOURCE_TIMEOUT_MS = 10_000;
 
 /** Options of {@link createCachedSource}. */
 export interface CachedSourceOptions extends OutboundHttpOptions {

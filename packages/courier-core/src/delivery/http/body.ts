@@ -19,7 +19,7 @@ import { buildJsonnetContext } from './context.js';
  * `courier.http.request_config.body` in Kratos's config schema (ory/kratos
  * embedx/config.schema.json, a `base64://` URI), decoded.
  */
-export const KRATOS_DEFAULT_BODY_TEMPLATE = `function(ctx) {
+const KRATOS_DEFAULT_BODY_TEMPLATE = `function(ctx) {
   recipient: ctx.Recipient,
   template_type: ctx.TemplateType,
   to: if "TemplateData" in ctx && "To" in ctx.TemplateData then ctx.TemplateData.To else null,

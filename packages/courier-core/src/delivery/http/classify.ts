@@ -12,7 +12,7 @@ import { findDisallowedAddressError, type DisallowedAddressError } from '../../n
 import { networkErrorCode, responseHeader, type ResponseHeaders } from '../../net/http-client.js';
 
 /** Longest response-body excerpt kept in an error message. */
-export const MAX_BODY_SNIPPET = 200;
+const MAX_BODY_SNIPPET = 200;
 
 /** Statuses after which the same request may succeed later. */
 const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429]);

@@ -31,7 +31,7 @@ export interface JsonnetBatchRendererOptions {
 }
 
 /** Counters that let callers (and tests) see how well renders were batched. */
-export interface JsonnetRenderStats {
+interface JsonnetRenderStats {
   /** libjsonnet evaluations run, including bisection retries and compile checks (one per template version). */
   readonly evaluations: number;
   /** Renders finished, successfully or not. */

@@ -59,7 +59,7 @@ function renderPart(type: TemplateType, part: TemplatePart, compiled: CompiledPa
 }
 
 /** Names the fields a built-in template needs, so a producer bug shows up as a clear error, not an empty code. */
-export function checkRequiredFields(type: TemplateType, builtinParts: readonly TemplatePart[], data: TemplateData): void {
+function checkRequiredFields(type: TemplateType, builtinParts: readonly TemplatePart[], data: TemplateData): void {
   for (const field of TEMPLATE_CATALOG[type].requiredFields) {
     const value = data[field];
     if (typeof value !== 'string' || value.trim() === '') {
