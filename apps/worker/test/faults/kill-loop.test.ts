@@ -150,7 +150,18 @@ describe('SIGKILL loop', () => {
     const duplicates = recipients.filter((r) => (counts.get(r) ?? 0) > 1);
     expect(duplicates.length).toBeLessThanOrEqual(kills.length * POOL_SIZE);
     const times = new Map<string, number[]>();
-    for (const m of smtp.received) for (const to of m.envelope.to) if ((counts.get(to) ?? 0) > 1) times.set(to, [...(times.get(to) ?? []), m.receivedAt]);
+    const messageIds = new Map<string, Set<string>>();
+    for (const m of smtp.received) {
+      for (const to of m.envelope.to) {
+        if ((counts.get(to) ?? 0) <= 1) continue;
+        times.set(to, [...(times.get(to) ?? []), m.receivedAt]);
+        messageIds.set(to, (messageIds.get(to) ?? new Set()).add(/^Message-ID: (.*)\r$/m.exec(m.raw)?.[1] ?? 'none'));
+      }
+    }
+    // Every copy of a repeated message carries the same Message-ID, so a receiver that
+    // collapses duplicates by it shows the message once.
+    for (const r of duplicates) expect([...(messageIds.get(r) ?? [])], `Message-IDs of ${r}`).toHaveLength(1);
+    for (const ids of messageIds.values()) expect([...ids][0]).toMatch(/^<[0-9a-f-]{36}@example\.com>$/);
     let minRepeatGap = Infinity;
     for (const r of duplicates) {
       const [first, second] = times.get(r)!;
@@ -170,7 +181,8 @@ describe('SIGKILL loop', () => {
     console.info(
       `[faults] SIGKILL loop: ${COUNT} delivered in ${took} ms (3 workers up after ${allUpAt - started} ms, then killing for ${killingMs} ms), ${kills.length} kills ` +
         `(${kills.filter((k) => k.wasUp).length} of workers up, the rest while starting), ` +
-        `${duplicates.length} duplicates (bound ${kills.length * POOL_SIZE}, shortest gap ${minRepeatGap} ms), ` +
+        `${duplicates.length} duplicates (bound ${kills.length * POOL_SIZE}, shortest gap ${minRepeatGap} ms; ` +
+        `sends per message ${(smtp.received.length / COUNT).toFixed(4)}, every repeat under its first Message-ID), ` +
         `${countWhenRecordedSent.size} recorded sent at a kill and not delivered again; BullMQ settled ${settledAfter} ms after the statuses`,
     );
   }, 200_000);
