@@ -43,6 +43,8 @@ export class ConfigError extends CourierError {
 export class TemplateError extends CourierError {
   declare readonly code: TemplateErrorCode;
 
+  // Not useless: it narrows the code a TemplateError may be built with.
+  // eslint-disable-next-line @typescript-eslint/no-useless-constructor
   constructor(code: TemplateErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
   }

@@ -100,7 +100,7 @@ export async function listSummaries(redis: RedisConnection, keys: CourierKeys, q
   let exhausted = false;
   let pageFull = false;
   while (!pageFull && scanned < maxScanned) {
-    const ids = (await redis.zrange(index, cursor === undefined ? '+' : `(${cursor}`, '-', 'BYLEX', 'REV', 'LIMIT', 0, batch)) as string[];
+    const ids = await redis.zrange(index, cursor === undefined ? '+' : `(${cursor}`, '-', 'BYLEX', 'REV', 'LIMIT', 0, batch);
     const summaries = await readSummaries(redis, keys, ids);
     const dangling: string[] = [];
     for (const [i, id] of ids.entries()) {
