@@ -62,16 +62,20 @@ export const INTERNAL_ERROR_CODES = {
   ERR_INVALID_REDIRECT: 'a redirect to an invalid or non-HTTP(S) location (-> HTTP_NETWORK, TEMPLATE_LOAD_FAILED)',
 } as const;
 
-/** Codes of errors the store raises to its callers (never stored with a dispatch). */
-const STORE_ERROR_CODES = {
+/**
+ * Codes of errors the store raises to its callers (never stored with a dispatch).
+ * @public
+ */
+export const STORE_ERROR_CODES = {
   PAGE_TOKEN_INVALID: 'a list page token the store did not issue (-> the API answers 400 invalid_request)',
 } as const;
 
 /**
  * The producer's HTTP API codes (`{ "error": { "code" } }`), lower-case: a public
  * vocabulary of its own, unchanged by the registry. `ApiError` carries one.
+ * @public
  */
-const API_ERROR_CODES = {
+export const API_ERROR_CODES = {
   invalid_request: '400: the request (body, query, path or a header) is invalid; details name the fields',
   unauthorized: '401: no valid API key',
   forbidden: '403: the API key lacks the scope the route needs, or the dashboard refuses the client',
