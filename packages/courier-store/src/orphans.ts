@@ -25,7 +25,7 @@
  *   is still what was read (anything that touched the record since, a retry, a
  *   worker's attempt, wins), and the job's liveness.
  */
-import { SETTLE_ORPHAN } from './scripts.js';
+import { parseAnswer, SETTLE_ORPHAN } from './scripts.js';
 import type { RedisConnection } from './connection.js';
 import type { CourierKeys } from './keys.js';
 
@@ -60,7 +60,7 @@ const LIVE_LISTS = ['wait', 'paused', 'active'] as const;
 const LIVE_ZSETS = ['delayed', 'prioritized', 'waiting-children'] as const;
 
 interface SettleCommand {
-  courierSettleOrphan(...args: string[]): Promise<string>;
+  courierSettleOrphan(...args: string[]): Promise<unknown>;
 }
 
 /** A record that looked orphaned in the first, read-only look. */
@@ -132,15 +132,17 @@ export function createOrphanSettler(connection: RedisConnection, keys: CourierKe
       status: 'failed',
       error: { code: JOB_MISSING, message: 'the queue job of this message no longer exists (removed outside the API); nothing will send it', retryable: false },
     };
-    const answer = await redis.courierSettleOrphan(
-      keys.message(candidate.id),
-      ...keys.statusIndexes,
-      jobKey(candidate.id),
-      candidate.id,
-      now,
-      candidate.updatedAt,
-      JSON.stringify(dispatch),
-      String(options.finishedTtlSeconds),
+    const answer = parseAnswer.settleOrphan(
+      await redis.courierSettleOrphan(
+        keys.message(candidate.id),
+        ...keys.statusIndexes,
+        jobKey(candidate.id),
+        candidate.id,
+        now,
+        candidate.updatedAt,
+        JSON.stringify(dispatch),
+        String(options.finishedTtlSeconds),
+      ),
     );
     return answer === 'ok';
   };

@@ -20,7 +20,7 @@
  * the first 7 on their common path, so it neither builds nor sends the other
  * three, nor the message's content.
  */
-import { FINAL_STATUSES, MESSAGE_STATUSES } from '@courier/core';
+import { FINAL_STATUSES, MESSAGE_STATUSES, type MessageStatus } from '@courier/core';
 import { LUA_SOURCES } from './lua/sources.generated.js';
 
 /** Number of keys of the scripts that only move a status (BEGIN, FINISH, SET_STATUS). */
@@ -67,3 +67,45 @@ export const FINISH_MANY = loadLua('finish-many');
 export const SET_STATUS = loadLua('set-status');
 /** lua/settle-orphan.lua: abandon a record whose queue job disappeared (orphans.ts). */
 export const SETTLE_ORPHAN = loadLua('settle-orphan');
+
+/** The final statuses a script answers when one forbids its move. */
+type FinalStatus = 'sent' | 'cancelled' | 'abandoned';
+const FINAL_ANSWERS: readonly FinalStatus[] = ['sent', 'cancelled', 'abandoned'];
+
+/** Answer of lua/begin.lua and, per message, lua/begin-many.lua. */
+export type BeginAnswer = 'ok' | 'created' | 'missing' | FinalStatus;
+/** Answer of lua/finish.lua and, per message, lua/finish-many.lua. */
+export type FinishAnswer = 'ok' | 'missing' | FinalStatus;
+/** Answer of lua/set-status.lua: moved, no record, or the current status when it is not allowed. */
+export type SetStatusAnswer = 'ok' | 'missing' | MessageStatus;
+/** Answer of lua/settle-orphan.lua. */
+export type SettleOrphanAnswer = 'ok' | 'missing' | 'changed' | 'live' | MessageStatus;
+
+function oneOf<T extends string>(script: string, allowed: readonly T[], raw: unknown): T {
+  if (typeof raw === 'string' && (allowed as readonly string[]).includes(raw)) return raw as T;
+  throw new Error(`unexpected answer from ${script}: ${typeof raw === 'string' ? raw : typeof raw}`);
+}
+
+function many<T extends string>(script: string, allowed: readonly T[], raw: unknown): T[] {
+  if (!Array.isArray(raw)) throw new Error(`unexpected answer from ${script}: ${typeof raw}`);
+  return raw.map((r) => oneOf(script, allowed, r));
+}
+
+const BEGIN_ANSWERS: readonly BeginAnswer[] = ['ok', 'created', 'missing', ...FINAL_ANSWERS];
+const FINISH_ANSWERS: readonly FinishAnswer[] = ['ok', 'missing', ...FINAL_ANSWERS];
+const SET_STATUS_ANSWERS: readonly SetStatusAnswer[] = ['ok', 'missing', ...MESSAGE_STATUSES];
+const SETTLE_ORPHAN_ANSWERS: readonly SettleOrphanAnswer[] = ['ok', 'missing', 'changed', 'live', ...MESSAGE_STATUSES];
+
+/** Parse a raw script answer into its union type; an answer the script cannot give throws. */
+export const parseAnswer = {
+  create: (raw: unknown): boolean => {
+    if (raw !== 0 && raw !== 1) throw new Error(`unexpected answer from create.lua: ${String(raw)}`);
+    return raw === 1;
+  },
+  begin: (raw: unknown): BeginAnswer => oneOf('begin.lua', BEGIN_ANSWERS, raw),
+  beginMany: (raw: unknown): BeginAnswer[] => many('begin-many.lua', BEGIN_ANSWERS, raw),
+  finish: (raw: unknown): FinishAnswer => oneOf('finish.lua', FINISH_ANSWERS, raw),
+  finishMany: (raw: unknown): FinishAnswer[] => many('finish-many.lua', FINISH_ANSWERS, raw),
+  setStatus: (raw: unknown): SetStatusAnswer => oneOf('set-status.lua', SET_STATUS_ANSWERS, raw),
+  settleOrphan: (raw: unknown): SettleOrphanAnswer => oneOf('settle-orphan.lua', SETTLE_ORPHAN_ANSWERS, raw),
+};
