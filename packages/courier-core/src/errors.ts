@@ -7,7 +7,7 @@
  */
 import type { CourierErrorCode, TemplateErrorCode } from './errors/codes.js';
 
-export type { CourierErrorCode, StoredErrorCode, TemplateErrorCode } from './errors/codes.js';
+export type { ApiErrorCode, CourierErrorCode, StoredErrorCode, TemplateErrorCode } from './errors/codes.js';
 
 /** Base class of every error Courier raises on purpose. */
 export class CourierError extends Error {

@@ -3,7 +3,17 @@
  * name, plus the types in those exports' signatures. Apps import only from here;
  * core's own tests may import its modules directly. See docs/architecture.md.
  */
-export { ConfigError, CourierError, DeliveryError, TemplateError, summarizeError, type CourierErrorCode, type ErrorSummary, type StoredErrorCode } from './errors.js';
+export {
+  ConfigError,
+  CourierError,
+  DeliveryError,
+  TemplateError,
+  summarizeError,
+  type ApiErrorCode,
+  type CourierErrorCode,
+  type ErrorSummary,
+  type StoredErrorCode,
+} from './errors.js';
 export {
   FINAL_STATUSES,
   MESSAGE_STATUSES,

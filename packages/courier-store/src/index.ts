@@ -10,3 +10,4 @@ export * from './records.js';
 export * from './janitor.js';
 export * from './orphans.js';
 export * from './enqueue.js';
+export * from './idempotency.js';

@@ -4,7 +4,7 @@
  * bounded slice per run, so Redis memory stays bounded. Recipient indexes carry
  * their own TTL.
  */
-import { MESSAGE_STATUSES, TEMPLATE_TYPES } from '@courier/core';
+import { MESSAGE_STATUSES, TEMPLATE_TYPES, type MessageStatus } from '@courier/core';
 import type { RedisConnection } from './connection.js';
 import type { CourierKeys } from './keys.js';
 
@@ -32,7 +32,7 @@ export function createIndexPruner(redis: RedisConnection, keys: CourierKeys): In
         while (Date.now() < deadline) {
           const after = cursors.get(index);
           // Oldest first: ids are UUIDv7, so the expired ones gather at the low end.
-          const ids = (await redis.zrange(index, after === undefined ? '-' : `(${after}`, '+', 'BYLEX', 'LIMIT', 0, SLICE)) as string[];
+          const ids = await redis.zrange(index, after === undefined ? '-' : `(${after}`, '+', 'BYLEX', 'LIMIT', 0, SLICE);
           const pipeline = redis.pipeline();
           for (const id of ids) pipeline.exists(keys.message(id));
           const exists = ids.length === 0 ? [] : ((await pipeline.exec()) ?? []);
@@ -49,4 +49,24 @@ export function createIndexPruner(redis: RedisConnection, keys: CourierKeys): In
       return removed;
     },
   };
+}
+
+/** The outcome of {@link acquireJanitorLock}: this process runs the janitor now, or another one does. */
+export type JanitorLock = 'acquired' | 'held-elsewhere';
+
+/**
+ * Take the fleet-wide janitor lock for `ttlMs` (`SET NX PX`), so one worker of a
+ * fleet prunes per interval. `holder` is stored as the value, for operators.
+ */
+export async function acquireJanitorLock(redis: RedisConnection, keys: CourierKeys, holder: string, ttlMs: number): Promise<JanitorLock> {
+  const res = await redis.set(keys.janitorLock, holder, 'PX', ttlMs, 'NX');
+  return res === 'OK' ? 'acquired' : 'held-elsewhere';
+}
+
+/** How many messages each status index holds (ZCARD of each, one round trip). */
+export async function countByStatus(redis: RedisConnection, keys: CourierKeys): Promise<Record<MessageStatus, number>> {
+  const pipeline = redis.pipeline();
+  for (const s of MESSAGE_STATUSES) pipeline.zcard(keys.statusIndex(s));
+  const res = (await pipeline.exec()) ?? [];
+  return Object.fromEntries(MESSAGE_STATUSES.map((s, i) => [s, Number(res[i]?.[1] ?? 0)])) as Record<MessageStatus, number>;
 }

@@ -3,7 +3,7 @@
  * fields (HMGET, never the content `m`), so a page of messages with megabytes of
  * template data each costs a few hundred bytes per message.
  */
-import type { MessageStatus, TemplateType } from '@courier/core';
+import { CourierError, type MessageStatus, type TemplateType } from '@courier/core';
 import { normalizeRecipient, type CourierKeys } from './keys.js';
 import type { RedisConnection } from './connection.js';
 import { parseSummary, SUMMARY_FIELDS, type MessageSummary } from './records.js';
@@ -41,10 +41,9 @@ export function decodePageToken(token: string): string | undefined {
 }
 
 /** Thrown by `list` for a page token it did not issue. */
-export class InvalidPageTokenError extends Error {
+export class InvalidPageTokenError extends CourierError {
   constructor() {
-    super('page_token is not valid');
-    this.name = 'InvalidPageTokenError';
+    super('PAGE_TOKEN_INVALID', 'page_token is not valid');
   }
 }
 
@@ -101,7 +100,7 @@ export async function listSummaries(redis: RedisConnection, keys: CourierKeys, q
   let exhausted = false;
   let pageFull = false;
   while (!pageFull && scanned < maxScanned) {
-    const ids = (await redis.zrange(index, cursor === undefined ? '+' : `(${cursor}`, '-', 'BYLEX', 'REV', 'LIMIT', 0, batch)) as string[];
+    const ids = await redis.zrange(index, cursor === undefined ? '+' : `(${cursor}`, '-', 'BYLEX', 'REV', 'LIMIT', 0, batch);
     const summaries = await readSummaries(redis, keys, ids);
     const dangling: string[] = [];
     for (const [i, id] of ids.entries()) {

@@ -12,7 +12,19 @@ import { courierKeys, type CourierKeys } from './keys.js';
 import type { RedisConnection } from './connection.js';
 import { listSummaries, type ListPage, type ListQuery } from './message-list.js';
 import { contentOf, parseMessage, summaryFieldOf, type CreateMeta, type StoredMessage } from './records.js';
-import { BEGIN, BEGIN_MANY, CREATE, CREATE_KEY_COUNT, CREATE_SCRIPT_KEY_COUNT, FINISH, FINISH_MANY, SET_STATUS, STATUS_SCRIPT_KEY_COUNT } from './scripts.js';
+import {
+  BEGIN,
+  BEGIN_MANY,
+  CREATE,
+  CREATE_KEY_COUNT,
+  CREATE_SCRIPT_KEY_COUNT,
+  FINISH,
+  FINISH_MANY,
+  parseAnswer,
+  SET_STATUS,
+  STATUS_SCRIPT_KEY_COUNT,
+  type SetStatusAnswer,
+} from './scripts.js';
 
 /**
  * A message known by its id whose content is parsed only if needed: {@link MessageStore.begin}
@@ -61,7 +73,7 @@ export interface MessageStore {
    * Move a message to `to` if its status is one of `from` (cancel, manual retry).
    * Returns 'ok', 'missing', or the status that did not allow it.
    */
-  transition(id: string, from: readonly MessageStatus[], to: MessageStatus): Promise<string>;
+  transition(id: string, from: readonly MessageStatus[], to: MessageStatus): Promise<SetStatusAnswer>;
   /** The whole record, content included. */
   get(id: string): Promise<StoredMessage | undefined>;
   /** A message's status alone (its content is not read), or undefined when there is no record. */
@@ -75,14 +87,15 @@ export interface MessageStore {
 /** An ioredis pipeline or multi the store writes into. */
 export type ScriptPipeline = ChainableCommander;
 
+/** The registered scripts; their raw answers go through `parseAnswer` (scripts.ts). */
 interface ScriptCommands {
-  courierCreate(...args: (string | number)[]): Promise<number>;
+  courierCreate(...args: (string | number)[]): Promise<unknown>;
   /** Variable key count: the first argument is the number of keys (7, or 10 to re-create). */
-  courierBegin(...args: (string | number)[]): Promise<BeginResult | 'missing'>;
-  courierFinish(...args: (string | number)[]): Promise<FinishResult>;
-  courierSetStatus(...args: (string | number)[]): Promise<string>;
-  courierBeginMany(...args: (string | number)[]): Promise<(BeginResult | 'missing')[]>;
-  courierFinishMany(...args: (string | number)[]): Promise<FinishResult[]>;
+  courierBegin(...args: (string | number)[]): Promise<unknown>;
+  courierFinish(...args: (string | number)[]): Promise<unknown>;
+  courierSetStatus(...args: (string | number)[]): Promise<unknown>;
+  courierBeginMany(...args: (string | number)[]): Promise<unknown>;
+  courierFinishMany(...args: (string | number)[]): Promise<unknown>;
 }
 
 /** Each script with its key count (undefined: the caller passes it first). */
@@ -95,6 +108,12 @@ const SCRIPTS: Record<keyof ScriptCommands, { lua: string; numberOfKeys?: number
   courierBeginMany: { lua: BEGIN_MANY },
   courierFinishMany: { lua: FINISH_MANY },
 };
+
+/** BEGIN's common path (no content) never creates: 'created' there is a broken script. */
+function beginCommonAnswer(answer: BeginResult | 'missing'): BeginResult | 'missing' {
+  if (answer === 'created') throw new Error('unexpected answer from begin.lua without content: created');
+  return answer;
+}
 
 /** Most calls one batched script call carries. */
 const MAX_BATCH = 64;
@@ -186,14 +205,14 @@ export function createMessageStore(connection: RedisConnection, prefix: string, 
 
   // Attempts start and end in batches (see `batched`); the per-message scripts serve single calls.
   const beginCommon = batched<{ id: string; now: string }, BeginResult | 'missing'>(
-    ({ id, now }) => redis.courierBegin(STATUS_SCRIPT_KEY_COUNT, keys.message(id), ...statusIndexes, id, now),
-    (reqs) => {
+    async ({ id, now }) => beginCommonAnswer(parseAnswer.begin(await redis.courierBegin(STATUS_SCRIPT_KEY_COUNT, keys.message(id), ...statusIndexes, id, now))),
+    async (reqs) => {
       const args: string[] = [String(statusIndexes.length + reqs.length), ...statusIndexes];
       for (const r of reqs) args.push(keys.message(r.id));
       // All of a batch's attempts start in the same turn: the first one's time stands for all.
       args.push(reqs[0]!.now);
       for (const r of reqs) args.push(r.id);
-      return redis.courierBeginMany(...args);
+      return parseAnswer.beginMany(await redis.courierBeginMany(...args)).map(beginCommonAnswer);
     },
   );
   const finishTtlArg = String(retention.finishedTtlSeconds);
@@ -204,23 +223,24 @@ export function createMessageStore(connection: RedisConnection, prefix: string, 
     readonly dispatch: string;
   }
   const finishOne = batched<FinishReq, FinishResult>(
-    (r) => redis.courierFinish(keys.message(r.id), ...statusIndexes, r.id, r.at, r.status, r.dispatch, finishTtlArg),
-    (reqs) => {
+    async (r) => parseAnswer.finish(await redis.courierFinish(keys.message(r.id), ...statusIndexes, r.id, r.at, r.status, r.dispatch, finishTtlArg)),
+    async (reqs) => {
       const args: string[] = [String(statusIndexes.length + reqs.length), ...statusIndexes];
       for (const r of reqs) args.push(keys.message(r.id));
       args.push(finishTtlArg);
       for (const r of reqs) args.push(r.id, r.at, r.status, r.dispatch);
-      return redis.courierFinishMany(...args);
+      return parseAnswer.finishMany(await redis.courierFinishMany(...args));
     },
   );
 
   return {
     keys,
     async create(payload, meta) {
-      return (await redis.courierCreate(...createArgs(payload, payload.created_at, meta))) === 1;
+      return parseAnswer.create(await redis.courierCreate(...createArgs(payload, payload.created_at, meta)));
     },
     createIn(pipeline, payload, meta) {
-      (pipeline as unknown as ScriptCommands).courierCreate(...createArgs(payload, payload.created_at, meta));
+      // On a pipeline the command queues and returns the pipeline; its answer comes with exec().
+      (pipeline as unknown as { courierCreate(...args: string[]): ScriptPipeline }).courierCreate(...createArgs(payload, payload.created_at, meta));
     },
     async begin(given) {
       const now = new Date().toISOString();
@@ -228,16 +248,18 @@ export function createMessageStore(connection: RedisConnection, prefix: string, 
       if (begun !== 'missing') return begun;
       // Rare: the record expired or was lost. Only now send the content to re-create it.
       const payload = 'load' in given ? given.load() : given;
-      const recreated = await redis.courierBegin(
-        CREATE_SCRIPT_KEY_COUNT,
-        ...createKeys(payload),
-        payload.id,
-        now,
-        JSON.stringify(contentOf(payload)),
-        recipientTtlArg,
-        hasTemplateArg(payload),
-        // The creating key is not in the payload: a re-created record has none.
-        summaryFieldOf(payload),
+      const recreated = parseAnswer.begin(
+        await redis.courierBegin(
+          CREATE_SCRIPT_KEY_COUNT,
+          ...createKeys(payload),
+          payload.id,
+          now,
+          JSON.stringify(contentOf(payload)),
+          recipientTtlArg,
+          hasTemplateArg(payload),
+          // The creating key is not in the payload: a re-created record has none.
+          summaryFieldOf(payload),
+        ),
       );
       if (recreated === 'missing') throw new Error('unreachable: BEGIN with content answered missing');
       return recreated;
@@ -246,7 +268,9 @@ export function createMessageStore(connection: RedisConnection, prefix: string, 
       return finishOne({ id: payload.id, at: outcome.dispatch.at, status: outcome.status, dispatch: JSON.stringify(outcome.dispatch) });
     },
     async transition(id, from, to) {
-      return redis.courierSetStatus(keys.message(id), ...statusIndexes, id, new Date().toISOString(), to, retention.finishedTtlSeconds, from.join(','));
+      return parseAnswer.setStatus(
+        await redis.courierSetStatus(keys.message(id), ...statusIndexes, id, new Date().toISOString(), to, retention.finishedTtlSeconds, from.join(',')),
+      );
     },
     async get(id) {
       const h = await redis.hgetall(keys.message(id));

@@ -25,7 +25,7 @@
  *   is still what was read (anything that touched the record since, a retry, a
  *   worker's attempt, wins), and the job's liveness.
  */
-import { MESSAGE_STATUSES } from '@courier/core';
+import { parseAnswer, SETTLE_ORPHAN } from './scripts.js';
 import type { RedisConnection } from './connection.js';
 import type { CourierKeys } from './keys.js';
 
@@ -59,33 +59,8 @@ const SLICE = 500;
 const LIVE_LISTS = ['wait', 'paused', 'active'] as const;
 const LIVE_ZSETS = ['delayed', 'prioritized', 'waiting-children'] as const;
 
-const statusTable = MESSAGE_STATUSES.map((s, i) => `['${s}']=${i + 2}`).join(', ');
-
-/**
- * KEYS: 1 the message hash, 2..7 the status indexes (MESSAGE_STATUSES order),
- * 8 the hash of the job with the message's own id. ARGV: id, now, the
- * `updated_at` read, the dispatch (JSON), finishedTtlSeconds. Returns 'ok',
- * 'missing', 'changed', 'live', or the status that is not queued/error.
- */
-export const SETTLE_ORPHAN = `
-local STATUS_KEY = { ${statusTable} }
-local h = redis.call('HMGET', KEYS[1], 'status', 'updated_at', 'dispatches')
-local st = h[1]
-if not st then return 'missing' end
-if st ~= 'queued' and st ~= 'error' then return st end
-if h[2] ~= ARGV[3] then return 'changed' end
-if redis.call('EXISTS', KEYS[8]) == 1 and redis.call('HEXISTS', KEYS[8], 'finishedOn') == 0 then return 'live' end
-local d = h[3]
-if (not d) or d == '' or d == '[]' then d = '[' .. ARGV[4] .. ']' else d = string.sub(d, 1, -2) .. ',' .. ARGV[4] .. ']' end
-redis.call('HSET', KEYS[1], 'status', 'abandoned', 'updated_at', ARGV[2], 'dispatches', d)
-redis.call('ZREM', KEYS[STATUS_KEY[st]], ARGV[1])
-redis.call('ZADD', KEYS[STATUS_KEY['abandoned']], 0, ARGV[1])
-redis.call('EXPIRE', KEYS[1], ARGV[5])
-return 'ok'
-`;
-
 interface SettleCommand {
-  courierSettleOrphan(...args: string[]): Promise<string>;
+  courierSettleOrphan(...args: string[]): Promise<unknown>;
 }
 
 /** A record that looked orphaned in the first, read-only look. */
@@ -157,15 +132,17 @@ export function createOrphanSettler(connection: RedisConnection, keys: CourierKe
       status: 'failed',
       error: { code: JOB_MISSING, message: 'the queue job of this message no longer exists (removed outside the API); nothing will send it', retryable: false },
     };
-    const answer = await redis.courierSettleOrphan(
-      keys.message(candidate.id),
-      ...keys.statusIndexes,
-      jobKey(candidate.id),
-      candidate.id,
-      now,
-      candidate.updatedAt,
-      JSON.stringify(dispatch),
-      String(options.finishedTtlSeconds),
+    const answer = parseAnswer.settleOrphan(
+      await redis.courierSettleOrphan(
+        keys.message(candidate.id),
+        ...keys.statusIndexes,
+        jobKey(candidate.id),
+        candidate.id,
+        now,
+        candidate.updatedAt,
+        JSON.stringify(dispatch),
+        String(options.finishedTtlSeconds),
+      ),
     );
     return answer === 'ok';
   };
@@ -179,7 +156,7 @@ export function createOrphanSettler(connection: RedisConnection, keys: CourierKe
       for (const index of indexes) {
         while (Date.now() < deadline) {
           const after = cursors.get(index);
-          const ids = (await redis.zrange(index, after === undefined ? '-' : `(${after}`, '+', 'BYLEX', 'LIMIT', 0, SLICE)) as string[];
+          const ids = await redis.zrange(index, after === undefined ? '-' : `(${after}`, '+', 'BYLEX', 'LIMIT', 0, SLICE);
           for (const candidate of ids.length === 0 ? [] : await candidatesOf(ids)) {
             if (candidate.attempted) {
               if (retries === null) retries = await liveRetries();

@@ -1,16 +1,27 @@
 /**
- * Lua scripts that move a message between statuses atomically: the record, its
- * status indexes and its dispatch list change together or not at all.
+ * Courier's Lua scripts, which move a message between statuses atomically: the
+ * record, its status indexes and its dispatch list change together or not at
+ * all. Each script is a file of lua/ whose header documents its KEYS, ARGV and
+ * answers; lua/includes/ holds the pieces several share. The files reach the
+ * build as lua/sources.generated.ts (test/lua-sources.test.ts keeps it in step),
+ * and this module assembles them: a line `--- @include "name"` is replaced by
+ * lua/includes/name.lua, or by a table built here from core's statuses:
+ *
+ * - `status-keys`: STATUS_KEY (status -> KEYS position, from 2: KEYS[1] is the
+ *   message hash) and FINAL (the final statuses), for the one-message scripts;
+ * - `status-keys-many`: the same with positions from 1 and NSTATUS, for the
+ *   batched scripts, whose KEYS start with the status indexes.
  *
  * Keys, by position (see `createKeys` in message-store.ts; CREATE has its own,
- * shorter list): 1 the message hash,
- * 2..7 the status indexes in MESSAGE_STATUSES order; scripts that may create a
- * record also take 8 the all-messages index, 9 the recipient index and 10 the
- * template-type index (or a placeholder). The scripts run on every attempt
- * (BEGIN, FINISH) take only the first 7 on their common path, so it neither
- * builds nor sends the other three, nor the message's content.
+ * shorter list): 1 the message hash, 2..7 the status indexes in
+ * MESSAGE_STATUSES order; scripts that may create a record also take 8 the
+ * all-messages index, 9 the recipient index and 10 the template-type index (or
+ * a placeholder). The scripts run on every attempt (BEGIN, FINISH) take only
+ * the first 7 on their common path, so it neither builds nor sends the other
+ * three, nor the message's content.
  */
-import { FINAL_STATUSES, MESSAGE_STATUSES } from '@courier/core';
+import { FINAL_STATUSES, MESSAGE_STATUSES, type MessageStatus } from '@courier/core';
+import { LUA_SOURCES } from './lua/sources.generated.js';
 
 /** Number of keys of the scripts that only move a status (BEGIN, FINISH, SET_STATUS). */
 export const STATUS_SCRIPT_KEY_COUNT = 1 + MESSAGE_STATUSES.length;
@@ -18,196 +29,83 @@ export const STATUS_SCRIPT_KEY_COUNT = 1 + MESSAGE_STATUSES.length;
 /** Number of keys of BEGIN when it re-creates a record. */
 export const CREATE_SCRIPT_KEY_COUNT = STATUS_SCRIPT_KEY_COUNT + 3;
 
-const statusTable = MESSAGE_STATUSES.map((s, i) => `${s}=${i + 2}`).join(', ');
-const finalTable = [...FINAL_STATUSES].map((s) => `${s}=true`).join(', ');
-
-const PRELUDE = `
-local STATUS_KEY = { ${statusTable} }
-local FINAL = { ${finalTable} }
-local function move(id, from, to)
-  if from == to then return end
-  if from and STATUS_KEY[from] then redis.call('ZREM', KEYS[STATUS_KEY[from]], id) end
-  redis.call('ZADD', KEYS[STATUS_KEY[to]], 0, id)
-end
-`;
-
-/**
- * Write a new record and its index entries: the one definition of a record, used by
- * CREATE and by BEGIN when it re-creates one. Keys are passed in, since the two
- * scripts take different key lists; it needs no prelude.
- */
-const CREATE_FN = `
-local function create(hash, statusIndex, allIndex, rcptIndex, templateIndex, id, m, s, status, now, rcptTtl, hasTemplate)
-  redis.call('HSET', hash, 'm', m, 's', s, 'status', status, 'send_count', 0, 'dispatches', '[]', 'updated_at', now)
-  redis.call('ZADD', allIndex, 0, id)
-  redis.call('ZADD', rcptIndex, 0, id)
-  redis.call('EXPIRE', rcptIndex, rcptTtl)
-  if hasTemplate == '1' then redis.call('ZADD', templateIndex, 0, id) end
-  redis.call('ZADD', statusIndex, 0, id)
-end
-`;
-
 /** Number of keys of CREATE: the message hash, the `queued` index, the all-messages, recipient and template-type indexes. */
 export const CREATE_KEY_COUNT = 5;
 
-/**
- * Record a new message as `queued`. Run once per enqueued message, so it takes
- * only the keys it writes (1 the message hash, 2 the `queued` status index, 3
- * the all-messages index, 4 the recipient index, 5 the template-type index or a
- * placeholder) and builds no Lua tables. ARGV: id, m (content JSON), s (summary
- * JSON, records.ts), now, rcptTtl, hasTemplate. Returns 1 if created, 0 if it existed.
- */
-export const CREATE = `${CREATE_FN}
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-create(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], ARGV[1], ARGV[2], ARGV[3], 'queued', ARGV[4], ARGV[5], ARGV[6])
-return 1
-`;
+const finalTable = `local FINAL = { ${[...FINAL_STATUSES].map((s) => `${s}=true`).join(', ')} }`;
 
-/**
- * Start an attempt. Takes a variable number of keys:
- *
- * - 7 keys, ARGV: id, now (every attempt). Returns 'ok', 'missing' (no record:
- *   the caller calls again with the content), or the final status that forbids
- *   the attempt ('sent', 'cancelled', 'abandoned').
- * - 10 keys, ARGV: id, now, m (JSON), rcptTtl, hasTemplate, s (summary JSON) (the rare call after
- *   'missing': the record expired or was lost). Creates the record as
- *   `processing` and returns 'created'; a record that appeared in between is
- *   begun as above.
- */
-export const BEGIN = `${PRELUDE}${CREATE_FN}
-local st = redis.call('HGET', KEYS[1], 'status')
-if not st then
-  if not ARGV[3] then return 'missing' end
-  create(KEYS[1], KEYS[STATUS_KEY['processing']], KEYS[8], KEYS[9], KEYS[10], ARGV[1], ARGV[3], ARGV[6], 'processing', ARGV[2], ARGV[4], ARGV[5])
-  return 'created'
-end
-if FINAL[st] then return st end
-move(ARGV[1], st, 'processing')
-redis.call('HSET', KEYS[1], 'status', 'processing', 'updated_at', ARGV[2])
-return 'ok'
-`;
+/** The includes built here rather than read from a file. */
+const GENERATED_INCLUDES: Readonly<Record<string, string>> = {
+  'status-keys': `local STATUS_KEY = { ${MESSAGE_STATUSES.map((s, i) => `${s}=${i + 2}`).join(', ')} }\n${finalTable}\n`,
+  'status-keys-many': `local STATUS_KEY = { ${MESSAGE_STATUSES.map((s, i) => `${s}=${i + 1}`).join(', ')} }\n${finalTable}\nlocal NSTATUS = ${MESSAGE_STATUSES.length}\n`,
+};
 
-/**
- * The status indexes first (KEYS[1..6], MESSAGE_STATUSES order), then one message
- * hash per message: the key layout of the batched scripts below.
- */
-const MANY_PRELUDE = `
-local STATUS_KEY = { ${MESSAGE_STATUSES.map((s, i) => `${s}=${i + 1}`).join(', ')} }
-local FINAL = { ${finalTable} }
-local NSTATUS = ${MESSAGE_STATUSES.length}
-local function move(id, from, to)
-  if from == to then return end
-  if from and STATUS_KEY[from] then redis.call('ZREM', KEYS[STATUS_KEY[from]], id) end
-  redis.call('ZADD', KEYS[STATUS_KEY[to]], 0, id)
-end
-`;
+type LuaName = keyof typeof LUA_SOURCES;
 
-/**
- * BEGIN's common path (7 keys, no content) for several messages in one call, the
- * same steps per message: for messages whose attempts start together (BullMQ
- * hands a worker several jobs in one read), one script call instead of one each.
- * KEYS: the 6 status indexes, then message i's hash at 6 + i. ARGV: now, then
- * message i's id at 1 + i. Returns one answer per message, as BEGIN's
- * ('ok', 'missing', or the final status).
- */
-export const BEGIN_MANY = `${MANY_PRELUDE}
-local now = ARGV[1]
-local out = {}
-for i = 1, #KEYS - NSTATUS do
-  local hash = KEYS[NSTATUS + i]
-  local id = ARGV[1 + i]
-  local st = redis.call('HGET', hash, 'status')
-  if not st then
-    out[i] = 'missing'
-  elseif FINAL[st] then
-    out[i] = st
-  else
-    move(id, st, 'processing')
-    redis.call('HSET', hash, 'status', 'processing', 'updated_at', now)
-    out[i] = 'ok'
-  end
-end
-return out
-`;
+function source(name: string): string {
+  const key = name.replaceAll('-', '_');
+  if (!(key in LUA_SOURCES)) throw new Error(`no Lua file ${name}.lua`);
+  return LUA_SOURCES[key as LuaName];
+}
 
-/**
- * Record an attempt's outcome. 7 keys. ARGV: id, now, new status, dispatch
- * (JSON), finishedTtlSeconds. Returns 'ok', 'missing', or the final status the
- * record already has ('sent', 'abandoned', 'cancelled'), which is left alone: a
- * final status is only ever left for 'sent' (a send that did go out is the truth).
- */
-export const FINISH = `${PRELUDE}
-local h = redis.call('HMGET', KEYS[1], 'status', 'dispatches', 'send_count')
-local st = h[1]
-if not st then return 'missing' end
-if st == 'sent' then return 'sent' end
-if FINAL[st] and ARGV[3] ~= 'sent' then return st end
-local d = h[2]
-if (not d) or d == '' or d == '[]' then
-  d = '[' .. ARGV[4] .. ']'
-else
-  d = string.sub(d, 1, -2) .. ',' .. ARGV[4] .. ']'
-end
-local n = (tonumber(h[3]) or 0) + 1
-redis.call('HSET', KEYS[1], 'dispatches', d, 'status', ARGV[3], 'updated_at', ARGV[2], 'send_count', n)
-move(ARGV[1], st, ARGV[3])
-if FINAL[ARGV[3]] then redis.call('EXPIRE', KEYS[1], ARGV[5]) end
-return 'ok'
-`;
+/** A script's text with its includes in place. */
+function loadLua(name: string): string {
+  return source(name).replace(/^--- @include "([a-z-]+)"$/gm, (_line, include: string) => GENERATED_INCLUDES[include] ?? source(include));
+}
 
-/**
- * FINISH for several messages in one call, the same steps per message (attempts
- * that end together: one script call instead of one each). KEYS: the 6 status
- * indexes, then message i's hash at 6 + i. ARGV: finishedTtlSeconds, then per
- * message i four values from 2 + 4(i-1): id, now, new status, dispatch (JSON).
- * Returns one answer per message, as FINISH's.
- */
-export const FINISH_MANY = `${MANY_PRELUDE}
-local ttl = ARGV[1]
-local out = {}
-for i = 1, #KEYS - NSTATUS do
-  local hash = KEYS[NSTATUS + i]
-  local a = 2 + 4 * (i - 1)
-  local id, now, to, dispatch = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
-  local h = redis.call('HMGET', hash, 'status', 'dispatches', 'send_count')
-  local st = h[1]
-  if not st then
-    out[i] = 'missing'
-  elseif st == 'sent' then
-    out[i] = 'sent'
-  elseif FINAL[st] and to ~= 'sent' then
-    out[i] = st
-  else
-    local d = h[2]
-    if (not d) or d == '' or d == '[]' then
-      d = '[' .. dispatch .. ']'
-    else
-      d = string.sub(d, 1, -2) .. ',' .. dispatch .. ']'
-    end
-    local n = (tonumber(h[3]) or 0) + 1
-    redis.call('HSET', hash, 'dispatches', d, 'status', to, 'updated_at', now, 'send_count', n)
-    move(id, st, to)
-    if FINAL[to] then redis.call('EXPIRE', hash, ttl) end
-    out[i] = 'ok'
-  end
-end
-return out
-`;
+/** lua/create.lua: record a new message as `queued`. */
+export const CREATE = loadLua('create');
+/** lua/begin.lua: start an attempt (7 keys), or re-create a lost record (10 keys). */
+export const BEGIN = loadLua('begin');
+/** lua/begin-many.lua: BEGIN's common path for several messages. */
+export const BEGIN_MANY = loadLua('begin-many');
+/** lua/finish.lua: record an attempt's outcome. */
+export const FINISH = loadLua('finish');
+/** lua/finish-many.lua: FINISH for several messages. */
+export const FINISH_MANY = loadLua('finish-many');
+/** lua/set-status.lua: move a message between allowed statuses without an attempt. */
+export const SET_STATUS = loadLua('set-status');
+/** lua/settle-orphan.lua: abandon a record whose queue job disappeared (orphans.ts). */
+export const SETTLE_ORPHAN = loadLua('settle-orphan');
 
-/**
- * Move a message from one of the allowed statuses to a new one without an
- * attempt (cancel, re-queue for a manual retry). 7 keys. ARGV: id, now, new
- * status, finishedTtlSeconds, allowed statuses (comma-separated). Returns 'ok',
- * 'missing', or the current status when it is not allowed.
- */
-export const SET_STATUS = `${PRELUDE}
-local st = redis.call('HGET', KEYS[1], 'status')
-if not st then return 'missing' end
-local allowed = false
-for s in string.gmatch(ARGV[5], '[^,]+') do if s == st then allowed = true end end
-if not allowed then return st end
-move(ARGV[1], st, ARGV[3])
-redis.call('HSET', KEYS[1], 'status', ARGV[3], 'updated_at', ARGV[2])
-if FINAL[ARGV[3]] then redis.call('EXPIRE', KEYS[1], ARGV[4]) else redis.call('PERSIST', KEYS[1]) end
-return 'ok'
-`;
+/** The final statuses a script answers when one forbids its move. */
+type FinalStatus = 'sent' | 'cancelled' | 'abandoned';
+const FINAL_ANSWERS: readonly FinalStatus[] = ['sent', 'cancelled', 'abandoned'];
+
+/** Answer of lua/begin.lua and, per message, lua/begin-many.lua. */
+export type BeginAnswer = 'ok' | 'created' | 'missing' | FinalStatus;
+/** Answer of lua/finish.lua and, per message, lua/finish-many.lua. */
+export type FinishAnswer = 'ok' | 'missing' | FinalStatus;
+/** Answer of lua/set-status.lua: moved, no record, or the current status when it is not allowed. */
+export type SetStatusAnswer = 'ok' | 'missing' | MessageStatus;
+/** Answer of lua/settle-orphan.lua. */
+export type SettleOrphanAnswer = 'ok' | 'missing' | 'changed' | 'live' | MessageStatus;
+
+function oneOf<T extends string>(script: string, allowed: readonly T[], raw: unknown): T {
+  if (typeof raw === 'string' && (allowed as readonly string[]).includes(raw)) return raw as T;
+  throw new Error(`unexpected answer from ${script}: ${typeof raw === 'string' ? raw : typeof raw}`);
+}
+
+function many<T extends string>(script: string, allowed: readonly T[], raw: unknown): T[] {
+  if (!Array.isArray(raw)) throw new Error(`unexpected answer from ${script}: ${typeof raw}`);
+  return raw.map((r) => oneOf(script, allowed, r));
+}
+
+const BEGIN_ANSWERS: readonly BeginAnswer[] = ['ok', 'created', 'missing', ...FINAL_ANSWERS];
+const FINISH_ANSWERS: readonly FinishAnswer[] = ['ok', 'missing', ...FINAL_ANSWERS];
+const SET_STATUS_ANSWERS: readonly SetStatusAnswer[] = ['ok', 'missing', ...MESSAGE_STATUSES];
+const SETTLE_ORPHAN_ANSWERS: readonly SettleOrphanAnswer[] = ['ok', 'missing', 'changed', 'live', ...MESSAGE_STATUSES];
+
+/** Parse a raw script answer into its union type; an answer the script cannot give throws. */
+export const parseAnswer = {
+  create: (raw: unknown): boolean => {
+    if (raw !== 0 && raw !== 1) throw new Error(`unexpected answer from create.lua: ${String(raw)}`);
+    return raw === 1;
+  },
+  begin: (raw: unknown): BeginAnswer => oneOf('begin.lua', BEGIN_ANSWERS, raw),
+  beginMany: (raw: unknown): BeginAnswer[] => many('begin-many.lua', BEGIN_ANSWERS, raw),
+  finish: (raw: unknown): FinishAnswer => oneOf('finish.lua', FINISH_ANSWERS, raw),
+  finishMany: (raw: unknown): FinishAnswer[] => many('finish-many.lua', FINISH_ANSWERS, raw),
+  setStatus: (raw: unknown): SetStatusAnswer => oneOf('set-status.lua', SET_STATUS_ANSWERS, raw),
+  settleOrphan: (raw: unknown): SettleOrphanAnswer => oneOf('settle-orphan.lua', SETTLE_ORPHAN_ANSWERS, raw),
+};

@@ -6,19 +6,13 @@
  * succeed; one whose process died expires after a minute.
  */
 import { createHash } from 'node:crypto';
-import type { RedisConnection } from '@courier/store';
+import type { IdempotencyRecords } from '@courier/store';
 import { ApiError } from '../http/api-error.js';
 
 const PENDING_TTL_SECONDS = 60;
 const DONE_TTL_SECONDS = 24 * 3600;
 const WAIT_STEP_MS = 20;
 const WAIT_LIMIT_MS = 15_000;
-
-interface Stored<T> {
-  readonly fp: string;
-  readonly state: 'pending' | 'done';
-  readonly result?: T;
-}
 
 /** JSON with object keys sorted, so equal values give equal text. */
 function stableStringify(value: unknown): string {
@@ -55,36 +49,39 @@ export function parseIdempotencyKey(value: string | string[] | undefined): strin
   return v;
 }
 
-/** Create the idempotency helper; `keyOf` maps a scoped key to its Redis key. */
-export function createIdempotency(redis: RedisConnection, keyOf: (scopedKey: string) => string): Idempotency {
+/** Create the idempotency helper over the store's idempotency records (the store does the Redis, this decides). */
+export function createIdempotency(records: IdempotencyRecords): Idempotency {
   return {
     async run<T>(scope: string, key: string, fp: string, work: () => Promise<T>) {
-      const redisKey = keyOf(createHash('sha256').update(scope).update('\0').update(key).digest('hex'));
+      const scopedKey = createHash('sha256').update(scope).update('\0').update(key).digest('hex');
       const deadline = Date.now() + WAIT_LIMIT_MS;
       for (;;) {
-        const claimed = await redis.set(redisKey, JSON.stringify({ fp, state: 'pending' } satisfies Stored<T>), 'EX', PENDING_TTL_SECONDS, 'NX');
-        if (claimed === 'OK') {
-          let result: T;
-          try {
-            result = await work();
-          } catch (err) {
-            await redis.del(redisKey).catch(() => undefined);
-            throw err;
+        const claim = await records.claim<T>(scopedKey, fp, PENDING_TTL_SECONDS);
+        switch (claim.outcome) {
+          case 'claimed': {
+            let result: T;
+            try {
+              result = await work();
+            } catch (err) {
+              await records.release(scopedKey).catch(() => undefined);
+              throw err;
+            }
+            await records.complete(scopedKey, fp, result, DONE_TTL_SECONDS);
+            return { result, replayed: false };
           }
-          await redis.set(redisKey, JSON.stringify({ fp, state: 'done', result } satisfies Stored<T>), 'EX', DONE_TTL_SECONDS);
-          return { result, replayed: false };
+          case 'vanished':
+            continue; // released or expired between the claim and the read: claim again
+          case 'done':
+          case 'pending':
+            if (claim.fp !== fp) {
+              throw new ApiError(409, 'idempotency_key_reused', 'this Idempotency-Key was used with a different request body');
+            }
+            if (claim.outcome === 'done') return { result: claim.result, replayed: true };
+            if (Date.now() > deadline) {
+              throw new ApiError(409, 'request_in_progress', 'a request with this Idempotency-Key is still being processed');
+            }
+            await new Promise((r) => setTimeout(r, WAIT_STEP_MS));
         }
-        const raw = await redis.get(redisKey);
-        if (raw === null) continue; // released or expired between the two calls: claim again
-        const stored = JSON.parse(raw) as Stored<T>;
-        if (stored.fp !== fp) {
-          throw new ApiError(409, 'idempotency_key_reused', 'this Idempotency-Key was used with a different request body');
-        }
-        if (stored.state === 'done' && stored.result !== undefined) return { result: stored.result, replayed: true };
-        if (Date.now() > deadline) {
-          throw new ApiError(409, 'request_in_progress', 'a request with this Idempotency-Key is still being processed');
-        }
-        await new Promise((r) => setTimeout(r, WAIT_STEP_MS));
       }
     },
   };

@@ -4,6 +4,7 @@
  * paths, oversized body -> 413, Redis unavailable -> 503, anything else -> 500
  * (logged, with no internals in the response).
  */
+import { CourierError, type ApiErrorCode } from '@courier/core';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { z } from 'zod';
 
@@ -13,16 +14,17 @@ export interface FieldError {
   readonly message: string;
 }
 
-/** An error the API answers with a given status. */
-export class ApiError extends Error {
+/** An error the API answers with a given status; `code` is one of the API's public codes (core's `API_ERROR_CODES`). */
+export class ApiError extends CourierError {
+  declare readonly code: ApiErrorCode;
+
   constructor(
     readonly status: number,
-    readonly code: string,
+    code: ApiErrorCode,
     message: string,
     readonly details?: readonly FieldError[],
   ) {
-    super(message);
-    this.name = 'ApiError';
+    super(code, message);
   }
 }
 

@@ -3,7 +3,7 @@
  * subclasses, and the codes the worker and the store write into a dispatch
  * themselves. A stored dispatch's `error.code` is one of the "stored" codes; the
  * "internal" ones are caught and turned into a stored one before anything is
- * recorded. See docs/architecture.md, "Error codes".
+ * recorded; the store's and the HTTP API's codes are answered to callers, never stored. See docs/architecture.md, "Error codes".
  *
  * A leaf: imports nothing.
  */
@@ -62,11 +62,42 @@ export const INTERNAL_ERROR_CODES = {
   ERR_INVALID_REDIRECT: 'a redirect to an invalid or non-HTTP(S) location (-> HTTP_NETWORK, TEMPLATE_LOAD_FAILED)',
 } as const;
 
+/**
+ * Codes of errors the store raises to its callers (never stored with a dispatch).
+ * @public
+ */
+export const STORE_ERROR_CODES = {
+  PAGE_TOKEN_INVALID: 'a list page token the store did not issue (-> the API answers 400 invalid_request)',
+} as const;
+
+/**
+ * The producer's HTTP API codes (`{ "error": { "code" } }`), lower-case: a public
+ * vocabulary of its own, unchanged by the registry. `ApiError` carries one.
+ * @public
+ */
+export const API_ERROR_CODES = {
+  invalid_request: '400: the request (body, query, path or a header) is invalid; details name the fields',
+  unauthorized: '401: no valid API key',
+  forbidden: '403: the API key lacks the scope the route needs, or the dashboard refuses the client',
+  not_found: '404: no such message or route',
+  not_cancellable: '409: the message is past the point where it can be cancelled',
+  not_retryable: '409: only abandoned messages can be retried',
+  idempotency_key_reused: '409: the Idempotency-Key was used with a different request body',
+  request_in_progress: '409: a request with this Idempotency-Key is still being processed',
+  payload_too_large: '413: the request body is larger than the limit',
+  unsupported_media_type: '415: the body is not application/json',
+  internal: '500: an unexpected error (logged)',
+  unavailable: '503: the message store (Redis) is unavailable',
+} as const;
+
+/** A code of the producer's HTTP API. */
+export type ApiErrorCode = keyof typeof API_ERROR_CODES;
+
 /** A code stored with a dispatch. */
 export type StoredErrorCode = keyof typeof STORED_ERROR_CODES;
 
 /** Every code a `CourierError` may carry. */
-export type CourierErrorCode = StoredErrorCode | keyof typeof INTERNAL_ERROR_CODES;
+export type CourierErrorCode = StoredErrorCode | keyof typeof INTERNAL_ERROR_CODES | keyof typeof STORE_ERROR_CODES | ApiErrorCode;
 
 /** The codes a `TemplateError` carries. */
 export type TemplateErrorCode = Extract<CourierErrorCode, `TEMPLATE_${string}`>;
