@@ -5,13 +5,17 @@
  */
 export { ConfigError, CourierError, DeliveryError, TemplateError, summarizeError, type CourierErrorCode, type ErrorSummary, type StoredErrorCode } from './errors.js';
 export {
+  EXPIRING_TEMPLATE_TYPES,
   FINAL_STATUSES,
+  MAX_TTL_SECONDS,
   MESSAGE_STATUSES,
   TEMPLATE_TYPES,
   buildJobPayload,
   checkNewMessage,
   configureTemplateDataLimits,
   emailAddressSchema,
+  expiresAtFor,
+  isExpired,
   jobEnvelopeSchema,
   jobPayloadSchema,
   messageIdSchema,
