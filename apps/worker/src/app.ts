@@ -137,7 +137,7 @@ export async function startWorker(config: CourierConfig, logger: Logger, options
   // A send that went out is recorded for at least 30 s (a Redis blip must not turn it into a re-send),
   // even when the lock is shorter.
   const recordSentForMs = Math.max(config.worker.lock_duration_ms, 30_000);
-  const processor = createProcessor({ store, channels, templates, metrics, logger, recordSentForMs });
+  const processor = createProcessor({ store, channels, templates, metrics, logger, recordSentForMs, backoff: policy });
   const worker = new Worker<JobPayload, ProcessResult>(config.redis.queue_name, processor, {
     connection,
     prefix: config.redis.prefix,
@@ -169,7 +169,7 @@ export async function startWorker(config: CourierConfig, logger: Logger, options
   // often), make sure its message has a final status even if the processor could
   // not record one (Redis blip, worker death): nothing stays in `processing`.
   worker.on('failed', (job: Job<JobPayload> | undefined, err: Error) => {
-    if (job === undefined || typeof job.data?.id !== 'string') return;
+    if (job === undefined || typeof (job.data as JobPayload | undefined)?.id !== 'string') return;
     if (!isFinalFailure(err, job.attemptsMade, job.opts.attempts ?? 1)) return;
     void (async () => {
       const current = await store.status(job.data.id);
