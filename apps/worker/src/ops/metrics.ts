@@ -11,7 +11,7 @@ export interface MetricsSources {
 }
 
 /** Why a message was abandoned, as the `reason` label of `courier_messages_total`: its expiry passed, or delivery failed (permanently, or attempts ran out). */
-export type AbandonReason = 'expired' | 'failed';
+type AbandonReason = 'expired' | 'failed';
 
 /** The worker's metrics. */
 export interface WorkerMetrics {
