@@ -11,7 +11,7 @@ import { countByStatus } from '@courier/store';
 import { verifyChannels } from './lifecycle/channels.js';
 import { handleGivenUpJobs } from './lifecycle/failed-handler.js';
 import { startJanitor } from './lifecycle/janitor.js';
-import { createQueueWorker } from './lifecycle/queue-worker.js';
+import { backoffPolicy, createQueueWorker } from './lifecycle/queue-worker.js';
 import { createStop } from './lifecycle/shutdown.js';
 import { createWiring } from './lifecycle/wiring.js';
 import { PublicReadinessError, startHealthServer } from './ops/health-server.js';
@@ -69,7 +69,7 @@ export async function startWorker(config: CourierConfig, logger: Logger, options
   // A send that went out is recorded for at least 30 s (a Redis blip must not turn it into a re-send),
   // even when the lock is shorter.
   const recordSentForMs = Math.max(config.worker.lock_duration_ms, 30_000);
-  const processor = createProcessor({ store, channels, templates, metrics, logger, recordSentForMs });
+  const processor = createProcessor({ store, channels, templates, metrics, logger, recordSentForMs, backoff: backoffPolicy(config) });
   const worker = createQueueWorker(config, connection, processor);
   worker.on('error', (err) => logger.error({ error: err.message }, 'worker error'));
   handleGivenUpJobs(worker, store, logger);

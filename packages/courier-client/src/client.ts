@@ -30,6 +30,10 @@ function scheduleFields(schedule: Schedule): Record<string, unknown> {
   }
   if (schedule.delayMs !== undefined) fields['delay_ms'] = schedule.delayMs;
   if (schedule.priority !== undefined) fields['priority'] = schedule.priority;
+  if (schedule.expiresAt !== undefined) {
+    fields['expires_at'] = schedule.expiresAt instanceof Date ? schedule.expiresAt.toISOString() : schedule.expiresAt;
+  }
+  if (schedule.ttlSeconds !== undefined) fields['ttl_seconds'] = schedule.ttlSeconds;
   return fields;
 }
 

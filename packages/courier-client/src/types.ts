@@ -55,6 +55,14 @@ export interface Schedule {
   readonly delayMs?: number;
   /** BullMQ priority, 1 (highest) to 1,000,000. */
   readonly priority?: number;
+  /**
+   * Never send after this instant (must be in the future): a message not handed to the
+   * provider by then ends `abandoned` with `MESSAGE_EXPIRED`. Give `expiresAt` or `ttlSeconds`, not both;
+   * without either, a code/link template expires after `template_data.expires_in_minutes`.
+   */
+  readonly expiresAt?: Date | string;
+  /** Never send later than this many seconds after enqueue (1 to 2,592,000, 30 days). */
+  readonly ttlSeconds?: number;
 }
 
 /** Options of {@link CourierClient.send}. */
@@ -77,6 +85,10 @@ export type BatchMessage = NewMessage & {
   readonly send_at?: string;
   readonly delay_ms?: number;
   readonly priority?: number;
+  /** See {@link Schedule.expiresAt}. */
+  readonly expires_at?: string;
+  /** See {@link Schedule.ttlSeconds}. */
+  readonly ttl_seconds?: number;
 };
 
 /** A message the producer accepted. */

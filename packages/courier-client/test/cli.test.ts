@@ -195,6 +195,10 @@ describe('courier send and messages', { timeout: 60_000 }, () => {
     expect(sms.code).toBe(0);
     const smsId = (JSON.parse(sms.stdout) as { id: string }).id;
     expect(JSON.parse((await courierCli(['messages', 'get', smsId, '--json'])).stdout)).toMatchObject({ type: 'sms', channel: 'sms', body: 'sms from the CLI' });
+    const expiring = await courierCli(['send', '--type', 'sms', '--to', '+15550124', '--body', 'code 1', '--delay-ms', '3600000', '--ttl', '7200', '--json']);
+    expect(expiring.code).toBe(0);
+    const expiringId = (JSON.parse(expiring.stdout) as { id: string }).id;
+    expect(JSON.parse((await courierCli(['messages', 'get', expiringId, '--json'])).stdout)).toMatchObject({ expires_at: expect.any(String) });
 
     const table = await courierCli(['messages', 'list', '--recipient', to]);
     expect(table.code).toBe(0);

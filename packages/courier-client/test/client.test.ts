@@ -81,6 +81,18 @@ describe('send', () => {
     expect(courier.smtp.received.filter((m) => m.envelope.to.includes(to))).toHaveLength(0);
   });
 
+  it('sends expiresAt and ttlSeconds, and shows expires_at; 400 for a past expiresAt', async () => {
+    const to = unique('expiry');
+    const at = new Date(Date.now() + 7_200_000);
+    const byDate = await client.send({ recipient: to, subject: 'Code', body: 'code' }, { delayMs: 3_600_000, expiresAt: at });
+    expect((await client.get(byDate.id)).expires_at).toBe(at.toISOString());
+    const byTtl = await client.sendBatch([{ recipient: to, subject: 'Code', body: 'code', delay_ms: 3_600_000, ttl_seconds: 7_200 }]);
+    expect((await client.get(byTtl.messages[0]!.id)).expires_at).toEqual(expect.any(String));
+    const past = await apiError(client.send({ recipient: to, subject: 's', body: 'b' }, { expiresAt: new Date(Date.now() - 1_000) }));
+    expect(past.status).toBe(400);
+    expect(past.details).toEqual([expect.objectContaining({ path: 'expires_at' })]);
+  });
+
   it('returns the same message for a repeated idempotency key, and 409 for the same key with another body', async () => {
     const to = unique('idem');
     const key = `idem-${randomUUID()}`;

@@ -15,13 +15,17 @@ export {
   type StoredErrorCode,
 } from './errors.js';
 export {
+  EXPIRING_TEMPLATE_TYPES,
   FINAL_STATUSES,
+  MAX_TTL_SECONDS,
   MESSAGE_STATUSES,
   TEMPLATE_TYPES,
   buildJobPayload,
   checkNewMessage,
   configureTemplateDataLimits,
   emailAddressSchema,
+  expiresAtFor,
+  isExpired,
   jobEnvelopeSchema,
   jobPayloadSchema,
   messageIdSchema,

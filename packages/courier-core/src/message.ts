@@ -199,6 +199,8 @@ export const jobPayloadSchema = z.strictObject({
   recipient: z.string().min(1).max(320),
   ...contentShape,
   created_at: z.iso.datetime(),
+  /** When the message expires: it is never handed to a provider after this instant (abandoned `MESSAGE_EXPIRED`). */
+  expires_at: z.iso.datetime().optional(),
 });
 export type JobPayload = z.infer<typeof jobPayloadSchema>;
 
@@ -227,6 +229,8 @@ export const messageSchema = z.object({
   send_count: z.number().int().nonnegative(),
   dispatches: z.array(dispatchSchema),
   created_at: z.iso.datetime(),
+  /** When the message expires (see the job payload's `expires_at`). */
+  expires_at: z.iso.datetime().optional(),
   updated_at: z.iso.datetime(),
 });
 export type Message = z.infer<typeof messageSchema>;
@@ -251,6 +255,7 @@ export function buildJobPayload(
   input: Pick<ValidNewMessage, 'type' | 'channel' | 'recipient' | 'subject' | 'body' | 'html_body' | 'template_type' | 'template_data'>,
   id: string,
   now: Date,
+  expiresAt?: string,
 ): JobPayload {
   const payload: JobPayload = {
     v: 1,
@@ -260,12 +265,61 @@ export function buildJobPayload(
     recipient: input.recipient,
     created_at: now.toISOString(),
   };
+  if (expiresAt !== undefined) payload.expires_at = expiresAt;
   if (input.subject !== undefined) payload.subject = input.subject;
   if (input.body !== undefined) payload.body = input.body;
   if (input.html_body !== undefined) payload.html_body = input.html_body;
   if (input.template_type !== undefined) payload.template_type = input.template_type;
   if (input.template_data !== undefined) payload.template_data = input.template_data;
   return payload;
+}
+
+// --- Expiry ------------------------------------------------------------------
+
+/** Longest `ttl_seconds` accepted (and longest default taken from `expires_in_minutes`): 30 days. */
+export const MAX_TTL_SECONDS = 30 * 24 * 3600;
+
+/**
+ * Template types whose model has `ExpiresInMinutes` (a one-time code or link): a message of
+ * one of them expires after `template_data.expires_in_minutes` unless told otherwise.
+ * Must match the types with `ExpiresInMinutes` in `templates/model-fields.ts` (a test checks).
+ */
+export const EXPIRING_TEMPLATE_TYPES: ReadonlySet<TemplateType> = new Set<TemplateType>([
+  'recovery_valid',
+  'recovery_code_valid',
+  'verification_valid',
+  'verification_code_valid',
+  'login_code_valid',
+  'registration_code_valid',
+]);
+
+/** What decides a message's expiry: an explicit instant, a time to live, or the template's `expires_in_minutes`. */
+export interface ExpiryInput {
+  readonly expires_at?: string | undefined;
+  readonly ttl_seconds?: number | undefined;
+  readonly template_type?: TemplateType | undefined;
+  readonly template_data?: Readonly<Record<string, unknown>> | undefined;
+}
+
+/**
+ * A message's `expires_at` (ISO 8601, UTC), or undefined when it does not expire:
+ * `expires_at` as given, else `now + ttl_seconds`, else, for a code/link template type
+ * ({@link EXPIRING_TEMPLATE_TYPES}), `now + template_data.expires_in_minutes` when that is
+ * a positive number (capped at {@link MAX_TTL_SECONDS}; 0 means "no expiry", as in Kratos's templates).
+ * The caller has validated the fields (a parseable date, a bounded ttl).
+ */
+export function expiresAtFor(input: ExpiryInput, now: Date): string | undefined {
+  if (input.expires_at !== undefined) return new Date(Date.parse(input.expires_at)).toISOString();
+  if (input.ttl_seconds !== undefined) return new Date(now.getTime() + input.ttl_seconds * 1000).toISOString();
+  if (input.template_type === undefined || !EXPIRING_TEMPLATE_TYPES.has(input.template_type)) return undefined;
+  const minutes = input.template_data?.['expires_in_minutes'];
+  if (typeof minutes !== 'number' || !Number.isFinite(minutes) || minutes <= 0) return undefined;
+  return new Date(now.getTime() + Math.min(minutes * 60, MAX_TTL_SECONDS) * 1000).toISOString();
+}
+
+/** True when the payload has an `expires_at` at or before `nowMs`. */
+export function isExpired(payload: Pick<JobPayload, 'expires_at'>, nowMs: number = Date.now()): boolean {
+  return payload.expires_at !== undefined && Date.parse(payload.expires_at) <= nowMs;
 }
 
 /**

@@ -5,7 +5,7 @@
  * `createEnqueuer`).
  */
 import type { Queue } from 'bullmq';
-import { buildJobPayload, newMessageId, type CourierConfig, type JobPayload, type Message } from '@courier/core';
+import { buildJobPayload, expiresAtFor, newMessageId, type CourierConfig, type JobPayload, type Message } from '@courier/core';
 import { createEnqueuer, jobNameFor, type MessageStore, type RedisConnection } from '@courier/store';
 import { ApiError, type FieldError } from '../http/api-error.js';
 import type { SendMessageBody } from '../http/schemas.js';
@@ -29,8 +29,10 @@ export interface EnqueueService {
 }
 
 function payloadFromMessage(m: Message): JobPayload {
-  const { id, type, channel, recipient, subject, body, html_body, template_type, template_data, created_at } = m;
+  const { id, type, channel, recipient, subject, body, html_body, template_type, template_data, created_at, expires_at } = m;
   const payload: JobPayload = { v: 1, id, type, channel, recipient, created_at };
+  // A retried message keeps its expiry: an expired code is not sent by a retry either.
+  if (expires_at !== undefined) payload.expires_at = expires_at;
   if (subject !== undefined) payload.subject = subject;
   if (body !== undefined) payload.body = body;
   if (html_body !== undefined) payload.html_body = html_body;
@@ -74,7 +76,7 @@ export function createEnqueueService(config: CourierConfig, redis: RedisConnecti
         // `sendMessageBody` checks every field at least as strictly as `jobPayloadSchema`
         // (same content schemas, same limits): the payload is valid by construction.
         // buildJobPayload copies only the content fields, so the item is passed whole.
-        const payload = buildJobPayload(item, newMessageId(), now);
+        const payload = buildJobPayload(item, newMessageId(), now, expiresAtFor(item, now));
         const delayMs = send_at !== undefined ? Math.max(0, Date.parse(send_at) - now.getTime()) : delay_ms;
         return { payload, delayMs, priority, createdBy };
       });

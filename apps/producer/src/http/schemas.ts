@@ -3,7 +3,17 @@
  * OpenAPI document is generated from them, so the two cannot drift apart.
  */
 import { z } from 'zod';
-import { checkNewMessage, messageIdSchema, messageSchema, messageStatusSchema, messageTypeSchema, newMessageObject, templateTypeSchema, textSchema } from '@courier/core';
+import {
+  MAX_TTL_SECONDS,
+  checkNewMessage,
+  messageIdSchema,
+  messageSchema,
+  messageStatusSchema,
+  messageTypeSchema,
+  newMessageObject,
+  templateTypeSchema,
+  textSchema,
+} from '@courier/core';
 
 const MAX_DELAY_MS = 366 * 24 * 3600 * 1000;
 
@@ -13,9 +23,21 @@ export const sendMessageBody = newMessageObject
     send_at: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).optional(),
     delay_ms: z.number().int().min(0).max(MAX_DELAY_MS).optional(),
     priority: z.number().int().min(1).max(1_000_000).optional(),
+    /** Never send after this instant (the message ends `abandoned`, `MESSAGE_EXPIRED`). */
+    expires_at: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).optional(),
+    /** Never send later than this many seconds after enqueue. */
+    ttl_seconds: z.number().int().min(1).max(MAX_TTL_SECONDS).optional(),
   })
   .superRefine((m, ctx) => {
     checkNewMessage(m, ctx);
+    if (m.expires_at !== undefined && m.ttl_seconds !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['ttl_seconds'], message: 'give expires_at or ttl_seconds, not both' });
+    }
+    if (m.expires_at !== undefined) {
+      const ahead = Date.parse(m.expires_at) - Date.now();
+      if (ahead <= 0) ctx.addIssue({ code: 'custom', path: ['expires_at'], message: 'is already in the past' });
+      else if (ahead > MAX_DELAY_MS) ctx.addIssue({ code: 'custom', path: ['expires_at'], message: 'must be less than a year ahead' });
+    }
     if (m.send_at !== undefined && m.delay_ms !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['delay_ms'], message: 'give send_at or delay_ms, not both' });
     }

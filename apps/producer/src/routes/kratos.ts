@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { maySeeSecrets } from '../auth/scopes.js';
-import { emailAddressSchema, newMessageId, templateTypeSchema, jobPayloadSchema, type JobPayload, type MessageStatus, type TemplateData } from '@courier/core';
+import { emailAddressSchema, expiresAtFor, newMessageId, templateTypeSchema, jobPayloadSchema, type JobPayload, type MessageStatus, type TemplateData } from '@courier/core';
 import { encodePageToken, InvalidPageTokenError, type MessageStore } from '@courier/store';
 import { ApiError, parseOr400 } from '../http/api-error.js';
 import { kratosPayload } from '../http/schemas.js';
@@ -61,15 +61,21 @@ export function registerKratosRoutes(app: FastifyInstance, deps: KratosRoutesDep
         { path: 'body', message: 'is required unless template_type is a known Kratos template type' },
       ]);
     }
+    const now = new Date();
     const candidate: Record<string, unknown> = {
       v: 1,
       id: newMessageId(),
       type,
       channel: type,
       recipient: body.recipient,
-      created_at: new Date().toISOString(),
+      created_at: now.toISOString(),
     };
-    if (templateType.success) candidate['template_type'] = templateType.data;
+    if (templateType.success) {
+      candidate['template_type'] = templateType.data;
+      // A code or link expires with its template data's `expires_in_minutes`, as in Kratos's own text.
+      const expiresAt = expiresAtFor({ template_type: templateType.data, template_data: data }, now);
+      if (expiresAt !== undefined) candidate['expires_at'] = expiresAt;
+    }
     if (templateType.success || Object.keys(data).length > 0) candidate['template_data'] = data;
     if (hasBody) {
       candidate['body'] = body.body;

@@ -9,7 +9,7 @@ import type { createProcessor, ProcessResult } from '../pipeline/process-job.js'
 
 /** Create the (not yet running: `autorun` is off) BullMQ worker that runs `processor`. */
 export function createQueueWorker(config: CourierConfig, connection: RedisConnection, processor: ReturnType<typeof createProcessor>): Worker<JobPayload, ProcessResult> {
-  const policy = { baseMs: config.worker.backoff.base_ms, maxMs: config.worker.backoff.max_ms };
+  const policy = backoffPolicy(config);
   const rate = config.worker.rate_limit_per_second;
   return new Worker<JobPayload, ProcessResult>(config.redis.queue_name, processor, {
     connection,
@@ -37,4 +37,9 @@ export function createQueueWorker(config: CourierConfig, connection: RedisConnec
       },
     },
   });
+}
+
+/** The retry backoff of `worker.backoff` (also what the processor checks an expiry against). */
+export function backoffPolicy(config: CourierConfig): { baseMs: number; maxMs: number } {
+  return { baseMs: config.worker.backoff.base_ms, maxMs: config.worker.backoff.max_ms };
 }

@@ -10,11 +10,17 @@ export interface MetricsSources {
   statusCounts(): Promise<Record<string, number>>;
 }
 
+/** Why a message was abandoned, as the `reason` label of `courier_messages_total`: its expiry passed, or delivery failed (permanently, or attempts ran out). */
+type AbandonReason = 'expired' | 'failed';
+
 /** The worker's metrics. */
 export interface WorkerMetrics {
   readonly registry: Registry;
-  /** Count a status a message reached in this worker. */
-  recordStatus(status: string, channel: string, templateType: string | undefined): void;
+  /**
+   * Count a status a message reached in this worker; an `abandoned` one with its reason
+   * (a closed set, so the label stays bounded; other statuses carry no `reason` label).
+   */
+  recordStatus(status: string, channel: string, templateType: string | undefined, reason?: AbandonReason): void;
   /** Observe one attempt's duration. */
   observeAttempt(channel: string, outcome: 'success' | 'failed', seconds: number): void;
 }
@@ -39,8 +45,8 @@ export function createWorkerMetrics(sources: MetricsSources): WorkerMetrics {
   collectDefaultMetrics({ register: registry, prefix: 'courier_worker_' });
   const messages = new Counter({
     name: 'courier_messages_total',
-    help: 'Messages that reached a status in this worker, by status, channel and template type',
-    labelNames: ['status', 'channel', 'template_type'] as const,
+    help: 'Messages that reached a status in this worker, by status, channel and template type (and reason, expired or failed, when abandoned)',
+    labelNames: ['status', 'channel', 'template_type', 'reason'] as const,
     registers: [registry],
   });
   const attempts = new Histogram({
@@ -74,7 +80,8 @@ export function createWorkerMetrics(sources: MetricsSources): WorkerMetrics {
   });
   return {
     registry,
-    recordStatus: (status, channel, templateType) => messages.inc({ status, channel, template_type: templateType ?? 'raw' }),
+    recordStatus: (status, channel, templateType, reason) =>
+      messages.inc(reason === undefined ? { status, channel, template_type: templateType ?? 'raw' } : { status, channel, template_type: templateType ?? 'raw', reason }),
     observeAttempt: (channel, outcome, seconds) => attempts.observe({ channel, outcome }, seconds),
   };
 }

@@ -4,7 +4,19 @@
  * last attempt abandons the message.
  */
 import type { Job } from 'bullmq';
-import { jobPayloadSchema, summarizeError, type DeliveryChannels, type JobPayload, type Logger, type TemplateRegistry } from '@courier/core';
+import {
+  DeliveryError,
+  computeBackoffMs,
+  isExpired,
+  jobPayloadSchema,
+  summarizeError,
+  type BackoffPolicy,
+  type DeliveryChannels,
+  type ErrorSummary,
+  type JobPayload,
+  type Logger,
+  type TemplateRegistry,
+} from '@courier/core';
 import type { MessageStore } from '@courier/store';
 import type { WorkerMetrics } from '../ops/metrics.js';
 import { errorForBullmq } from './failure.js';
@@ -13,6 +25,28 @@ import { renderPayload } from './render.js';
 const RECORD_SENT_RETRY_MS = 250;
 
 const INVALID_PAYLOAD = { code: 'INVALID_PAYLOAD', message: 'job data is not a valid v1 courier payload', retryable: false } as const;
+
+/** Thrown (and caught below) when a message's `expires_at` has passed just before its send. */
+function expiredError(payload: JobPayload): DeliveryError {
+  return new DeliveryError('MESSAGE_EXPIRED', `the message expired at ${payload.expires_at ?? '?'} before it was sent`, { retryable: false });
+}
+
+/**
+ * The summary to record instead of a retryable failure when the earliest next attempt
+ * (the backoff's lower bound: half its step, or a Retry-After) would come after the
+ * message's `expires_at`; undefined when a retry may still go out in time.
+ */
+function expiryBeforeRetry(payload: JobPayload, failure: ErrorSummary, err: unknown, attempt: number, backoff: BackoffPolicy | undefined): ErrorSummary | undefined {
+  if (payload.expires_at === undefined) return undefined;
+  const retryAfterMs = err instanceof DeliveryError ? err.retryAfterMs : undefined;
+  const earliest = Date.now() + (backoff === undefined ? 0 : computeBackoffMs(backoff, attempt, retryAfterMs, () => 0));
+  if (!isExpired(payload, earliest)) return undefined;
+  return {
+    code: 'MESSAGE_EXPIRED',
+    message: `the next retry would come after the message expires at ${payload.expires_at} (this attempt: ${failure.code}: ${failure.message})`.slice(0, 1000),
+    retryable: false,
+  };
+}
 
 /**
  * The job's message id when its data has the v1 envelope (`jobEnvelopeSchema`:
@@ -36,6 +70,8 @@ export interface ProcessorDeps {
   readonly logger: Logger;
   /** How long to keep trying to record a successful send before giving up (the job's lock duration). */
   readonly recordSentForMs: number;
+  /** The retry backoff (`worker.backoff`): a retry that could only come after a message's expiry is not scheduled. */
+  readonly backoff?: BackoffPolicy;
 }
 
 /** What a job returns (kept in BullMQ until trimmed; no content, no secrets). */
@@ -119,12 +155,20 @@ export function createProcessor(deps: ProcessorDeps) {
     let providerMessageId: string | undefined;
     try {
       const outbound = await renderPayload(payload, templates);
+      // The last moment before the provider: a message past its expiry (waiting in the
+      // queue, for a retry's backoff or for a rate-limit slot) is never sent.
+      if (isExpired(payload)) throw expiredError(payload);
       const result = await channels.get(payload.channel).send(outbound, signal ? { attempt, signal } : { attempt });
       providerMessageId = result.providerMessageId;
     } catch (err) {
       const seconds = (performance.now() - started) / 1000;
-      const summary = summarizeError(err);
-      const final = !summary.retryable || attempt >= maxAttempts;
+      let summary = summarizeError(err);
+      let final = !summary.retryable || attempt >= maxAttempts;
+      if (!final) {
+        const expiry = expiryBeforeRetry(payload, summary, err, attempt, deps.backoff);
+        if (expiry !== undefined) [summary, final] = [expiry, true];
+      }
+      const expired = summary.code === 'MESSAGE_EXPIRED';
       const status = final ? 'abandoned' : 'error';
       try {
         await store.finish(payload, {
@@ -136,15 +180,16 @@ export function createProcessor(deps: ProcessorDeps) {
         // attempt, the worker's `failed` handler records the final status.
         log().error({ error: (recordErr as Error).message }, 'could not record the failed attempt');
       }
-      metrics.observeAttempt(channelLabel, 'failed', seconds);
-      metrics.recordStatus(status, channelLabel, payload.template_type);
+      // An expired message that was not handed over made no delivery attempt.
+      if (!(err instanceof DeliveryError && err.code === 'MESSAGE_EXPIRED')) metrics.observeAttempt(channelLabel, 'failed', seconds);
+      metrics.recordStatus(status, channelLabel, payload.template_type, final ? (expired ? 'expired' : 'failed') : undefined);
       if (logger.isLevelEnabled('warn')) {
         log().warn(
           { outcome: 'failed', status, error_code: summary.code, error: summary.message, retryable: summary.retryable, duration_ms: Math.round(seconds * 1000) },
-          final ? 'delivery failed; message abandoned' : 'delivery failed; will retry',
+          expired ? 'message expired; abandoned' : final ? 'delivery failed; message abandoned' : 'delivery failed; will retry',
         );
       }
-      throw errorForBullmq(err, summary);
+      throw errorForBullmq(expired ? undefined : err, summary);
     }
 
     const seconds = (performance.now() - started) / 1000;

@@ -18,8 +18,8 @@ export interface Deployment {
   readonly redis: Redis;
   readonly queue: Queue<JobPayload>;
   readonly store: MessageStore;
-  /** Enqueue messages; returns their payloads (ids in order). */
-  enqueue(messages: readonly NewMessage[], options?: { delayMs?: number }): Promise<JobPayload[]>;
+  /** Enqueue messages; returns their payloads (ids in order). `ttlMs` sets their `expires_at` that far ahead. */
+  enqueue(messages: readonly NewMessage[], options?: { delayMs?: number; ttlMs?: number }): Promise<JobPayload[]>;
   /** Wait until `predicate` holds for the status counts, polling Redis. */
   waitForStatuses(predicate: (counts: Record<string, number>) => boolean, timeoutMs?: number): Promise<Record<string, number>>;
   statusCounts(): Promise<Record<string, number>>;
@@ -80,6 +80,7 @@ export async function createDeployment(overrides: Record<string, unknown>): Prom
     store,
     async enqueue(messages, options = {}) {
       const payloads = messages.map((m) => toJobPayload(newMessageSchema.parse(m), newMessageId()));
+      if (options.ttlMs !== undefined) for (const payload of payloads) payload.expires_at = new Date(Date.now() + options.ttlMs).toISOString();
       for (let i = 0; i < payloads.length; i += 500) {
         const slice = payloads.slice(i, i + 500);
         await enqueueMessages(

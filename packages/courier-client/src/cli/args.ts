@@ -41,6 +41,8 @@ const COMMANDS = {
       'delay-ms': { type: 'string' },
       'send-at': { type: 'string' },
       priority: { type: 'string' },
+      ttl: { type: 'string' },
+      'expires-at': { type: 'string' },
     },
     args: 0,
   },

@@ -15,7 +15,8 @@ const TOPICS: Record<CommandName, string> = {
   send: `courier send --to <recipient> (--template <type> [--data '<json>'] | [--subject <s>] --body <b> [--html <h>])
              [--type email|sms] [--channel <id>] [--idempotency-key <k>]
              [--delay-ms <n> | --send-at <iso-date>] [--priority <n>]
-  Enqueue one message; prints its id.`,
+             [--ttl <seconds> | --expires-at <iso-date>]
+  Enqueue one message; prints its id. Past --ttl/--expires-at it is never sent.`,
   'messages list': `courier messages list [--status <s>] [--recipient <r>] [--template-type <t>] [--limit <n>]
   Newest first; --limit defaults to 100.`,
   'messages get': `courier messages get <id>

@@ -51,6 +51,7 @@ export const STORED_ERROR_CODES = {
   INVALID_PAYLOAD: 'the queue job does not hold a valid v1 payload (worker)',
   STALLED: 'BullMQ gave the job up after it stalled too often (worker)',
   FAILED: 'BullMQ gave the job up without a recorded outcome (worker)',
+  MESSAGE_EXPIRED: 'the message expired (expires_at) before it was handed to the provider, or its next retry would come after that (worker)',
   JOB_MISSING: 'the queue job of a queued message disappeared (store janitor)',
 } as const;
 

@@ -53,12 +53,16 @@ export async function send(values: OptionValues, io: CliIo): Promise<number> {
   const delayMs = integerOption(values, 'delay-ms', 0, Number.MAX_SAFE_INTEGER);
   const priority = integerOption(values, 'priority', 1, 1_000_000);
   const sendAt = stringOption(values, 'send-at');
+  const ttlSeconds = integerOption(values, 'ttl', 1, Number.MAX_SAFE_INTEGER);
+  const expiresAt = stringOption(values, 'expires-at');
   const idempotencyKey = stringOption(values, 'idempotency-key');
   const client = clientFrom(values, io);
   const result = await client.send(message, {
     ...(delayMs === undefined ? {} : { delayMs }),
     ...(priority === undefined ? {} : { priority }),
     ...(sendAt === undefined ? {} : { sendAt }),
+    ...(ttlSeconds === undefined ? {} : { ttlSeconds }),
+    ...(expiresAt === undefined ? {} : { expiresAt }),
     ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
   });
   if (values['json'] === true) {
