@@ -35,7 +35,7 @@ const ENQUEUE_SCRIPTS: LeanScripts = {
 export function createEnqueueMulti(redis: RedisConnection): ChainableCommander {
   // The adapter is cached per connection by BullMQ.
   const client = createIORedisClient(redis);
-  return leanMulti(redis, ENQUEUE_SCRIPTS, () => client.multi() as unknown as ChainableCommander);
+  return leanMulti(redis, ENQUEUE_SCRIPTS, () => client.multi());
 }
 
 /** One message to enqueue, with its scheduling. */

@@ -53,6 +53,7 @@ function matches(name: string, wanted: string): boolean {
 
 function leanSetOf(redis: RedisConnection, scripts: LeanScripts): Record<string, unknown> | undefined {
   const all = (redis as unknown as ScriptRegistry).scriptsSet;
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- an ioredis internal: checked at run time whatever its declared type
   if (all === null || typeof all !== 'object') return undefined;
   let perConnection = cache.get(redis);
   const cached = perConnection?.get(scripts);
