@@ -13,18 +13,19 @@ import type { RedisConnection } from './connection.js';
 import { listSummaries, type ListPage, type ListQuery } from './message-list.js';
 import { contentOf, parseMessage, summaryFieldOf, type CreateMeta, type StoredMessage } from './records.js';
 import {
-  BEGIN,
-  BEGIN_MANY,
-  CREATE,
-  CREATE_KEY_COUNT,
-  CREATE_SCRIPT_KEY_COUNT,
-  FINISH,
-  FINISH_MANY,
-  parseAnswer,
-  SET_STATUS,
-  STATUS_SCRIPT_KEY_COUNT,
-  type SetStatusAnswer,
-} from './scripts.js';
+  beginCall,
+  beginCreateCall,
+  beginManyCall,
+  createCall,
+  finishCall,
+  finishManyCall,
+  setStatusCall,
+  type EntryIndexes,
+  type FinishItem,
+  type NewRecord,
+  type StatusKeys,
+} from './lua/calls.js';
+import { BEGIN, BEGIN_MANY, CREATE, CREATE_KEY_COUNT, FINISH, FINISH_MANY, parseAnswer, SET_STATUS, STATUS_SCRIPT_KEY_COUNT, type SetStatusAnswer } from './scripts.js';
 
 /**
  * A message known by its id whose content is parsed only if needed: {@link MessageStore.begin}
@@ -181,66 +182,50 @@ export function createMessageStore(connection: RedisConnection, prefix: string, 
   const queuedIndex = keys.statusIndex('queued');
   // Arguments as strings (ioredis would convert numbers on each call).
   const recipientTtlArg = String(recipientTtl);
-  /** The indexes a new record is entered in besides its status index (scripts.ts, `create`). */
-  const entryIndexes = (payload: JobPayload): [string, string, string] => [
+  /** The indexes a new record is entered in besides its status index. */
+  const entryIndexes = (payload: JobPayload): EntryIndexes => [
     keys.allIndex,
     keys.recipientIndex(payload.recipient),
     payload.template_type === undefined ? keys.noIndex : keys.templateIndex(payload.template_type),
   ];
-  const hasTemplateArg = (payload: JobPayload): string => (payload.template_type === undefined ? '0' : '1');
-  // Keys of BEGIN re-creating a record, by position (scripts.ts): the 7 every attempt uses, then the entry indexes.
-  const createKeys = (payload: JobPayload): string[] => [keys.message(payload.id), ...statusIndexes, ...entryIndexes(payload)];
-  // CREATE's keys and arguments (scripts.ts).
-  const createArgs = (payload: JobPayload, now: string, meta: CreateMeta | undefined): string[] => [
-    keys.message(payload.id),
-    queuedIndex,
-    ...entryIndexes(payload),
-    payload.id,
-    JSON.stringify(contentOf(payload)),
-    summaryFieldOf(payload, meta),
-    now,
-    recipientTtlArg,
-    hasTemplateArg(payload),
-  ];
+  const newRecord = (payload: JobPayload, meta?: CreateMeta): NewRecord => ({
+    id: payload.id,
+    content: JSON.stringify(contentOf(payload)),
+    summary: summaryFieldOf(payload, meta),
+    recipientTtl: recipientTtlArg,
+    hasTemplate: payload.template_type !== undefined,
+  });
+  const createArgs = (payload: JobPayload, meta: CreateMeta | undefined): string[] =>
+    createCall({ message: keys.message(payload.id), queuedIndex, entryIndexes: entryIndexes(payload) }, newRecord(payload, meta), payload.created_at);
+  const statusKeys = (id: string): StatusKeys => ({ message: keys.message(id), statusIndexes });
 
   // Attempts start and end in batches (see `batched`); the per-message scripts serve single calls.
   const beginCommon = batched<{ id: string; now: string }, BeginResult | 'missing'>(
-    async ({ id, now }) => beginCommonAnswer(parseAnswer.begin(await redis.courierBegin(STATUS_SCRIPT_KEY_COUNT, keys.message(id), ...statusIndexes, id, now))),
+    async ({ id, now }) => beginCommonAnswer(parseAnswer.begin(await redis.courierBegin(...beginCall(statusKeys(id), id, now)))),
     async (reqs) => {
-      const args: string[] = [String(statusIndexes.length + reqs.length), ...statusIndexes];
-      for (const r of reqs) args.push(keys.message(r.id));
       // All of a batch's attempts start in the same turn: the first one's time stands for all.
-      args.push(reqs[0]!.now);
-      for (const r of reqs) args.push(r.id);
+      const args = beginManyCall(
+        statusIndexes,
+        reqs.map((r) => ({ message: keys.message(r.id), id: r.id })),
+        reqs[0]!.now,
+      );
       return parseAnswer.beginMany(await redis.courierBeginMany(...args)).map(beginCommonAnswer);
     },
   );
   const finishTtlArg = String(retention.finishedTtlSeconds);
-  interface FinishReq {
-    readonly id: string;
-    readonly at: string;
-    readonly status: string;
-    readonly dispatch: string;
-  }
-  const finishOne = batched<FinishReq, FinishResult>(
-    async (r) => parseAnswer.finish(await redis.courierFinish(keys.message(r.id), ...statusIndexes, r.id, r.at, r.status, r.dispatch, finishTtlArg)),
-    async (reqs) => {
-      const args: string[] = [String(statusIndexes.length + reqs.length), ...statusIndexes];
-      for (const r of reqs) args.push(keys.message(r.id));
-      args.push(finishTtlArg);
-      for (const r of reqs) args.push(r.id, r.at, r.status, r.dispatch);
-      return parseAnswer.finishMany(await redis.courierFinishMany(...args));
-    },
+  const finishOne = batched<FinishItem, FinishResult>(
+    async (r) => parseAnswer.finish(await redis.courierFinish(...finishCall(statusIndexes, r, finishTtlArg))),
+    async (reqs) => parseAnswer.finishMany(await redis.courierFinishMany(...finishManyCall(statusIndexes, reqs, finishTtlArg))),
   );
 
   return {
     keys,
     async create(payload, meta) {
-      return parseAnswer.create(await redis.courierCreate(...createArgs(payload, payload.created_at, meta)));
+      return parseAnswer.create(await redis.courierCreate(...createArgs(payload, meta)));
     },
     createIn(pipeline, payload, meta) {
       // On a pipeline the command queues and returns the pipeline; its answer comes with exec().
-      (pipeline as unknown as { courierCreate(...args: string[]): ScriptPipeline }).courierCreate(...createArgs(payload, payload.created_at, meta));
+      (pipeline as unknown as { courierCreate(...args: string[]): ScriptPipeline }).courierCreate(...createArgs(payload, meta));
     },
     async begin(given) {
       const now = new Date().toISOString();
@@ -248,29 +233,18 @@ export function createMessageStore(connection: RedisConnection, prefix: string, 
       if (begun !== 'missing') return begun;
       // Rare: the record expired or was lost. Only now send the content to re-create it.
       const payload = 'load' in given ? given.load() : given;
+      // The creating key is not in the payload: a re-created record has none.
       const recreated = parseAnswer.begin(
-        await redis.courierBegin(
-          CREATE_SCRIPT_KEY_COUNT,
-          ...createKeys(payload),
-          payload.id,
-          now,
-          JSON.stringify(contentOf(payload)),
-          recipientTtlArg,
-          hasTemplateArg(payload),
-          // The creating key is not in the payload: a re-created record has none.
-          summaryFieldOf(payload),
-        ),
+        await redis.courierBegin(...beginCreateCall({ ...statusKeys(payload.id), entryIndexes: entryIndexes(payload) }, newRecord(payload), now)),
       );
       if (recreated === 'missing') throw new Error('unreachable: BEGIN with content answered missing');
       return recreated;
     },
     finish(payload, outcome) {
-      return finishOne({ id: payload.id, at: outcome.dispatch.at, status: outcome.status, dispatch: JSON.stringify(outcome.dispatch) });
+      return finishOne({ message: keys.message(payload.id), id: payload.id, at: outcome.dispatch.at, status: outcome.status, dispatch: JSON.stringify(outcome.dispatch) });
     },
     async transition(id, from, to) {
-      return parseAnswer.setStatus(
-        await redis.courierSetStatus(keys.message(id), ...statusIndexes, id, new Date().toISOString(), to, retention.finishedTtlSeconds, from.join(',')),
-      );
+      return parseAnswer.setStatus(await redis.courierSetStatus(...setStatusCall(statusKeys(id), id, new Date().toISOString(), to, finishTtlArg, from)));
     },
     async get(id) {
       const h = await redis.hgetall(keys.message(id));

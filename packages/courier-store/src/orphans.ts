@@ -25,6 +25,7 @@
  *   is still what was read (anything that touched the record since, a retry, a
  *   worker's attempt, wins), and the job's liveness.
  */
+import { settleOrphanCall } from './lua/calls.js';
 import { parseAnswer, SETTLE_ORPHAN } from './scripts.js';
 import type { RedisConnection } from './connection.js';
 import type { CourierKeys } from './keys.js';
@@ -134,14 +135,14 @@ export function createOrphanSettler(connection: RedisConnection, keys: CourierKe
     };
     const answer = parseAnswer.settleOrphan(
       await redis.courierSettleOrphan(
-        keys.message(candidate.id),
-        ...keys.statusIndexes,
-        jobKey(candidate.id),
-        candidate.id,
-        now,
-        candidate.updatedAt,
-        JSON.stringify(dispatch),
-        String(options.finishedTtlSeconds),
+        ...settleOrphanCall(
+          { message: keys.message(candidate.id), statusIndexes: keys.statusIndexes, job: jobKey(candidate.id) },
+          candidate.id,
+          now,
+          candidate.updatedAt,
+          JSON.stringify(dispatch),
+          String(options.finishedTtlSeconds),
+        ),
       ),
     );
     return answer === 'ok';

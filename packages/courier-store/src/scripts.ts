@@ -12,7 +12,7 @@
  * - `status-keys-many`: the same with positions from 1 and NSTATUS, for the
  *   batched scripts, whose KEYS start with the status indexes.
  *
- * Keys, by position (see `createKeys` in message-store.ts; CREATE has its own,
+ * Keys, by position (lua/calls.ts lays each script's out; CREATE has its own,
  * shorter list): 1 the message hash, 2..7 the status indexes in
  * MESSAGE_STATUSES order; scripts that may create a record also take 8 the
  * all-messages index, 9 the recipient index and 10 the template-type index (or
@@ -25,9 +25,6 @@ import { LUA_SOURCES } from './lua/sources.generated.js';
 
 /** Number of keys of the scripts that only move a status (BEGIN, FINISH, SET_STATUS). */
 export const STATUS_SCRIPT_KEY_COUNT = 1 + MESSAGE_STATUSES.length;
-
-/** Number of keys of BEGIN when it re-creates a record. */
-export const CREATE_SCRIPT_KEY_COUNT = STATUS_SCRIPT_KEY_COUNT + 3;
 
 /** Number of keys of CREATE: the message hash, the `queued` index, the all-messages, recipient and template-type indexes. */
 export const CREATE_KEY_COUNT = 5;

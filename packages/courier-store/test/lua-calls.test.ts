@@ -1,0 +1,59 @@
+/**
+ * Each script's call builder (src/lua/calls.ts) lays out as many KEYS and ARGV as the
+ * script's header documents, in its order: checked against the `.lua` files themselves,
+ * so a header, a script and its builder cannot drift apart unnoticed.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { MESSAGE_STATUSES } from '@courier/core';
+import { beginCall, beginCreateCall, createCall, finishCall, finishManyCall, setStatusCall, settleOrphanCall, type NewRecord } from '../src/lua/calls.js';
+
+/** The highest KEYS and ARGV positions a script's header names (`KEYS[2..7]` counts as 7). */
+function documented(script: string): { keys: number; argv: number } {
+  const source = readFileSync(new URL(`../src/lua/${script}.lua`, import.meta.url), 'utf8');
+  const header = source.slice(0, source.indexOf(']]'));
+  const highest = (re: RegExp) => Math.max(...[...header.matchAll(re)].map((m) => Number(m[2] ?? m[1])));
+  return { keys: highest(/KEYS\[(\d+)(?:\.\.(\d+))?\]/g), argv: highest(/ARGV\[(\d+)(?:\.\.(\d+))?\]/g) };
+}
+
+const statusIndexes = MESSAGE_STATUSES.map((s) => `idx:${s}`);
+const keys = { message: 'msg:1', statusIndexes };
+const entryIndexes = ['idx:all', 'idx:rcpt', 'idx:tpl'] as const;
+const record: NewRecord = { id: '1', content: '{"m":1}', summary: '{"s":1}', recipientTtl: '90', hasTemplate: true };
+
+describe('Lua call builders', () => {
+  it('lay out the documented KEYS and ARGV of each fixed-arity script', () => {
+    const create = createCall({ message: 'msg:1', queuedIndex: 'idx:queued', entryIndexes }, record, 'now');
+    expect(create.length).toBe(documented('create').keys + documented('create').argv);
+    expect(create.slice(5)).toEqual(['1', '{"m":1}', '{"s":1}', 'now', '90', '1']);
+
+    const finish = finishCall(statusIndexes, { message: 'msg:1', id: '1', at: 'at', status: 'sent', dispatch: '{}' }, '60');
+    expect(finish.length).toBe(documented('finish').keys + documented('finish').argv);
+    const setStatus = setStatusCall(keys, '1', 'now', 'cancelled', '60', ['queued', 'error']);
+    expect(setStatus.length).toBe(documented('set-status').keys + documented('set-status').argv);
+    expect(setStatus.at(-1)).toBe('queued,error');
+    const settle = settleOrphanCall({ ...keys, job: 'job:1' }, '1', 'now', 'seen', '{}', '60');
+    expect(settle.length).toBe(documented('settle-orphan').keys + documented('settle-orphan').argv);
+    expect(settle[documented('settle-orphan').keys - 1]).toBe('job:1');
+  });
+
+  it('give begin.lua its key count first: 7 on the common path, 10 when re-creating, with the documented ARGV', () => {
+    const { keys: maxKeys, argv: maxArgv } = documented('begin');
+    const common = beginCall(keys, '1', 'now');
+    expect(Number(common[0])).toBe(1 + statusIndexes.length);
+    expect(common.slice(1 + Number(common[0]))).toEqual(['1', 'now']);
+    const recreate = beginCreateCall({ ...keys, entryIndexes }, record, 'now');
+    expect(Number(recreate[0])).toBe(maxKeys);
+    expect(recreate.length - 1 - maxKeys).toBe(maxArgv);
+    expect(recreate.slice(1 + maxKeys)).toEqual(['1', 'now', '{"m":1}', '90', '1', '{"s":1}']);
+  });
+
+  it('give the batched scripts their key count, the status indexes, one hash per item, then the per-item arguments', () => {
+    const items = [
+      { message: 'msg:1', id: '1', at: 'a1', status: 'sent', dispatch: '{}' },
+      { message: 'msg:2', id: '2', at: 'a2', status: 'error', dispatch: '{"x":1}' },
+    ];
+    const args = finishManyCall(statusIndexes, items, '60');
+    expect(args).toEqual([String(statusIndexes.length + 2), ...statusIndexes, 'msg:1', 'msg:2', '60', '1', 'a1', 'sent', '{}', '2', 'a2', 'error', '{"x":1}']);
+  });
+});
