@@ -9,7 +9,7 @@ import type { JobPayload } from '@courier/core';
 import type { ChainableCommander } from 'ioredis';
 import type { RedisConnection } from './connection.js';
 import { leanMulti, loadLeanScripts, type LeanScripts } from './lean-multi.js';
-import type { MessageStore, ScriptPipeline } from './message-store.js';
+import type { MessageStore } from './message-store.js';
 import { jobNameFor, jobOptionsFor } from './queue.js';
 
 /** The store's create script, as `createMessageStore` defines it. */
@@ -252,5 +252,3 @@ export function createEnqueuer(redis: RedisConnection, queue: Queue<JobPayload>,
     },
   };
 }
-
-export type { ScriptPipeline };

@@ -1,13 +1,13 @@
 /**
  * Public API of @courier/store: Courier's Redis side, shared by producer and worker.
  */
-export * from './connection.js';
-export * from './keys.js';
-export * from './queue.js';
-export * from './message-store.js';
-export * from './message-list.js';
-export * from './records.js';
-export * from './janitor.js';
-export * from './orphans.js';
-export * from './enqueue.js';
-export * from './idempotency.js';
+export { reconnectDelayMs, createRedisConnection, closeRedisConnection, type RedisConnection } from './connection.js';
+export { type CourierKeys } from './keys.js';
+export { COURIER_BACKOFF_TYPE, defaultJobOptions, jobOptionsFor, jobNameFor, createCourierQueue } from './queue.js';
+export { createMessageStore, isFinal, type MessageStore } from './message-store.js';
+export { encodePageToken, InvalidPageTokenError } from './message-list.js';
+export { type StoredMessage, type MessageSummary } from './records.js';
+export { createIndexPruner, acquireJanitorLock, countByStatus } from './janitor.js';
+export { JOB_MISSING, createOrphanSettler } from './orphans.js';
+export { createEnqueueMulti, enqueueMessages, createEnqueuer } from './enqueue.js';
+export { createIdempotencyRecords, type IdempotencyRecords } from './idempotency.js';
