@@ -24,7 +24,7 @@ function el(tag, text, className, attrs) {
 function formatTime(iso) {
   const d = new Date(iso);
   const sameDay = d.toDateString() === new Date().toDateString();
-  const time = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const time = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
   return sameDay ? time : `${d.toLocaleDateString()} ${time}`;
 }
 
@@ -34,7 +34,7 @@ function formatSize(bytes) {
 
 function title(m) {
   if (m.subject) return m.subject;
-  if (m.kind === 'sms') return 'SMS';
+  if (m.kind === 'sms') return `SMS to ${m.to}`;
   if (m.kind === 'http') return 'HTTP delivery';
   return '(no subject)';
 }
@@ -54,7 +54,9 @@ function renderList(newIds = new Set()) {
       const button = el('button', null, '', { type: 'button', 'data-id': m.id, 'aria-current': String(m.id === selectedId) });
       const top = el('div', null, 'row');
       top.append(el('span', m.kind, `kind ${m.kind}`), el('span', m.to, 'to'), el('time', formatTime(m.at), 'time', { datetime: m.at }));
-      button.append(top, el('div', title(m), 'subject'), el('div', m.preview, 'preview'));
+      // An SMS has no subject: its text is the line that matters.
+      if (m.kind === 'sms') button.append(top, el('div', m.preview, 'subject'));
+      else button.append(top, el('div', title(m), 'subject'), el('div', m.preview, 'preview'));
       button.addEventListener('click', () => {
         location.hash = `#${m.id}`;
       });
