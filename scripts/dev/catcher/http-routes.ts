@@ -112,10 +112,10 @@ export function createRoutes(store: CaughtStore, assets: ViewerAssets): CatcherR
       return;
     }
     // An HTTP-delivered e-mail: Kratos's examples name the fields recipient/to, subject, body/text/html.
-    const to = str(json?.['recipient']) ?? str(json?.['to']) ?? str(json?.['To']) ?? '?';
+    const to = str(json?.['recipient']) ?? str(json?.['Recipient']) ?? str(json?.['to']) ?? str(json?.['To']) ?? '?';
     const subject = str(json?.['subject']) ?? str(json?.['Subject']);
     const html = str(json?.['html']) ?? str(json?.['html_body']) ?? str(json?.['HTMLBody']);
-    const text = str(json?.['body']) ?? str(json?.['text']) ?? str(json?.['text_body']) ?? str(json?.['TextBody']) ?? request.body;
+    const text = str(json?.['body']) ?? str(json?.['Body']) ?? str(json?.['text']) ?? str(json?.['text_body']) ?? str(json?.['TextBody']) ?? request.body;
     const caught = store.add({ kind, to, subject, text, html, raw, request, truncated });
     sendJson(res, 200, { id: caught.id });
   };

@@ -147,7 +147,14 @@ describe('SMS and HTTP deliveries', () => {
   });
 
   it('records an HTTP delivery under /http/ as sent, with Authorization redacted', async () => {
-    const payload = JSON.stringify({ recipient: 'http@example.com', subject: 'Via HTTP', body: 'plain 1618', html: '<p>html 1618</p>' });
+    // Kratos's whole message model, as `function(ctx) ctx` posts it.
+    const payload = JSON.stringify({
+      recipient: 'http@example.com',
+      subject: 'Via HTTP',
+      body: 'plain 1618',
+      html_body: '<p>html 1618</p>',
+      template_type: 'verification_code_valid',
+    });
     const res = await fetch(`${catcher.url}/http/mail/send?x=1`, {
       method: 'PUT',
       headers: { authorization: 'Bearer sk-secret-token-1234', 'x-api-key': 'key-5678', 'content-type': 'application/json', 'idempotency-key': 'msg-1' },
@@ -157,6 +164,7 @@ describe('SMS and HTTP deliveries', () => {
     const summary = await listed('http@example.com');
     expect(summary).toMatchObject({ kind: 'http', subject: 'Via HTTP', text: 'plain 1618', hasHtml: true });
     const message = await full(summary.id);
+    expect(message.html).toBe('<p>html 1618</p>');
     expect(message.request?.method).toBe('PUT');
     expect(message.request?.path).toBe('/http/mail/send?x=1');
     expect(message.request?.body).toBe(payload);
