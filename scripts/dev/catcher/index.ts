@@ -11,8 +11,6 @@ import { createRoutes } from './http-routes.js';
 import { createStore, DEFAULT_LIMITS, type Caught, type CaughtStore, type StoreLimits } from './store.js';
 import { loadViewerAssets } from './viewer-page.js';
 
-export type { Caught } from './store.js';
-
 /** Options of {@link startCatcher}. */
 export interface CatcherOptions {
   /** 0 picks a free port (tests). */

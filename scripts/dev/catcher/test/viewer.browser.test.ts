@@ -106,6 +106,9 @@ it('shows a templated e-mail sent through the API: found in the list by recipien
   expect(await page.locator('#messages .to').allInnerTexts()).toEqual([RECIPIENT, 'someone@example.com', '+15550100']);
   if (SCREENSHOTS) await page.screenshot({ path: `${ROOT}docs/images/catcher-list.png` });
 
+  // The search box narrows the list to the recipient.
+  await page.locator('#search').fill(RECIPIENT);
+  await expect.poll(() => page.locator('#messages .to').allInnerTexts()).toEqual([RECIPIENT]);
   await item.click();
   const frame = page.frameLocator('iframe[title="HTML part"]');
   await expect.poll(() => frame.locator('body').innerText()).toContain('please verify your account by entering the following code');
@@ -114,7 +117,12 @@ it('shows a templated e-mail sent through the API: found in the list by recipien
   expect(await meta.innerText()).toContain(caught.messageId!);
   expect(await meta.innerText()).toContain(RECIPIENT);
   expect(await page.locator('.message h2').innerText()).toBe(`Your verification code: ${CODE}`);
-  if (SCREENSHOTS) await page.screenshot({ path: `${ROOT}docs/images/catcher-message.png` });
+  if (SCREENSHOTS) {
+    await page.locator('#search').fill('');
+    await expect.poll(() => page.locator('#messages .to').count()).toBe(3);
+    await page.locator('#search').blur();
+    await page.screenshot({ path: `${ROOT}docs/images/catcher-message.png` });
+  }
 
   await page.getByRole('tab', { name: 'Text' }).click();
   await expect.poll(() => page.locator('.panel pre').innerText()).toContain(`please verify your account by entering the following code:\n\n${CODE}`);

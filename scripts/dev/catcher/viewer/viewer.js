@@ -66,6 +66,7 @@ function renderList(newIds = new Set()) {
   );
   const total = summaries.length;
   $('count').textContent = query === '' ? `${total} message${total === 1 ? '' : 's'}` : `${shown.length} of ${total} messages match`;
+  $('count').hidden = total === 0;
   $('empty').hidden = total !== 0;
 }
 
