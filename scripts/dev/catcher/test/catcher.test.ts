@@ -10,7 +10,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCatcher, type Catcher } from '../index.js';
 import { HTML_PART_CSP } from '../http-routes.js';
-import type { Caught, CaughtSummary } from '../store.js';
+import { createStore, type Caught, type CaughtSummary } from '../store.js';
 import { launchChromium, newPage } from './browser.js';
 
 let catcher: Catcher;
@@ -225,6 +225,19 @@ describe('bounds', () => {
       smallMailer.close();
       await small.close();
     }
+  });
+});
+
+describe('the store', () => {
+  it('drops the oldest messages past the total byte bound, keeping at least the newest', () => {
+    const store = createStore({ maxMessages: 100, maxMessageBytes: 1000, maxTotalBytes: 2500 });
+    for (const n of [1, 2, 3]) store.add({ kind: 'sms', to: `+${n}`, text: 'a'.repeat(400), raw: 'b'.repeat(400) });
+    expect(store.list().map((m) => m.to)).toEqual(['+3', '+2', '+1']);
+    store.add({ kind: 'sms', to: '+4', text: 'a'.repeat(400), raw: 'b'.repeat(400) });
+    expect(store.list().map((m) => m.to)).toEqual(['+4', '+3', '+2']);
+    store.add({ kind: 'sms', to: '+big', text: 'a'.repeat(2000), raw: 'b'.repeat(2000) });
+    expect(store.list().map((m) => m.to)).toEqual(['+big']);
+    expect(store.get('1')).toBeUndefined();
   });
 });
 
