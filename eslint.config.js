@@ -47,5 +47,15 @@ export default defineConfig(
       '@typescript-eslint/no-unnecessary-condition': 'off',
     },
   },
+  {
+    // The dev catcher's viewer: browser JavaScript served as is (no build), outside every tsconfig.
+    files: ['scripts/dev/catcher/viewer/*.js'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: {
+      sourceType: 'module',
+      parserOptions: { projectService: false },
+      globals: { document: 'readonly', window: 'readonly', location: 'readonly', fetch: 'readonly', EventSource: 'readonly', confirm: 'readonly' },
+    },
+  },
   prettier,
 );

@@ -13,12 +13,13 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { defaultAppEntry, spawnCourier, startRedisServer, waitForRedis, type CourierProcess, type RedisServer } from '@courier/testkit';
-import { startCatcher, type Caught } from './catcher.js';
+import { startCatcher } from './catcher/index.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CONFIG = `${ROOT}infra/dev/courier.dev.yaml`;
 const API = 'http://127.0.0.1:4000';
 const KEY = 'dev-courier-key-change-me';
+const CAUGHT = 'http://127.0.0.1:8025';
 const smoke = process.argv.includes('--smoke');
 
 function echo(name: string, p: CourierProcess): void {
@@ -64,12 +65,10 @@ async function post(path: string, body: unknown): Promise<{ status: number; body
 
 async function main(): Promise<void> {
   const redis = await ensureRedis();
-  const arrived: Caught[] = [];
   const catcher = await startCatcher({
     smtpPort: 1025,
     httpPort: 8025,
     onCaught: (c) => {
-      arrived.push(c);
       console.log(`[catcher] ${c.kind} to ${c.to}${c.subject ? ` "${c.subject}"` : ''}: ${c.text.split('\n')[0]?.slice(0, 100) ?? ''}`);
     },
   });
@@ -95,7 +94,8 @@ Courier is running.
   Dashboard  ${API}/admin/queues   (user: anything, password: the API key)
   OpenAPI    ${API}/openapi.json
   Worker     http://127.0.0.1:4001/health/ready  and  /metrics
-  Caught     http://127.0.0.1:8025/   (e-mail sent to SMTP :1025, SMS posted to :8025/sms)
+  Caught     ${CAUGHT}/   (mail viewer: e-mail sent to SMTP :1025, SMS posted to :8025/sms,
+             anything an HTTP delivery sends to :8025/http/...; JSON at ${CAUGHT}/api/messages)
 
 Try:
   curl -s ${API}/messages -H 'Authorization: Bearer ${KEY}' -H 'Content-Type: application/json' \\
@@ -109,11 +109,21 @@ Try:
       console.error(`[smoke] enqueue failed: ${JSON.stringify([email, sms])}`);
       await stop(1);
     }
+    // Read what arrived the way a script would: the catcher's JSON API.
+    const arrived = async (): Promise<boolean> => {
+      const caught = (await (await fetch(`${CAUGHT}/api/messages`)).json()) as { kind: string; text: string }[];
+      return caught.some((c) => c.kind === 'email' && c.text.includes('246810')) && caught.some((c) => c.kind === 'sms' && c.text.includes('135790'));
+    };
     const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline && !(arrived.some((c) => c.text.includes('246810')) && arrived.some((c) => c.text.includes('135790')))) {
+    let ok = await arrived();
+    while (!ok && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
+      ok = await arrived();
     }
-    const ok = arrived.some((c) => c.text.includes('246810')) && arrived.some((c) => c.text.includes('135790'));
+    const viewer = await fetch(`${CAUGHT}/`);
+    const viewerOk = viewer.status === 200 && (viewer.headers.get('content-type') ?? '').startsWith('text/html');
+    if (!viewerOk) console.error(`[smoke] the mail viewer at ${CAUGHT}/ answered ${viewer.status} ${viewer.headers.get('content-type') ?? ''}`);
+    ok = ok && viewerOk;
     console.log(ok ? '[smoke] OK: the e-mail and the SMS arrived' : '[smoke] FAILED: not delivered within 30 s');
     await stop(ok ? 0 : 1);
   }
