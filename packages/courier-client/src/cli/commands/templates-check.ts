@@ -3,8 +3,8 @@
  * compile every configured template (override folder, `courier.templates` URIs,
  * built-ins) for every type and channel, the pass the worker makes at start-up,
  * and report each failure with its file and line:column. Exit status 0 when all
- * compile, 1 when any fails, 2 for a usage or configuration error: fit for the
- * CI of a template repository.
+ * compile, 1 when any fails, 2 for a usage or configuration error (a missing
+ * override folder is one): fit for the CI of a template repository.
  */
 import type { TemplateCheckReport, TemplateProblem } from '@courier/core';
 import type { OptionValues } from '../args.js';
@@ -39,15 +39,18 @@ export async function templatesCheck(values: OptionValues, io: CliIo): Promise<n
     throw err;
   }
   const ok = report.problems.length === 0;
+  // A problem of no template is the override folder itself (missing, not a folder): a configuration error.
+  const failed = report.problems.some((p) => p.template_type === undefined) ? 2 : 1;
   if (format === 'json') {
     io.stdout(`${json({ ok, problems: report.problems, parts: report.parts })}\n`);
-    return ok ? 0 : 1;
+    return ok ? 0 : failed;
   }
   if (ok) {
     io.stdout(`templates OK (${summary(report)})\n`);
     return 0;
   }
   for (const p of report.problems) io.stderr(`${safeText(problemPosition(p))}: ${p.code}\n  ${p.message.split('\n').map(safeText).join('\n  ')}\n`);
+  if (failed === 2) return 2;
   io.stderr(`${report.problems.length} template part${report.problems.length === 1 ? '' : 's'} failed (${summary(report)})\n`);
   return 1;
 }
