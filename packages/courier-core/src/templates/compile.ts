@@ -71,7 +71,9 @@ export function compileHandlebars(source: string, escapeHtml: boolean): Compiled
     // partial errors out now, so they surface at preload rather than on the first message.
     template({}, RUNTIME_OPTIONS);
   } catch (err) {
-    throw new CompileFailure((err as Error).message, { cause: err, location: handlebarsLocation(err) });
+    const location = handlebarsLocation(err);
+    const where = location === undefined ? '' : ` (line ${location.line}, column ${location.column})`;
+    throw new CompileFailure(`${(err as Error).message}${where}`, { cause: err, location });
   }
   return (input) => template(input.handlebars, RUNTIME_OPTIONS);
 }
