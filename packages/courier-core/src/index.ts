@@ -62,7 +62,6 @@ export { createTemplateRegistry } from './templates/registry/create.js';
 export type { RenderedContent, TemplateCheckReport, TemplateProblem, TemplateRegistry, TemplateRegistryOptions, TemplateSourceSummary } from './templates/registry/types.js';
 export { renderTemplated, type TemplatedMessage } from './templates/render-templated.js';
 export { SAMPLE_RECIPIENTS, sampleTemplateData } from './templates/sample-data.js';
-export { TEMPLATE_CATALOG } from './templates/catalog.js';
 export type { DeliveryContext, DeliveryResult, DeliveryStrategy, OutboundMessage } from './delivery/strategy.js';
 export { createDeliveryChannels, type DeliveryChannels, type DeliveryChannelsOptions } from './delivery/registry.js';
 export { createSmtpStrategy, type SmtpStrategyOptions } from './delivery/smtp.js';

@@ -14,7 +14,7 @@ import { formatOption } from './templates-format.js';
 import { SetupError, setUpTemplates } from './templates-setup.js';
 
 /** `file:line:column` (or as much of it as is known), as compilers print it. */
-export function problemPosition(p: TemplateProblem): string {
+function problemPosition(p: TemplateProblem): string {
   const file = p.file ?? '(configuration)';
   return p.line === undefined ? file : `${file}:${p.line}:${p.column ?? 1}`;
 }
