@@ -213,6 +213,10 @@ describe('courier templates preview', { timeout: 60_000 }, () => {
     const noCode = await cli(['templates', 'preview', 'recovery_code_valid', '--data', writeJson('empty.json', {})]);
     expect(noCode.code).toBe(1);
     expect(noCode.stderr).toContain('TEMPLATE_DATA_INVALID');
+    const noCodeJson = await cli(['templates', 'preview', 'recovery_code_valid', '--data', 'empty.json', '--format', 'json']);
+    expect(noCodeJson.code).toBe(1);
+    expect(JSON.parse(noCodeJson.stdout)).toMatchObject({ ok: false, error: { code: 'TEMPLATE_DATA_INVALID' } });
+    expect((await cli(['templates', 'preview', 'recovery_code_valid', '--to', 'x'.repeat(321)])).code).toBe(2);
   });
 });
 

@@ -118,7 +118,10 @@ export async function templatesPreview(values: OptionValues, templateTypeArg: st
   const typeCheck = setup.core.templateTypeSchema.safeParse(templateTypeArg);
   if (!typeCheck.success) throw new UsageError(`unknown template type "${templateTypeArg}"; expected one of ${setup.core.TEMPLATE_TYPES.join(', ')}`);
   const templateType: TemplateType = typeCheck.data;
-  const request: PreviewRequest = { templateType, channel, dataPath: dataPathOf(stringOption(values, 'data'), io.cwd), to: stringOption(values, 'to') };
+  const to = stringOption(values, 'to');
+  // The API's bound on a recipient.
+  if (to !== undefined && (to === '' || to.length > 320)) throw new UsageError('--to must be 1 to 320 characters');
+  const request: PreviewRequest = { templateType, channel, dataPath: dataPathOf(stringOption(values, 'data'), io.cwd), to };
 
   if (serve) {
     return servePreview(
@@ -132,12 +135,13 @@ export async function templatesPreview(values: OptionValues, templateTypeArg: st
     result = await renderPreview(setup, request);
   } catch (err) {
     if (err instanceof setup.core.TemplateError) {
+      if (format === 'json') io.stdout(`${json({ ok: false, error: { code: err.code, message: err.message } })}\n`);
       io.stderr(`courier: ${err.code}: ${err.message}\n`);
       return 1;
     }
     throw err;
   }
   const written = outGiven === undefined ? undefined : await writeParts(result, isAbsolute(outGiven) ? outGiven : resolve(io.cwd, outGiven));
-  io.stdout(format === 'json' ? `${json({ ...result, ...(written === undefined ? {} : { written }) })}\n` : formatPreview(result, written));
+  io.stdout(format === 'json' ? `${json({ ok: true, ...result, ...(written === undefined ? {} : { written }) })}\n` : formatPreview(result, written));
   return 0;
 }

@@ -72,7 +72,13 @@ export async function servePreview(options: ServeOptions, io: CliIo): Promise<nu
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
       return;
     }
-    const path = new URL(req.url ?? '/', 'http://preview').pathname;
+    let path: string;
+    try {
+      path = new URL(req.url ?? '/', 'http://preview').pathname;
+    } catch {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('bad request\n');
+      return;
+    }
     const common = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' };
     const r = state.result;
     switch (path) {
