@@ -35,6 +35,7 @@ export {
   newMessageId,
   newMessageObject,
   newMessageSchema,
+  templateDataSchema,
   templateTypeSchema,
   textSchema,
   toJobPayload,
@@ -58,7 +59,9 @@ export { createLogger, type CreateLoggerOptions, type Logger } from './logging/l
 export { createRedactor, type RedactionConfig, type Redactor } from './redaction/redactor.js';
 export { attemptsFor, computeBackoffMs, type BackoffPolicy } from './retry/backoff.js';
 export { createTemplateRegistry } from './templates/registry/create.js';
-export type { RenderedContent, TemplateRegistry, TemplateRegistryOptions } from './templates/registry/types.js';
+export type { RenderedContent, TemplateCheckReport, TemplateProblem, TemplateRegistry, TemplateRegistryOptions, TemplateSourceSummary } from './templates/registry/types.js';
+export { renderTemplated, type TemplatedMessage } from './templates/render-templated.js';
+export { SAMPLE_RECIPIENTS, sampleTemplateData } from './templates/sample-data.js';
 export type { DeliveryContext, DeliveryResult, DeliveryStrategy, OutboundMessage } from './delivery/strategy.js';
 export { createDeliveryChannels, type DeliveryChannels, type DeliveryChannelsOptions } from './delivery/registry.js';
 export { createSmtpStrategy, type SmtpStrategyOptions } from './delivery/smtp.js';

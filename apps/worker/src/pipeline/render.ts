@@ -1,9 +1,10 @@
 /**
  * Render step: turn a job payload into the message a strategy delivers. A
- * templated message is rendered from its template type and data; a raw message
+ * templated message is rendered from its template type and data (core's
+ * `renderTemplated`, which `courier templates preview` uses too); a raw message
  * goes out as given, and so does a templated one its sender rendered already.
  */
-import type { JobPayload, OutboundMessage, TemplateRegistry } from '@courier/core';
+import { renderTemplated, type JobPayload, type OutboundMessage, type TemplateRegistry } from '@courier/core';
 
 /** Render a payload. Rejects with a (permanent) TemplateError when the template fails. */
 export async function renderPayload(payload: JobPayload, templates: TemplateRegistry): Promise<OutboundMessage> {
@@ -21,8 +22,11 @@ export async function renderPayload(payload: JobPayload, templates: TemplateRegi
   if (payload.template_type === undefined || payload.body !== undefined) {
     return { ...base, subject: payload.subject, body: payload.body ?? '', html_body: payload.html_body };
   }
-  // Kratos fills `to` with the recipient; templates may rely on it.
-  const data = { to: payload.recipient, ...payload.template_data };
-  const content = await templates.render(payload.type, payload.template_type, data);
+  const { data, content } = await renderTemplated(templates, {
+    type: payload.type,
+    recipient: payload.recipient,
+    template_type: payload.template_type,
+    template_data: payload.template_data,
+  });
   return { ...base, template_data: data, subject: content.subject, body: content.body, html_body: content.html_body };
 }

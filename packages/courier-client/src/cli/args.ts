@@ -50,6 +50,22 @@ const COMMANDS = {
     options: { ...GLOBAL, status: { type: 'string' }, recipient: { type: 'string' }, 'template-type': { type: 'string' }, limit: { type: 'string' } },
     args: 0,
   },
+  'templates check': { options: { config: { type: 'string', short: 'c' }, format: { type: 'string' }, help: GLOBAL.help }, args: 0 },
+  'templates preview': {
+    options: {
+      config: { type: 'string', short: 'c' },
+      data: { type: 'string' },
+      channel: { type: 'string' },
+      to: { type: 'string' },
+      out: { type: 'string' },
+      format: { type: 'string' },
+      serve: { type: 'boolean' },
+      port: { type: 'string' },
+      open: { type: 'boolean' },
+      help: GLOBAL.help,
+    },
+    args: 1,
+  },
   'messages get': { options: GLOBAL, args: 1 },
   'messages retry': { options: GLOBAL, args: 1 },
   'messages cancel': { options: GLOBAL, args: 1 },
@@ -102,7 +118,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
     throw new UsageError(err instanceof Error ? err.message.replace(/\. To specify a positional argument.*$/s, '') : String(err));
   }
   const args = parsed.positionals.slice(name.split(' ').length);
-  if (args.length < spec.args) throw new UsageError(`${name} needs ${spec.args === 1 ? 'a message id' : `${spec.args} arguments`}`);
+  if (args.length < spec.args)
+    throw new UsageError(`${name} needs ${name === 'templates preview' ? 'a template type' : spec.args === 1 ? 'a message id' : `${spec.args} arguments`}`);
   if (args.length > spec.args) throw new UsageError(`unexpected argument "${args[spec.args]}" for ${name}`);
   return { kind: 'run', command: name, values: parsed.values as OptionValues, args };
 }

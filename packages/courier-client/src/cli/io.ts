@@ -14,6 +14,8 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Directory relative paths are taken from. */
   readonly cwd: string;
+  /** Aborted when the user stops the CLI (Ctrl-C); long-running commands (`templates preview --serve`) end then. */
+  readonly signal?: AbortSignal;
   /** A fetch to use instead of the global one. */
   readonly fetch?: typeof globalThis.fetch;
 }

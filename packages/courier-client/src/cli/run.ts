@@ -7,6 +7,8 @@ import { UsageError, parseCommandLine, type ParsedCommand } from './args.js';
 import { configValidate } from './commands/config-validate.js';
 import { cancelMessage, getMessage, listMessages, retryMessage } from './commands/messages.js';
 import { send } from './commands/send.js';
+import { templatesCheck } from './commands/templates-check.js';
+import { templatesPreview } from './commands/templates-preview.js';
 import { safeText } from './format.js';
 import type { CliIo } from './io.js';
 import { usage } from './usage.js';
@@ -30,6 +32,10 @@ async function dispatch(parsed: Extract<ParsedCommand, { kind: 'run' }>, io: Cli
       return configValidate(values, io);
     case 'send':
       return send(values, io);
+    case 'templates check':
+      return templatesCheck(values, io);
+    case 'templates preview':
+      return templatesPreview(values, args[0] ?? '', io);
     case 'messages list':
       return listMessages(values, io);
     case 'messages get':

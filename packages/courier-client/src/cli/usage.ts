@@ -17,6 +17,18 @@ const TOPICS: Record<CommandName, string> = {
              [--delay-ms <n> | --send-at <iso-date>] [--priority <n>]
              [--ttl <seconds> | --expires-at <iso-date>]
   Enqueue one message; prints its id. Past --ttl/--expires-at it is never sent.`,
+  'templates check': `courier templates check [--config <path>] [--format text|json]
+  Load and compile every configured template (override folder, courier.templates
+  URIs, built-ins) for every type and channel, as the worker does at start-up.
+  Errors name the file and line:column. Exit 0 all compile, 1 a template fails,
+  2 bad usage or config.`,
+  'templates preview': `courier templates preview <template_type> [--data <file.json>] [--channel email|sms] [--to <r>]
+             [--out <dir>] [--format text|json] [--serve [--port <n>]] [--open] [--config <path>]
+  Render a template type as the worker would, with sample data unless --data is
+  given. Prints subject and text; --out writes subject.txt, body.txt, body.html
+  (sms.txt for SMS); --serve shows it on http://127.0.0.1:<port>/ (default 4747)
+  and reloads when a template file changes; --open also opens a browser.
+  Exit 0 rendered, 1 the template failed, 2 bad usage, data or config.`,
   'messages list': `courier messages list [--status <s>] [--recipient <r>] [--template-type <t>] [--limit <n>]
   Newest first; --limit defaults to 100.`,
   'messages get': `courier messages get <id>
@@ -29,7 +41,7 @@ const TOPICS: Record<CommandName, string> = {
 
 /** Full usage, or one command's. */
 export function usage(topic?: CommandName): string {
-  if (topic !== undefined) return `Usage: ${TOPICS[topic]}\n\n${topic === 'config validate' ? '' : `${CONNECTION}\n`}`;
+  if (topic !== undefined) return `Usage: ${TOPICS[topic]}\n\n${topic === 'config validate' || topic.startsWith('templates ') ? '' : `${CONNECTION}\n`}`;
   return `Usage: courier <command> [options]
 
 Commands:
@@ -39,7 +51,7 @@ ${Object.values(TOPICS)
 
 ${CONNECTION}
 
-Exit status: 0 done, 1 the API or network failed, 2 bad usage or invalid config.
+Exit status: 0 done, 1 the API or network failed (templates: a template failed), 2 bad usage or invalid config.
 Run courier <command> --help for details.
 `;
 }

@@ -28,8 +28,8 @@ export interface TestCourier {
   readonly smtp: SmtpSink;
   readonly http: HttpSink;
   readonly producer: CourierProcess;
-  /** Start a worker for this deployment (stopped by `close`). */
-  startWorker(): Promise<CourierProcess>;
+  /** Start a worker for this deployment (stopped by `close`), with extra environment variables. */
+  startWorker(env?: Record<string, string>): Promise<CourierProcess>;
   close(): Promise<void>;
 }
 
@@ -105,8 +105,8 @@ export async function startCourier(label: string): Promise<TestCourier> {
     smtp,
     http,
     producer,
-    async startWorker() {
-      const worker = await spawnCourier('worker', configPath);
+    async startWorker(env = {}) {
+      const worker = await spawnCourier('worker', configPath, env);
       children.push(worker);
       return worker;
     },

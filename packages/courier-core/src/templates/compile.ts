@@ -36,9 +36,20 @@ export type CompiledTemplate = (input: RenderInput) => string;
  * template data). The registry wraps it in a `TemplateError` naming the part and source.
  */
 export class CompileFailure extends TemplateError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** Where in the source the compiler stopped, when it says (line and column from 1). */
+  readonly location: SourceLocation | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; location?: SourceLocation | undefined }) {
     super('TEMPLATE_COMPILE_FAILED', message, options);
+    this.location = options?.location;
   }
+}
+
+/** A position in a template source; `file` is set when the compiler names one of several files. */
+export interface SourceLocation {
+  readonly file?: string | undefined;
+  readonly line: number;
+  readonly column: number;
 }
 
 /** The engine of a source, from its file name or URI path: `.hbs` is Handlebars, anything else Go. */
@@ -60,9 +71,28 @@ export function compileHandlebars(source: string, escapeHtml: boolean): Compiled
     // partial errors out now, so they surface at preload rather than on the first message.
     template({}, RUNTIME_OPTIONS);
   } catch (err) {
-    throw new CompileFailure((err as Error).message, { cause: err });
+    const location = handlebarsLocation(err);
+    const where = location === undefined ? '' : ` (line ${location.line}, column ${location.column})`;
+    throw new CompileFailure(`${(err as Error).message}${where}`, { cause: err, location });
   }
   return (input) => template(input.handlebars, RUNTIME_OPTIONS);
+}
+
+/**
+ * Where a Handlebars compile error points: a compiler exception carries its node's line and
+ * (0-based) column; a parse error only says its line in the message, and the lexer, which
+ * has just stopped (compiling is synchronous), still holds the token's position.
+ */
+function handlebarsLocation(err: unknown): SourceLocation | undefined {
+  if (err instanceof hb.Exception) {
+    const e = err as Error & { lineNumber?: unknown; column?: unknown };
+    if (typeof e.lineNumber === 'number' && typeof e.column === 'number') return { line: e.lineNumber, column: e.column + 1 };
+  }
+  const line = /^Parse error on line (\d+):/.exec(err instanceof Error ? err.message : '')?.[1];
+  if (line === undefined) return undefined;
+  const loc = (hb as unknown as { Parser?: { lexer?: { yylloc?: { first_line?: unknown; first_column?: unknown } } } }).Parser?.lexer?.yylloc;
+  const column = loc?.first_line === Number(line) && typeof loc.first_column === 'number' ? loc.first_column + 1 : 1;
+  return { line: Number(line), column };
 }
 
 /** True when a render-time error comes from Handlebars itself, whose messages never quote data. */

@@ -38,6 +38,7 @@ export function compileGoTemplate(files: readonly GoSourceFile[], entry: string,
       const path = files.find((f) => f.name === err.file)?.path ?? err.file;
       throw new CompileFailure(`${err.message} (file ${path}, line ${err.line}, column ${err.column})`, {
         cause: err,
+        location: { file: path, line: err.line, column: err.column },
       });
     }
     throw new CompileFailure(`Go template: ${(err as Error).message}`, { cause: err });

@@ -20,6 +20,7 @@
 import { resolve } from 'node:path';
 import { createCachedSource, type CachedSource } from '../../uri/cached-source.js';
 import { createPartCache } from './cache.js';
+import { checkAll } from './check.js';
 import { preloadAll } from './preload.js';
 import { renderMessage } from './render.js';
 import type { RegistryContext, TemplateRegistry, TemplateRegistryOptions } from './types.js';
@@ -60,5 +61,6 @@ export function createTemplateRegistry(options: TemplateRegistryOptions): Templa
   return {
     render: (type, templateType, data) => renderMessage(parts, type, templateType, data),
     preload: () => preloadAll(parts, registry.overrideDir),
+    check: () => checkAll(parts, registry),
   };
 }

@@ -3,9 +3,11 @@
  * renders) and what its units share: a compiled part, and the registry's context.
  */
 import type { TemplatesConfig } from '../../config/schema.js';
+import type { TemplateErrorCode } from '../../errors/codes.js';
 import type { MessageType, TemplateData, TemplateType } from '../../message.js';
 import type { CachedSource } from '../../uri/cached-source.js';
 import type { CompiledTemplate } from '../compile.js';
+import type { TemplatePart } from '../parts.js';
 import type { TemplateSource } from './sources.js';
 
 /** The rendered content of a message. */
@@ -27,6 +29,38 @@ export interface TemplateRegistry {
    * Throws TemplateError naming the template type, part and source (all failures, when there are several).
    */
   preload(): Promise<void>;
+  /** The same pass as `preload`, reported part by part: where each comes from, and every failure with its position. */
+  check(): Promise<TemplateCheckReport>;
+}
+
+/** Where one part of one template type comes from. */
+export interface TemplateSourceSummary {
+  readonly template_type: TemplateType;
+  readonly part: TemplatePart;
+  readonly source: 'config' | 'override' | 'builtin';
+  /** The file path, or the config key and URI (without credentials or query) for other URIs. */
+  readonly where: string;
+}
+
+/** A template that failed to load or compile. */
+export interface TemplateProblem {
+  /** Absent when the problem is the override directory itself. */
+  readonly template_type?: TemplateType;
+  readonly part?: TemplatePart;
+  readonly code: TemplateErrorCode;
+  /** The file at fault, or the config key and URI description of a non-file source. */
+  readonly file: string | undefined;
+  /** Line and column (from 1), when the compiler reported them. */
+  readonly line?: number;
+  readonly column?: number;
+  /** The full error, as the worker would log it at start-up. */
+  readonly message: string;
+}
+
+/** The outcome of `TemplateRegistry.check`. */
+export interface TemplateCheckReport {
+  readonly parts: readonly TemplateSourceSummary[];
+  readonly problems: readonly TemplateProblem[];
 }
 
 /** Options of `createTemplateRegistry`. */
