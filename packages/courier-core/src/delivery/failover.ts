@@ -141,18 +141,21 @@ export function createFailoverStrategy(chain: readonly FailoverLink[], observer:
         let link = usable[i] as FailoverLink;
         let permit = link.breaker.tryAcquire();
         if (permit === undefined) {
+          failed.push({ channel: link.id, code: CIRCUIT_OPEN_CODE });
+          passedOver.push(link);
           if (i < usable.length - 1 || previous !== undefined) {
-            failed.push({ channel: link.id, code: CIRCUIT_OPEN_CODE });
-            passedOver.push(link);
             observer.attempt?.(link.id, 'skipped');
             continue;
           }
           // Every usable channel is open and none was tried: the attempt still makes one
           // real send, through the channel whose circuit opened first.
-          link = longestOpen([...passedOver, link]) ?? link;
+          link = longestOpen(passedOver) ?? link;
           const forced = link.id;
-          const at = failed.findIndex((f) => f.channel === forced);
-          if (at >= 0) failed.splice(at, 1);
+          failed.splice(
+            failed.findIndex((f) => f.channel === forced),
+            1,
+          );
+          if (forced !== usable[i]?.id) observer.attempt?.(usable[i]?.id ?? forced, 'skipped');
           permit = link.breaker.forceAcquire();
         }
         if (previous !== undefined) observer.failover?.(previous.link.id, link.id);
