@@ -1,11 +1,13 @@
 /**
  * `courier config validate` on fallback configuration: a valid chain is summarised
- * (fallbacks and the circuit breaker), a bad one exits 2 naming each key path.
+ * (fallbacks and the circuit breaker), a bad one exits 2 naming each key path; and
+ * `messages get` shows which channel each dispatch used.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { messageDetail } from '../src/cli/format.js';
 import { runCli } from '../src/cli/run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'courier-fallback-'));
@@ -73,5 +75,19 @@ describe('courier config validate: fallbacks', () => {
     expect(res.stderr).toContain('courier.fallback.0: no channel "nope" is configured (have: email, sms, backup)');
     expect(res.stderr).toContain('courier.channels.0.fallback.0: channel "sms" carries sms messages, "backup" carries email only');
     expect(res.stderr).toContain('courier.channels.1.fallback.0: channel "backup" cannot fall back to itself');
+  });
+});
+
+describe('courier messages get: dispatches of a channel with fallbacks', () => {
+  it('adds a CHANNEL column naming the channel used and the ones that failed before it', () => {
+    const base = { id: 'm1', type: 'email', channel: 'email', recipient: 'a@example.com', status: 'sent', send_count: 1, created_at: 't0', updated_at: 't1' } as const;
+    const plain = messageDetail({ ...base, dispatches: [{ at: 't1', status: 'success' }] });
+    expect(plain).not.toContain('CHANNEL');
+    const routed = messageDetail({
+      ...base,
+      dispatches: [{ at: 't1', status: 'success', channel: 'backup', failed_channels: [{ channel: 'email', code: 'SMTP_TRANSIENT' }] }],
+    });
+    expect(routed).toMatch(/AT\s+STATUS\s+CHANNEL\s+CODE\s+ERROR/);
+    expect(routed).toContain('backup (after email SMTP_TRANSIENT)');
   });
 });
