@@ -245,8 +245,10 @@ describe('failover router rules', () => {
     t = 100;
     b.breaker.tryAcquire()?.failure();
     const sa = stub('a');
-    const router = createFailoverStrategy([{ ...a, strategy: sa }, b]);
+    const outcomes: string[] = [];
+    const router = createFailoverStrategy([{ ...a, strategy: sa }, b], { attempt: (channel, outcome) => outcomes.push(`${channel}:${outcome}`) });
     const result = await router.send(email());
+    expect(outcomes).toEqual(['b:skipped', 'a:success']);
     expect(result.route).toEqual({ channel: 'a', failed: [{ channel: 'b', code: 'CHANNEL_CIRCUIT_OPEN' }] });
     expect(sa.calls).toBe(1);
     expect(a.breaker.state()).toBe('closed');

@@ -143,21 +143,20 @@ export function createFailoverStrategy(chain: readonly FailoverLink[], observer:
         if (permit === undefined) {
           failed.push({ channel: link.id, code: CIRCUIT_OPEN_CODE });
           passedOver.push(link);
-          if (i < usable.length - 1 || previous !== undefined) {
-            observer.attempt?.(link.id, 'skipped');
-            continue;
-          }
+          if (i < usable.length - 1 || previous !== undefined) continue;
           // Every usable channel is open and none was tried: the attempt still makes one
           // real send, through the channel whose circuit opened first.
           link = longestOpen(passedOver) ?? link;
-          const forced = link.id;
+          const forced = link;
           failed.splice(
-            failed.findIndex((f) => f.channel === forced),
+            failed.findIndex((f) => f.channel === forced.id),
             1,
           );
-          if (forced !== usable[i]?.id) observer.attempt?.(usable[i]?.id ?? forced, 'skipped');
+          passedOver.splice(passedOver.indexOf(forced), 1);
           permit = link.breaker.forceAcquire();
         }
+        // Counted once it is settled that they were passed over (a forced send may pick one).
+        for (const skipped of passedOver.splice(0)) observer.attempt?.(skipped.id, 'skipped');
         if (previous !== undefined) observer.failover?.(previous.link.id, link.id);
         const outcome = await sendThrough(link, permit, message, ctx);
         if (outcome.kind === 'delivered') return { ...outcome.result, route: { channel: link.id, failed } };
@@ -168,6 +167,7 @@ export function createFailoverStrategy(chain: readonly FailoverLink[], observer:
       }
       // Every usable channel failed or was passed over after a failure: the attempt fails
       // with the error of the last channel tried.
+      for (const skipped of passedOver) observer.attempt?.(skipped.id, 'skipped');
       const last = previous as NonNullable<typeof previous>;
       throw withRoute(last.err, { channel: last.link.id, failed: failed.filter((f) => f !== last.entry) });
     },
