@@ -16,6 +16,7 @@ import { createStop } from './lifecycle/shutdown.js';
 import { createWiring } from './lifecycle/wiring.js';
 import { PublicReadinessError, startHealthServer } from './ops/health-server.js';
 import { createWorkerMetrics } from './ops/metrics.js';
+import { createChannelMetrics } from './ops/channel-metrics.js';
 import { createProcessor } from './pipeline/process-job.js';
 
 /** A running worker. */
@@ -52,9 +53,11 @@ export async function startWorker(config: CourierConfig, logger: Logger, options
   });
   // Bad templates fail at start-up, not at send time.
   await templates.preload();
+  const channelMetrics = createChannelMetrics();
   const channels = createDeliveryChannels(config.courier, {
     ...outbound,
     disallowPrivateSmtpRanges: config.clients.smtp.disallow_private_ip_ranges,
+    failover: { observer: channelMetrics.observer },
   });
 
   const wiring = createWiring(config, logger);
@@ -63,6 +66,7 @@ export async function startWorker(config: CourierConfig, logger: Logger, options
     jobCounts: () => opsQueue.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'completed', 'failed'),
     statusCounts: () => countByStatus(opsConnection, store.keys),
   });
+  channelMetrics.register(metrics.registry);
 
   const verification = await verifyChannels(channels, logger);
 

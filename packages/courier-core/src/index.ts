@@ -64,6 +64,8 @@ export { renderTemplated, type TemplatedMessage } from './templates/render-templ
 export { SAMPLE_RECIPIENTS, sampleTemplateData } from './templates/sample-data.js';
 export type { DeliveryContext, DeliveryResult, DeliveryStrategy, OutboundMessage } from './delivery/strategy.js';
 export { createDeliveryChannels, type DeliveryChannels, type DeliveryChannelsOptions } from './delivery/registry.js';
+export { failureRouteOf, routeDispatchFields, type ChannelOutcome, type DeliveryRoute, type FailoverObserver } from './delivery/failover.js';
+export { CIRCUIT_STATES, type CircuitState } from './delivery/circuit-breaker.js';
 export { createSmtpStrategy, type SmtpStrategyOptions } from './delivery/smtp.js';
 export { createMimeWriter, type MimeWriter, type MimeWriterOptions } from './delivery/mime.js';
 export { createJsonnetBatchRenderer } from './jsonnet/batch/renderer.js';

@@ -129,6 +129,13 @@ const dispatchSchema = z.object({
   at: z.iso.datetime(),
   status: z.enum(['success', 'failed']),
   error: errorSummarySchema.optional(),
+  /**
+   * Courier extension, set when the message's channel has fallbacks: the channel the
+   * attempt went through last (the one that delivered, or whose error is `error`).
+   */
+  channel: z.string().optional(),
+  /** Courier extension, with `channel`: the other channels of the attempt that failed (their error code) or were passed over (`CHANNEL_CIRCUIT_OPEN`), in order. */
+  failed_channels: z.array(z.object({ channel: z.string(), code: z.string() })).optional(),
 });
 export type Dispatch = z.infer<typeof dispatchSchema>;
 

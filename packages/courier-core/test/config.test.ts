@@ -78,8 +78,10 @@ describe('loadConfig', () => {
     expect(config.courier.smtp.from_name).toBe('Example Accounts');
     expect(config.courier.smtp.headers).toEqual({ 'X-SES-CONFIGURATION-SET': 'LoginNotifications' });
     expect(config.courier.message_retries).toBe(7);
-    expect(config.courier.channels[0]?.request_config.method).toBe('POST');
-    expect(config.courier.channels[0]?.request_config.auth).toEqual({
+    const sms = config.courier.channels[0];
+    expect(sms?.type).toBe('http');
+    expect(sms?.type === 'http' && sms.request_config.method).toBe('POST');
+    expect(sms?.type === 'http' && sms.request_config.auth).toEqual({
       type: 'basic_auth',
       config: { user: 'AC123', password: 'sms-secret' },
     });

@@ -7,11 +7,14 @@ import type { Job } from 'bullmq';
 import {
   DeliveryError,
   computeBackoffMs,
+  failureRouteOf,
   isExpired,
   jobPayloadSchema,
+  routeDispatchFields,
   summarizeError,
   type BackoffPolicy,
   type DeliveryChannels,
+  type DeliveryRoute,
   type ErrorSummary,
   type JobPayload,
   type Logger,
@@ -90,11 +93,11 @@ export function createProcessor(deps: ProcessorDeps) {
    * retried in process (a throw here would re-run the job and send again); with
    * the worker's connection a Redis outage makes the call wait, not fail.
    */
-  async function recordSent(payload: JobPayload): Promise<void> {
+  async function recordSent(payload: JobPayload, route: DeliveryRoute | undefined): Promise<void> {
     const deadline = Date.now() + deps.recordSentForMs;
     for (;;) {
       try {
-        await store.finish(payload, { status: 'sent', dispatch: { at: new Date().toISOString(), status: 'success' } });
+        await store.finish(payload, { status: 'sent', dispatch: { at: new Date().toISOString(), status: 'success', ...routeDispatchFields(route) } });
         return;
       } catch (err) {
         if (Date.now() > deadline) throw err;
@@ -153,6 +156,8 @@ export function createProcessor(deps: ProcessorDeps) {
 
     const started = performance.now();
     let providerMessageId: string | undefined;
+    // Which channel delivered, when the message's channel has fallbacks (recorded in the dispatch).
+    let route: DeliveryRoute | undefined;
     try {
       const outbound = await renderPayload(payload, templates);
       // The last moment before the provider: a message past its expiry (waiting in the
@@ -160,6 +165,7 @@ export function createProcessor(deps: ProcessorDeps) {
       if (isExpired(payload)) throw expiredError(payload);
       const result = await channels.get(payload.channel).send(outbound, signal ? { attempt, signal } : { attempt });
       providerMessageId = result.providerMessageId;
+      route = result.route;
     } catch (err) {
       const seconds = (performance.now() - started) / 1000;
       let summary = summarizeError(err);
@@ -173,7 +179,7 @@ export function createProcessor(deps: ProcessorDeps) {
       try {
         await store.finish(payload, {
           status,
-          dispatch: { at: new Date().toISOString(), status: 'failed', error: summary },
+          dispatch: { at: new Date().toISOString(), status: 'failed', error: summary, ...routeDispatchFields(failureRouteOf(err)) },
         });
       } catch (recordErr) {
         // The delivery error decides what BullMQ does next; if this was the last
@@ -193,10 +199,11 @@ export function createProcessor(deps: ProcessorDeps) {
     }
 
     const seconds = (performance.now() - started) / 1000;
-    await recordSent(payload);
+    await recordSent(payload, route);
     metrics.observeAttempt(channelLabel, 'success', seconds);
     metrics.recordStatus('sent', channelLabel, payload.template_type);
-    if (logger.isLevelEnabled('info')) log().info({ outcome: 'sent', duration_ms: Math.round(seconds * 1000) }, 'message sent');
+    if (logger.isLevelEnabled('info'))
+      log().info({ outcome: 'sent', duration_ms: Math.round(seconds * 1000), ...(route === undefined ? {} : { via: route.channel }) }, 'message sent');
     return { outcome: 'sent', providerMessageId };
   };
 }

@@ -68,14 +68,29 @@ export function messageDetail(m: Message): string {
     lines.push('dispatches: none');
   } else {
     lines.push('dispatches:');
-    const dispatchRows = m.dispatches.map((d) => [d.at, d.status, d.error?.code ?? '', d.error === undefined ? '' : safeText(d.error.message)]);
+    // A channel with fallbacks records which channel each attempt used: shown as a column then.
+    const routed = m.dispatches.some((d) => d.channel !== undefined);
+    const dispatchRows = m.dispatches.map((d) => [
+      d.at,
+      d.status,
+      ...(routed ? [channelCell(d)] : []),
+      d.error?.code ?? '',
+      d.error === undefined ? '' : safeText(d.error.message),
+    ]);
     lines.push(
-      ...table(['AT', 'STATUS', 'CODE', 'ERROR'], dispatchRows)
+      ...table(['AT', 'STATUS', ...(routed ? ['CHANNEL'] : []), 'CODE', 'ERROR'], dispatchRows)
         .split('\n')
         .map((l) => `  ${l}`),
     );
   }
   return lines.join('\n');
+}
+
+/** The channel a dispatch used, after the ones that failed before it: `backup (after email SMTP_TRANSIENT)`. */
+function channelCell(d: Message['dispatches'][number]): string {
+  const used = safeText(d.channel ?? '');
+  const failed = d.failed_channels ?? [];
+  return failed.length === 0 ? used : `${used} (after ${failed.map((f) => `${safeText(f.channel)} ${safeText(f.code)}`).join(', ')})`;
 }
 
 /** JSON for `--json`: pretty, one document, trailing newline added by the caller. */

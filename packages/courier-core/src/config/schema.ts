@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { parseSmtpConnectionUri } from './smtp-uri.js';
 import { DEFAULT_REDACTED_FIELDS, DEFAULT_REDACTED_PATTERNS } from '../redaction/defaults.js';
+import { fallbackIssues, MAX_FALLBACKS } from './fallback.js';
 
 /** URI schemes accepted for templates and Jsonnet bodies. */
 const TEMPLATE_URI_SCHEMES = ['file:', 'base64:', 'http:', 'https:'] as const;
@@ -168,11 +169,38 @@ function optionalPath() {
     .transform((p) => (p === '' ? undefined : p));
 }
 
-const channelSchema = z.strictObject({
-  id: z.string().min(1),
-  type: z.literal('http', { error: 'only type "http" is supported for channels' }),
-  request_config: requestConfigSchema,
-});
+/** Courier extension: channel ids tried next on a transient failure or an open circuit (config/fallback.ts). */
+const fallbackListSchema = z.array(z.string().min(1).max(64)).max(MAX_FALLBACKS).optional();
+
+/**
+ * A channel: Kratos's `type: http` with its `request_config`, or (Courier extension)
+ * `type: smtp` with an `smtp` section shaped like `courier.smtp`, e.g. a second relay
+ * to fall back to.
+ */
+const channelSchema = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({ id: z.string().min(1).max(64), type: z.literal('http'), request_config: requestConfigSchema, fallback: fallbackListSchema }),
+    z.strictObject({
+      id: z.string().min(1).max(64),
+      type: z.literal('smtp'),
+      smtp: smtpSchema.refine((s) => s.connection_uri !== undefined, { path: ['connection_uri'], error: 'is required for a channel of type "smtp"' }),
+      fallback: fallbackListSchema,
+    }),
+  ],
+  { error: 'type must be "http" or "smtp"' },
+);
+
+/** Courier extension: the circuit breaker of every channel in a fallback chain, per worker process (delivery/circuit-breaker.ts). */
+const circuitBreakerSchema = z
+  .strictObject({
+    /** Transient failures in a row (no success between), within `window_ms`, that open the circuit. */
+    failure_threshold: z.number().int().min(1).max(1_000).default(5),
+    window_ms: z.number().int().min(100).max(3_600_000).default(60_000),
+    /** How long an open circuit is skipped before one message probes it (half-open). */
+    open_ms: z.number().int().min(100).max(3_600_000).default(30_000),
+  })
+  .prefault({});
 
 /** The Kratos-compatible `courier:` section. */
 export const courierSectionSchema = z
@@ -180,7 +208,10 @@ export const courierSectionSchema = z
     delivery_strategy: z.enum(['smtp', 'http']).default('smtp'),
     smtp: smtpSchema,
     http: z.strictObject({ request_config: requestConfigSchema.optional() }).prefault({}),
-    channels: z.array(channelSchema).default([]),
+    channels: z.array(channelSchema).max(100).default([]),
+    /** Courier extension: fallbacks of the default `email` channel (whatever `delivery_strategy` is). */
+    fallback: fallbackListSchema,
+    circuit_breaker: circuitBreakerSchema,
     template_override_path: z.string().min(1).optional(),
     templates: templatesConfigSchema,
     message_retries: z.number().int().min(0).max(100).default(5),
@@ -211,6 +242,7 @@ export const courierSectionSchema = z
       }
       seen.add(ch.id);
     });
+    for (const issue of fallbackIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
   })
   .prefault({});
 

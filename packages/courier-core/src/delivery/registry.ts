@@ -1,11 +1,17 @@
 /**
  * Choosing strategies by name. `courier.delivery_strategy` picks the e-mail
  * strategy from a map; every entry of `courier.channels[]` becomes an HTTP
- * strategy for its channel id (Kratos's SMS channel is `id: sms`).
+ * strategy (Kratos's SMS channel is `id: sms`) or, Courier extension, an SMTP one,
+ * for its channel id. A channel with fallbacks is served by a failover router
+ * (failover.ts) over its chain, each channel of a chain behind its circuit breaker.
  */
 import type { CourierSection } from '../config/schema.js';
+import { channelCarries, EMAIL_CHANNEL_ID, fallbackChain, fallbackGraph } from '../config/fallback.js';
 import { ConfigError, DeliveryError, TemplateError } from '../errors.js';
+import type { MessageType } from '../message.js';
 import type { DeliveryStrategy } from './strategy.js';
+import { createCircuitBreaker, type CircuitBreaker } from './circuit-breaker.js';
+import { createFailoverStrategy, type FailoverObserver } from './failover.js';
 import { createHttpStrategy } from './http/strategy.js';
 import { createSmtpStrategy } from './smtp.js';
 import type { OutboundHttpOptions } from '../net/http-client.js';
@@ -14,6 +20,8 @@ import type { OutboundHttpOptions } from '../net/http-client.js';
 export type DeliveryChannelsOptions = OutboundHttpOptions & {
   /** `clients.smtp.disallow_private_ip_ranges`. */
   readonly disallowPrivateSmtpRanges?: boolean | undefined;
+  /** Failover hooks (metrics) and the breakers' clock (tests). */
+  readonly failover?: { readonly observer?: FailoverObserver; readonly now?: () => number } | undefined;
 };
 
 type StrategyFactory = (courier: CourierSection, options: DeliveryChannelsOptions) => DeliveryStrategy;
@@ -80,13 +88,55 @@ export interface DeliveryChannels {
   closeAll(): Promise<void>;
 }
 
+/** The domain of the default e-mail channel's `Message-ID`s, which SMTP channels share (same message, same id). */
+function messageIdDomainOf(courier: CourierSection): string {
+  return courier.smtp.message_id_domain ?? courier.smtp.from_address.slice(courier.smtp.from_address.lastIndexOf('@') + 1);
+}
+
 /** Build the channel map of a configuration: `email` plus one entry per `courier.channels[]`. */
 export function createDeliveryChannels(courier: CourierSection, options: DeliveryChannelsOptions = {}): DeliveryChannels {
-  const map = new Map<string, DeliveryStrategy>();
-  map.set('email', createStrategyByName(courier.delivery_strategy, courier, options));
-  for (const channel of courier.channels) {
-    map.set(channel.id, createHttpStrategy({ ...options, requestConfig: channel.request_config, name: `http:${channel.id}` }));
+  const base = new Map<string, { readonly strategy: DeliveryStrategy; readonly carries: readonly MessageType[] }>();
+  base.set(EMAIL_CHANNEL_ID, { strategy: createStrategyByName(courier.delivery_strategy, courier, options), carries: channelCarries(EMAIL_CHANNEL_ID, 'email') });
+  courier.channels.forEach((channel, i) => {
+    const strategy =
+      channel.type === 'http'
+        ? createHttpStrategy({ ...options, requestConfig: channel.request_config, name: `http:${channel.id}` })
+        : createSmtpStrategy({
+            smtp: { ...channel.smtp, message_id_domain: channel.smtp.message_id_domain ?? messageIdDomainOf(courier) },
+            disallowPrivateIpRanges: options.disallowPrivateSmtpRanges,
+            configPath: `courier.channels.${i}.smtp`,
+          });
+    base.set(channel.id, { strategy, carries: channelCarries(channel.id, channel.type) });
+  });
+
+  // Channels with fallbacks are served by a router; channels without any are used as
+  // they are (no breaker, no per-message cost).
+  const map = new Map<string, DeliveryStrategy>([...base].map(([id, b]) => [id, b.strategy]));
+  const graph = fallbackGraph(courier);
+  const breakers = new Map<string, CircuitBreaker>();
+  const observer = options.failover?.observer ?? {};
+  const breakerOf = (id: string): CircuitBreaker => {
+    let breaker = breakers.get(id);
+    if (breaker === undefined) {
+      const { failure_threshold: failureThreshold, window_ms: windowMs, open_ms: openMs } = courier.circuit_breaker;
+      breaker = createCircuitBreaker({ failureThreshold, windowMs, openMs, now: options.failover?.now, onStateChange: (state) => observer.circuit?.(id, state) });
+      breakers.set(id, breaker);
+      observer.circuit?.(id, 'closed');
+    }
+    return breaker;
+  };
+  for (const id of base.keys()) {
+    const chain = fallbackChain(graph, id).filter((c) => base.has(c));
+    if (chain.length < 2) continue;
+    const links = chain.map((c) => ({
+      id: c,
+      strategy: (base.get(c) as { strategy: DeliveryStrategy }).strategy,
+      breaker: breakerOf(c),
+      carries: (base.get(c) as { carries: readonly MessageType[] }).carries,
+    }));
+    map.set(id, createFailoverStrategy(links, observer));
   }
+
   return {
     ids: [...map.keys()],
     has: (channel) => map.has(channel),
@@ -101,7 +151,7 @@ export function createDeliveryChannels(courier: CourierSection, options: Deliver
     },
     async verifyAll() {
       const outcomes = await Promise.all(
-        [...map].map(async ([id, strategy]) => {
+        [...base].map(async ([id, { strategy }]) => {
           try {
             await strategy.verify?.();
             return undefined;
@@ -122,7 +172,7 @@ export function createDeliveryChannels(courier: CourierSection, options: Deliver
       }
     },
     async closeAll() {
-      await Promise.allSettled([...map.values()].map(async (s) => s.close?.()));
+      await Promise.allSettled([...base.values()].map(async ({ strategy }) => strategy.close?.()));
     },
   };
 }

@@ -35,6 +35,8 @@ export interface SmtpStrategyOptions {
   readonly timeouts?: { readonly connectionMs?: number; readonly greetingMs?: number; readonly socketMs?: number };
   /** `clients.smtp.disallow_private_ip_ranges`: refuse a server that is or resolves to a non-public address. */
   readonly disallowPrivateIpRanges?: boolean | undefined;
+  /** Where the section is in the config file, for errors (default `courier.smtp`; a channel's is `courier.channels[i].smtp`). */
+  readonly configPath?: string;
 }
 
 export { COURIER_MESSAGE_ID_HEADER };
@@ -49,8 +51,8 @@ function configError(path: string, message: string, cause?: unknown): ConfigErro
   return new ConfigError('configuration is invalid', [{ path, message }], cause === undefined ? undefined : { cause });
 }
 
-function connectionOf(smtp: SmtpConfig): SmtpConnection {
-  const path = 'courier.smtp.connection_uri';
+function connectionOf(smtp: SmtpConfig, section: string): SmtpConnection {
+  const path = `${section}.connection_uri`;
   if (smtp.connection_uri === undefined) throw configError(path, 'is required for the smtp strategy');
   try {
     return parseSmtpConnectionUri(smtp.connection_uri);
@@ -61,41 +63,41 @@ function connectionOf(smtp: SmtpConfig): SmtpConnection {
 }
 
 /** Read a PEM file named in config now, so a typo fails at start-up rather than at the first send. */
-function readPem(key: 'client_cert_path' | 'client_key_path', file: string): string {
+function readPem(key: 'client_cert_path' | 'client_key_path', file: string, section: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw configError(`courier.smtp.${key}`, `cannot read "${file}" (${reason})`, err);
+    throw configError(`${section}.${key}`, `cannot read "${file}" (${reason})`, err);
   }
 }
 
 /** The MIME writer for the section; header names and the from address fail here, at start-up. */
-function mimeWriterOf(smtp: SmtpConfig): MimeWriter {
+function mimeWriterOf(smtp: SmtpConfig, section: string): MimeWriter {
   for (const name of Object.keys(smtp.headers)) {
     const problem = headerNameProblem(name);
-    if (problem !== undefined) throw configError(`courier.smtp.headers.${name}`, problem);
+    if (problem !== undefined) throw configError(`${section}.headers.${name}`, problem);
   }
   try {
     const name = smtp.from_name !== undefined && smtp.from_name !== '' ? smtp.from_name : undefined;
     return createMimeWriter({ from: { name, address: smtp.from_address }, headers: smtp.headers, messageIdDomain: smtp.message_id_domain });
   } catch (err) {
     if (!(err instanceof MimeInputError)) throw err;
-    const path = err.field === 'from' ? 'courier.smtp.from_address' : `courier.smtp.headers.${err.field.replace(/^header:/, '')}`;
+    const path = err.field === 'from' ? `${section}.from_address` : `${section}.headers.${err.field.replace(/^header:/, '')}`;
     throw configError(path, err.message, err);
   }
 }
 
-function transportOptions(options: SmtpStrategyOptions, conn: SmtpConnection): SMTPPoolOptions & { pool: true } {
+function transportOptions(options: SmtpStrategyOptions, conn: SmtpConnection, section: string): SMTPPoolOptions & { pool: true } {
   const { smtp } = options;
   const tls: NonNullable<SMTPPoolOptions['tls']> = { rejectUnauthorized: !conn.skipSslVerify };
   if (conn.serverName !== undefined) tls.servername = conn.serverName;
   if (smtp.client_cert_path !== undefined && smtp.client_key_path !== undefined) {
-    tls.cert = readPem('client_cert_path', smtp.client_cert_path);
-    tls.key = readPem('client_key_path', smtp.client_key_path);
+    tls.cert = readPem('client_cert_path', smtp.client_cert_path, section);
+    tls.key = readPem('client_key_path', smtp.client_key_path, section);
   } else if (smtp.client_cert_path !== undefined || smtp.client_key_path !== undefined) {
     const missing = smtp.client_cert_path === undefined ? 'client_cert_path' : 'client_key_path';
-    throw configError(`courier.smtp.${missing}`, 'client_cert_path and client_key_path must be set together');
+    throw configError(`${section}.${missing}`, 'client_cert_path and client_key_path must be set together');
   }
   const base: SMTPPoolOptions & { pool: true } = {
     pool: true,
@@ -149,9 +151,10 @@ function transportOptions(options: SmtpStrategyOptions, conn: SmtpConnection): S
  */
 export function createSmtpStrategy(options: SmtpStrategyOptions): DeliveryStrategy {
   const { smtp } = options;
-  const conn = connectionOf(smtp);
-  const writer = mimeWriterOf(smtp);
-  const transporter = createTransport(transportOptions(options, conn));
+  const section = options.configPath ?? 'courier.smtp';
+  const conn = connectionOf(smtp, section);
+  const writer = mimeWriterOf(smtp, section);
+  const transporter = createTransport(transportOptions(options, conn, section));
   const secrets = smtpSecretVariants(conn.user, conn.password);
 
   return {

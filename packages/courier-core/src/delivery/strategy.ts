@@ -3,6 +3,7 @@
  * transports: `send(message, ctx)`, optional `verify()` and `close()`.
  */
 import type { MessageType, TemplateData, TemplateType } from '../message.js';
+import type { DeliveryRoute } from './failover.js';
 
 /** A rendered message ready to leave: what a strategy delivers. */
 export interface OutboundMessage {
@@ -34,6 +35,8 @@ export interface DeliveryResult {
   readonly providerMessageId?: string | undefined;
   /** Short, secret-free description of the provider's answer (SMTP reply line, HTTP status). */
   readonly response?: string | undefined;
+  /** Set by the failover router (delivery/failover.ts): the channel used, and those that failed before it. */
+  readonly route?: DeliveryRoute | undefined;
 }
 
 /**

@@ -46,6 +46,7 @@ export const STORED_ERROR_CODES = {
   // Channels
   UNKNOWN_CHANNEL: 'the message names a channel that is not configured',
   VERIFY_FAILED: 'a channel failed its start-up verification',
+  CHANNEL_CIRCUIT_OPEN: "a fallback chain passed the channel over: its circuit was open (only in a dispatch's failed_channels)",
   // Written by the worker and the store, not thrown by core
   INTERNAL: 'an unexpected error (retryable)',
   INVALID_PAYLOAD: 'the queue job does not hold a valid v1 payload (worker)',

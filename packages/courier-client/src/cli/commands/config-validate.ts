@@ -17,7 +17,10 @@ interface ConfigSummary {
   readonly delivery_strategy: 'smtp' | 'http';
   readonly smtp?: { readonly host: string; readonly port: number; readonly tls: string; readonly auth: boolean; readonly from_address: string };
   readonly http?: { readonly method: string; readonly origin: string; readonly auth: string };
-  readonly channels: readonly { readonly id: string; readonly via: string }[];
+  /** `fallback`: the channel's fallbacks as configured (Courier extension), when it has any. */
+  readonly channels: readonly { readonly id: string; readonly via: string; readonly fallback?: readonly string[] }[];
+  /** `courier.circuit_breaker`, shown when some channel has fallbacks. */
+  readonly circuit_breaker?: { readonly failure_threshold: number; readonly window_ms: number; readonly open_ms: number };
   readonly message_retries: number;
   readonly backoff_ms: { readonly base: number; readonly max: number };
   readonly custom_templates: readonly string[];
@@ -55,21 +58,42 @@ function customTemplates(templates: CourierConfig['courier']['templates']): stri
   return out;
 }
 
+type SmtpParser = (uri: string) => { host: string; port: number; tls: string; user: string | undefined };
+
+/** Where a configured channel delivers: the HTTP origin, or the SMTP server (never userinfo). */
+function channelVia(ch: CourierConfig['courier']['channels'][number], parseSmtp: SmtpParser): string {
+  if (ch.type === 'http') return `http ${origin(ch.request_config.url)}`;
+  const uri = ch.smtp.connection_uri;
+  if (uri === undefined) return 'smtp';
+  const conn = parseSmtp(uri);
+  return `smtp ${conn.host}:${conn.port}`;
+}
+
+function fallbackOf(list: readonly string[] | undefined): { fallback?: readonly string[] } {
+  return list === undefined || list.length === 0 ? {} : { fallback: [...list] };
+}
+
 /** Build the summary of a loaded configuration. */
-function summarizeConfig(config: CourierConfig, source: string, parseSmtp: (uri: string) => { host: string; port: number; tls: string; user: string | undefined }): ConfigSummary {
+function summarizeConfig(config: CourierConfig, source: string, parseSmtp: SmtpParser): ConfigSummary {
   const c = config.courier;
   const smtpUri = c.smtp.connection_uri;
   const smtp = smtpUri === undefined ? undefined : parseSmtp(smtpUri);
   const rc = c.http.request_config;
+  const hasFallbacks = (c.fallback ?? []).length > 0 || c.channels.some((ch) => (ch.fallback ?? []).length > 0);
   return {
     source,
     delivery_strategy: c.delivery_strategy,
     ...(smtp === undefined ? {} : { smtp: { host: smtp.host, port: smtp.port, tls: smtp.tls, auth: smtp.user !== undefined, from_address: c.smtp.from_address } }),
     ...(rc === undefined ? {} : { http: { method: rc.method, origin: origin(rc.url), auth: rc.auth?.type ?? 'none' } }),
     channels: [
-      { id: 'email', via: c.delivery_strategy === 'smtp' && smtp !== undefined ? `smtp ${smtp.host}:${smtp.port}` : `http ${rc === undefined ? '' : origin(rc.url)}`.trim() },
-      ...c.channels.map((ch) => ({ id: ch.id, via: `${ch.type} ${origin(ch.request_config.url)}` })),
+      {
+        id: 'email',
+        via: c.delivery_strategy === 'smtp' && smtp !== undefined ? `smtp ${smtp.host}:${smtp.port}` : `http ${rc === undefined ? '' : origin(rc.url)}`.trim(),
+        ...fallbackOf(c.fallback),
+      },
+      ...c.channels.map((ch) => ({ id: ch.id, via: channelVia(ch, parseSmtp), ...fallbackOf(ch.fallback) })),
     ],
+    ...(hasFallbacks ? { circuit_breaker: { ...c.circuit_breaker } } : {}),
     message_retries: c.message_retries,
     backoff_ms: { base: config.worker.backoff.base_ms, max: config.worker.backoff.max_ms },
     custom_templates: customTemplates(c.templates),
@@ -94,7 +118,12 @@ function formatConfigSummary(s: ConfigSummary): string {
   return [
     `config OK (${s.source})`,
     `  delivery strategy: ${strategy}`,
-    `  channels:          ${s.channels.map((c) => `${c.id} -> ${c.via}`).join(', ')}`,
+    `  channels:          ${s.channels.map((c) => `${c.id} -> ${c.via}${c.fallback === undefined ? '' : ` (fallback: ${c.fallback.join(', ')})`}`).join(', ')}`,
+    ...(s.circuit_breaker === undefined
+      ? []
+      : [
+          `  circuit breaker:   opens after ${s.circuit_breaker.failure_threshold} transient failures within ${s.circuit_breaker.window_ms} ms, probes after ${s.circuit_breaker.open_ms} ms (per worker process)`,
+        ]),
     `  message retries:   ${s.message_retries} (up to ${s.message_retries + 1} attempts, backoff ${s.backoff_ms.base} ms to ${s.backoff_ms.max} ms)`,
     `  custom templates:  ${s.custom_templates.length === 0 ? 'none (built-in)' : s.custom_templates.join(', ')}`,
     `  redis:             ${s.redis.host}${s.redis.cluster ? ' (cluster)' : ''}, prefix ${s.redis.prefix}, queue ${s.redis.queue}`,
