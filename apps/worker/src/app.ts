@@ -7,7 +7,7 @@
  * (shutdown.ts).
  */
 import { configureTemplateDataLimits, createDeliveryChannels, createTemplateRegistry, templateDataLimitsOf, type CourierConfig, type Logger } from '@courier/core';
-import { countByStatus } from '@courier/store';
+import { countByStatus, createSuppressionList } from '@courier/store';
 import { verifyChannels } from './lifecycle/channels.js';
 import { handleGivenUpJobs } from './lifecycle/failed-handler.js';
 import { startJanitor } from './lifecycle/janitor.js';
@@ -17,6 +17,7 @@ import { createWiring } from './lifecycle/wiring.js';
 import { PublicReadinessError, startHealthServer } from './ops/health-server.js';
 import { createWorkerMetrics } from './ops/metrics.js';
 import { createProcessor } from './pipeline/process-job.js';
+import { createSuppressionGate } from './pipeline/suppression.js';
 
 /** A running worker. */
 export interface RunningWorker {
@@ -69,7 +70,14 @@ export async function startWorker(config: CourierConfig, logger: Logger, options
   // A send that went out is recorded for at least 30 s (a Redis blip must not turn it into a re-send),
   // even when the lock is shorter.
   const recordSentForMs = Math.max(config.worker.lock_duration_ms, 30_000);
-  const processor = createProcessor({ store, channels, templates, metrics, logger, recordSentForMs, backoff: backoffPolicy(config) });
+  const suppressionConfig = config.courier.suppression;
+  const suppression = createSuppressionGate(
+    suppressionConfig,
+    createSuppressionList(connection, store.keys, { ttlSeconds: suppressionConfig.ttl_seconds, maxEntries: suppressionConfig.max_entries }),
+    metrics.registry,
+    logger,
+  );
+  const processor = createProcessor({ store, channels, templates, metrics, logger, recordSentForMs, backoff: backoffPolicy(config), suppression });
   const worker = createQueueWorker(config, connection, processor);
   worker.on('error', (err) => logger.error({ error: err.message }, 'worker error'));
   handleGivenUpJobs(worker, store, logger);

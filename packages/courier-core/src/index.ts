@@ -63,5 +63,7 @@ export type { DeliveryContext, DeliveryResult, DeliveryStrategy, OutboundMessage
 export { createDeliveryChannels, type DeliveryChannels, type DeliveryChannelsOptions } from './delivery/registry.js';
 export { createSmtpStrategy, type SmtpStrategyOptions } from './delivery/smtp.js';
 export { createMimeWriter, type MimeWriter, type MimeWriterOptions } from './delivery/mime.js';
+export { recipientRejectionOf, type RecipientRejection } from './delivery/recipient-rejection.js';
+export { type SuppressionConfig } from './config/suppression.js';
 export { createJsonnetBatchRenderer } from './jsonnet/batch/renderer.js';
 export type { JsonnetBatchRenderer } from './jsonnet/batch/types.js';
