@@ -7,6 +7,7 @@ import { UsageError, parseCommandLine, type ParsedCommand } from './args.js';
 import { configValidate } from './commands/config-validate.js';
 import { cancelMessage, getMessage, listMessages, retryMessage } from './commands/messages.js';
 import { send } from './commands/send.js';
+import { addSuppression, clearSuppressions, deleteSuppression, getSuppression, listSuppressions } from './commands/suppressions.js';
 import { safeText } from './format.js';
 import type { CliIo } from './io.js';
 import { usage } from './usage.js';
@@ -38,6 +39,16 @@ async function dispatch(parsed: Extract<ParsedCommand, { kind: 'run' }>, io: Cli
       return retryMessage(values, id, io);
     case 'messages cancel':
       return cancelMessage(values, id, io);
+    case 'suppressions list':
+      return listSuppressions(values, io);
+    case 'suppressions get':
+      return getSuppression(values, id, io);
+    case 'suppressions add':
+      return addSuppression(values, id, io);
+    case 'suppressions delete':
+      return deleteSuppression(values, id, io);
+    case 'suppressions clear':
+      return clearSuppressions(values, io);
   }
 }
 
