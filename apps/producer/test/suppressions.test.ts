@@ -58,9 +58,23 @@ describe('suppression routes', () => {
   });
 
   it('shows what a delivery rejection recorded', async () => {
-    await list.add({ address: 'gone@example.org', source: 'delivery', code: '5.1.1', detail: 'SMTP 550 at RCPT TO: 5.1.1 user unknown', channel: 'email', message_id: '0190b2c4-0000-7000-8000-000000000001', template_type: 'verification_valid' });
+    await list.add({
+      address: 'gone@example.org',
+      source: 'delivery',
+      code: '5.1.1',
+      detail: 'SMTP 550 at RCPT TO: 5.1.1 user unknown',
+      channel: 'email',
+      message_id: '0190b2c4-0000-7000-8000-000000000001',
+      template_type: 'verification_valid',
+    });
     const got = await api.request('GET', path('gone@example.org'));
-    expect(got.body).toMatchObject({ source: 'delivery', code: '5.1.1', channel: 'email', message_id: '0190b2c4-0000-7000-8000-000000000001', template_type: 'verification_valid' });
+    expect(got.body).toMatchObject({
+      source: 'delivery',
+      code: '5.1.1',
+      channel: 'email',
+      message_id: '0190b2c4-0000-7000-8000-000000000001',
+      template_type: 'verification_valid',
+    });
   });
 
   it('pages in address order with next_page_token and a Link header, then empties the list only with all=true', async () => {
@@ -127,7 +141,10 @@ describe('suppression routes', () => {
 
   it('documents every route in the OpenAPI document', () => {
     for (const route of ['GET /suppressions', 'POST /suppressions', 'DELETE /suppressions', 'GET /suppressions/{address}', 'DELETE /suppressions/{address}']) {
-      expect([...api.validated.keys()].some((k) => k.startsWith(`${route} 2`)), route).toBe(true);
+      expect(
+        [...api.validated.keys()].some((k) => k.startsWith(`${route} 2`)),
+        route,
+      ).toBe(true);
     }
   });
 });

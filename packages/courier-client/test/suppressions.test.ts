@@ -45,7 +45,12 @@ async function finished(id: string): Promise<Message> {
 async function cli(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const code = await runCli(args, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), env: { COURIER_URL: courier.url, COURIER_API_KEY: API_KEY }, cwd: courier.dir });
+  const code = await runCli(args, {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    env: { COURIER_URL: courier.url, COURIER_API_KEY: API_KEY },
+    cwd: courier.dir,
+  });
   return { code, stdout, stderr };
 }
 

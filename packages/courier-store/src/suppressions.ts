@@ -127,7 +127,11 @@ export function createSuppressionList(redis: RedisConnection, keys: CourierKeys,
   /** Drop addresses from both sets (their entries are gone or going). */
   const forget = async (addresses: readonly string[]): Promise<void> => {
     if (addresses.length === 0) return;
-    await redis.multi().zrem(keys.suppressionIndex, ...addresses).zrem(keys.suppressionAge, ...addresses).exec();
+    await redis
+      .multi()
+      .zrem(keys.suppressionIndex, ...addresses)
+      .zrem(keys.suppressionAge, ...addresses)
+      .exec();
   };
 
   return {

@@ -16,7 +16,6 @@ const addressSchema = z
   .trim()
   .min(1, 'must not be empty')
   .max(MAX_ADDRESS, `must be at most ${MAX_ADDRESS} characters`)
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused.
   .regex(/^[^\s\u0000-\u001f\u007f]+$/, 'must not contain whitespace or control characters');
 
 /** `{address}` path parameter (URL-decoded by the router). */

@@ -15,7 +15,7 @@ export async function listSuppressions(values: OptionValues, io: CliIo): Promise
   const limit = integerOption(values, 'limit', 1, 10_000_000) ?? DEFAULT_LIST_LIMIT;
   const client = clientFrom(values, io);
   const entries: Suppression[] = [];
-  let more = false;
+  let more: boolean;
   let pageToken: string | undefined;
   do {
     const page = await client.listSuppressions({ pageSize: Math.min(limit, MAX_PAGE_SIZE), ...(pageToken === undefined ? {} : { pageToken }) });
