@@ -123,8 +123,8 @@ describe('suppression list', () => {
     const list = createSuppressionList(redis, k, { ttlSeconds: 60, maxEntries: 1000 });
     await list.add(entry('old@example.com'), new Date(Date.now() - 120_000));
     await list.add(entry('new@example.com'));
-    expect(await redis.zrange(k.suppressionAge, 0, -1)).toEqual(['new@example.com']);
-    expect(await redis.zrange(k.suppressionIndex, 0, -1)).toEqual(['new@example.com']);
+    expect(await redis.zrange(k.suppressionAge, '0', '-1')).toEqual(['new@example.com']);
+    expect(await redis.zrange(k.suppressionIndex, '0', '-1')).toEqual(['new@example.com']);
   });
 
   it('removes one address and clears all', async () => {
