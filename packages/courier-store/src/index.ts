@@ -11,12 +11,4 @@ export { createIndexPruner, acquireJanitorLock, countByStatus } from './janitor.
 export { JOB_MISSING, createOrphanSettler } from './orphans.js';
 export { createEnqueueMulti, enqueueMessages, createEnqueuer } from './enqueue.js';
 export { createIdempotencyRecords, type IdempotencyRecords } from './idempotency.js';
-export {
-  createSuppressionList,
-  normalizeSuppressedAddress,
-  InvalidSuppressionPageTokenError,
-  MAX_SUPPRESSED_ADDRESS_LENGTH,
-  type SuppressionEntry,
-  type SuppressionList,
-  type NewSuppression,
-} from './suppressions.js';
+export { createSuppressionList, InvalidSuppressionPageTokenError, type SuppressionEntry, type SuppressionList } from './suppressions.js';
