@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSmtpSink, type SmtpSink } from '@courier/testkit';
 import { suppressionSchema, type SuppressionConfig } from '../src/config/suppression.js';
-import { parseConfig } from '../src/config/load.js';
+import { loadConfig, parseConfig } from '../src/config/load.js';
 import { classifyHttpResponse } from '../src/delivery/http/classify.js';
 import { recipientRejectionOf } from '../src/delivery/recipient-rejection.js';
 import { createSmtpStrategy } from '../src/delivery/smtp.js';
@@ -110,6 +110,19 @@ describe('courier.suppression config', () => {
       ttl_seconds: 31_536_000,
       max_entries: 100_000,
     });
+  });
+
+  it('takes environment overrides by key path', () => {
+    const config = loadConfig({
+      env: {
+        COURIER_SMTP_CONNECTION_URI: 'smtp://127.0.0.1:25/',
+        COURIER_SUPPRESSION_ENABLED: 'true',
+        COURIER_SUPPRESSION_SMTP_CODES: '5.1.1,5.1.2',
+        COURIER_SUPPRESSION_TYPES: '["recovery_code_valid"]',
+        COURIER_SUPPRESSION_TTL_SECONDS: '0',
+      },
+    });
+    expect(config.courier.suppression).toMatchObject({ enabled: true, smtp_codes: ['5.1.1', '5.1.2'], types: ['recovery_code_valid'], ttl_seconds: 0 });
   });
 
   it('refuses 5.7.x, non-permanent codes, unknown keys, bad types and out-of-range bounds, naming the key', () => {
