@@ -133,6 +133,11 @@ describe('courier suppressions', { timeout: 60_000 }, () => {
     const noAddress = await cli(['suppressions', 'get']);
     expect(noAddress).toMatchObject({ code: 2 });
     expect(noAddress.stderr).toContain('needs an address');
+    const group = await cli(['suppressions']);
+    expect(group).toMatchObject({ code: 2 });
+    expect(group.stderr).toContain('subcommand: list, get, add, delete, clear');
+    expect((await cli(['suppressions', 'delete', '--help'])).stdout).toContain('Usage: courier suppressions delete <address>');
+    expect((await cli(['--help'])).stdout).toContain('courier suppressions list');
     const bad = await cli(['suppressions', 'add', 'has space@example.com']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('invalid_request');
