@@ -5,7 +5,7 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { configureTemplateDataLimits, createRedactor, httpServerTimeouts, templateDataLimitsOf, type CourierConfig, type Logger } from '@courier/core';
-import { closeRedisConnection, createCourierQueue, createIdempotencyRecords, createMessageStore, createRedisConnection } from '@courier/store';
+import { closeRedisConnection, createCourierQueue, createIdempotencyRecords, createMessageStore, createRedisConnection, createSuppressionList } from '@courier/store';
 import { createAuthenticator, requireApiKey } from './auth/api-keys.js';
 import { enforceScope, routeScope } from './auth/scopes.js';
 import { createIdempotency } from './enqueue/idempotency.js';
@@ -19,6 +19,7 @@ import { DASHBOARD_PATH, registerDashboard } from './routes/dashboard.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerKratosRoutes } from './routes/kratos.js';
 import { registerMessageRoutes } from './routes/messages.js';
+import { registerSuppressionRoutes } from './routes/suppressions.js';
 
 /** A built (not yet listening) producer. */
 export interface ProducerApp {
@@ -57,8 +58,9 @@ export async function buildProducer(config: CourierConfig, logger: Logger): Prom
     // Request loggers are made when a request first logs (at level warn, rarely).
     childLoggerFactory: lazyChildLoggerFactory,
     trustProxy: false,
-    // Ids are UUIDs; anything much longer is refused by the router (as a 400 below).
-    routerOptions: { maxParamLength: 200 },
+    // Ids are UUIDs; a suppressed address is at most 320 characters, up to three times that
+    // percent-encoded; anything longer is refused by the router (as a 400 below).
+    routerOptions: { maxParamLength: 1_000 },
     // Errors raised before routing (malformed percent-encoding, over-long path
     // parameters) get the API's error shape too.
     frameworkErrors: (error, req, reply) => {
@@ -91,6 +93,8 @@ export async function buildProducer(config: CourierConfig, logger: Logger): Prom
 
   registerHealthRoutes(app, redis, appLogger);
   registerMessageRoutes(app, { store, enqueue, idempotency, redactor });
+  const suppression = config.courier.suppression;
+  registerSuppressionRoutes(app, { list: createSuppressionList(redis, store.keys, { ttlSeconds: suppression.ttl_seconds, maxEntries: suppression.max_entries }) });
   registerKratosRoutes(app, { store, enqueue, exposeContent: config.producer.expose_message_content });
   const document = buildOpenApiDocument();
   app.get('/openapi.json', { config: { scope: 'authenticated' } }, async () => document);

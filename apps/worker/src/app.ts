@@ -7,7 +7,7 @@
  * (shutdown.ts).
  */
 import { configureTemplateDataLimits, createDeliveryChannels, createTemplateRegistry, templateDataLimitsOf, type CourierConfig, type Logger } from '@courier/core';
-import { countByStatus } from '@courier/store';
+import { countByStatus, createSuppressionList } from '@courier/store';
 import { verifyChannels } from './lifecycle/channels.js';
 import { handleGivenUpJobs } from './lifecycle/failed-handler.js';
 import { startJanitor } from './lifecycle/janitor.js';
@@ -18,6 +18,7 @@ import { PublicReadinessError, startHealthServer } from './ops/health-server.js'
 import { createWorkerMetrics } from './ops/metrics.js';
 import { createChannelMetrics } from './ops/channel-metrics.js';
 import { createProcessor } from './pipeline/process-job.js';
+import { createSuppressionGate } from './pipeline/suppression.js';
 
 /** A running worker. */
 export interface RunningWorker {
@@ -73,7 +74,14 @@ export async function startWorker(config: CourierConfig, logger: Logger, options
   // A send that went out is recorded for at least 30 s (a Redis blip must not turn it into a re-send),
   // even when the lock is shorter.
   const recordSentForMs = Math.max(config.worker.lock_duration_ms, 30_000);
-  const processor = createProcessor({ store, channels, templates, metrics, logger, recordSentForMs, backoff: backoffPolicy(config) });
+  const suppressionConfig = config.courier.suppression;
+  const suppression = createSuppressionGate(
+    suppressionConfig,
+    createSuppressionList(connection, store.keys, { ttlSeconds: suppressionConfig.ttl_seconds, maxEntries: suppressionConfig.max_entries }),
+    metrics.registry,
+    logger,
+  );
+  const processor = createProcessor({ store, channels, templates, metrics, logger, recordSentForMs, backoff: backoffPolicy(config), suppression });
   const worker = createQueueWorker(config, connection, processor);
   worker.on('error', (err) => logger.error({ error: err.message }, 'worker error'));
   handleGivenUpJobs(worker, store, logger);

@@ -16,6 +16,9 @@ import type {
   Schedule,
   SendResult,
   StatusChange,
+  Suppression,
+  SuppressionListOptions,
+  SuppressionPage,
 } from './types.js';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -54,6 +57,18 @@ function listQuery(filter: ListFilter): string {
 
 function messagePath(id: string): string {
   return `/messages/${encodeURIComponent(id)}`;
+}
+
+function suppressionPath(address: string): string {
+  return `/suppressions/${encodeURIComponent(address)}`;
+}
+
+function suppressionQuery(options: SuppressionListOptions): string {
+  const params = new URLSearchParams();
+  if (options.pageSize !== undefined) params.set('page_size', String(options.pageSize));
+  if (options.pageToken !== undefined) params.set('page_token', options.pageToken);
+  const query = params.toString();
+  return query === '' ? '' : `?${query}`;
 }
 
 /**
@@ -131,6 +146,28 @@ export function createCourierClient(options: CourierClientOptions): CourierClien
 
     async cancel(id) {
       return (await request<StatusChange<'cancelled'>>({ method: 'DELETE', path: messagePath(id) })).body;
+    },
+
+    async listSuppressions(options = {}) {
+      const res = await request<{ suppressions: Suppression[]; next_page_token?: string }>({ method: 'GET', path: `/suppressions${suppressionQuery(options)}` });
+      const { suppressions, next_page_token } = res.body;
+      return next_page_token === undefined ? { suppressions } : ({ suppressions, nextPageToken: next_page_token } satisfies SuppressionPage);
+    },
+
+    async getSuppression(address) {
+      return (await request<Suppression>({ method: 'GET', path: suppressionPath(address) })).body;
+    },
+
+    async addSuppression(address, note) {
+      return (await request<Suppression>({ method: 'POST', path: '/suppressions', body: note === undefined ? { address } : { address, note } })).body;
+    },
+
+    async deleteSuppression(address) {
+      await request({ method: 'DELETE', path: suppressionPath(address) });
+    },
+
+    async clearSuppressions() {
+      return (await request<{ deleted: number }>({ method: 'DELETE', path: '/suppressions?all=true' })).body.deleted;
     },
   };
 }

@@ -22,6 +22,9 @@ export type {
   SendOptions,
   SendResult,
   StatusChange,
+  Suppression,
+  SuppressionListOptions,
+  SuppressionPage,
   TemplateData,
   TemplateType,
 } from './types.js';

@@ -133,6 +133,38 @@ export interface StatusChange<S extends MessageStatus> {
   readonly status: S;
 }
 
+/** Why an address is on the suppression list (`courier.suppression`). */
+export interface Suppression {
+  /** The address, trimmed and lower-cased. */
+  readonly address: string;
+  readonly added_at: string;
+  /** When the entry lapses; absent when it lasts until deleted. */
+  readonly expires_at?: string;
+  /** `delivery` (a provider's permanent rejection) or `api` (added by hand). */
+  readonly source: 'delivery' | 'api';
+  /** The enhanced status code (`5.1.1`), the reply code (`550`), `HTTP <status>`, or `manual`. */
+  readonly code: string;
+  /** The provider's words, or the note of a manual entry. */
+  readonly detail: string;
+  readonly channel?: string;
+  /** The message whose rejection added the entry. */
+  readonly message_id?: string;
+  readonly template_type?: string;
+}
+
+/** Paging of {@link CourierClient.listSuppressions}. */
+export interface SuppressionListOptions {
+  /** Entries per page, 1 to 1,000; the server's default is 100. */
+  readonly pageSize?: number;
+  readonly pageToken?: string;
+}
+
+/** One page of the suppression list, in address order. */
+export interface SuppressionPage {
+  readonly suppressions: readonly Suppression[];
+  readonly nextPageToken?: string;
+}
+
 /** A typed client of Courier's producer API. Every method throws `CourierApiError` on failure. */
 export interface CourierClient {
   /** Enqueue one message (`POST /messages`). */
@@ -149,4 +181,14 @@ export interface CourierClient {
   retry(id: string): Promise<StatusChange<'queued'>>;
   /** Cancel a message not yet sent (`DELETE /messages/{id}`). */
   cancel(id: string): Promise<StatusChange<'cancelled'>>;
+  /** One page of the suppression list (`GET /suppressions`; `read` scope). */
+  listSuppressions(options?: SuppressionListOptions): Promise<SuppressionPage>;
+  /** An address's entry (`GET /suppressions/{address}`); throws `not_found` (404) when it is not on the list. */
+  getSuppression(address: string): Promise<Suppression>;
+  /** Put an address on the list by hand (`POST /suppressions`; `admin` scope). */
+  addSuppression(address: string, note?: string): Promise<Suppression>;
+  /** Take an address off the list (`DELETE /suppressions/{address}`; `admin`); throws `not_found` when it was not on it. */
+  deleteSuppression(address: string): Promise<void>;
+  /** Empty the list (`DELETE /suppressions?all=true`; `admin`); answers how many entries went. */
+  clearSuppressions(): Promise<number>;
 }

@@ -68,5 +68,7 @@ export { failureRouteOf, routeDispatchFields, type ChannelOutcome, type Delivery
 export { CIRCUIT_STATES, type CircuitState } from './delivery/circuit-breaker.js';
 export { createSmtpStrategy, type SmtpStrategyOptions } from './delivery/smtp.js';
 export { createMimeWriter, type MimeWriter, type MimeWriterOptions } from './delivery/mime.js';
+export { recipientRejectionOf, type RecipientRejection } from './delivery/recipient-rejection.js';
+export { type SuppressionConfig } from './config/suppression.js';
 export { createJsonnetBatchRenderer } from './jsonnet/batch/renderer.js';
 export type { JsonnetBatchRenderer } from './jsonnet/batch/types.js';

@@ -11,3 +11,4 @@ export { createIndexPruner, acquireJanitorLock, countByStatus } from './janitor.
 export { JOB_MISSING, createOrphanSettler } from './orphans.js';
 export { createEnqueueMulti, enqueueMessages, createEnqueuer } from './enqueue.js';
 export { createIdempotencyRecords, type IdempotencyRecords } from './idempotency.js';
+export { createSuppressionList, InvalidSuppressionPageTokenError, type SuppressionEntry, type SuppressionList } from './suppressions.js';

@@ -25,6 +25,12 @@ export interface CourierKeys {
   idempotency(key: string): string;
   /** Lock that lets one worker of a fleet run the index janitor. */
   readonly janitorLock: string;
+  /** A suppression-list entry (string, JSON) of a normalised address (suppressions.ts). */
+  suppression(address: string): string;
+  /** The suppression list's addresses at score 0, in lexical order (listing). */
+  readonly suppressionIndex: string;
+  /** The suppression list's addresses by when they were added, in ms (eviction of the oldest). */
+  readonly suppressionAge: string;
 }
 
 /** Normalise a recipient for its index: addresses compare case-insensitively. */
@@ -47,5 +53,8 @@ export function courierKeys(prefix: string): CourierKeys {
     noIndex: `${p}:idx:none`,
     idempotency: (k) => `${p}:idem:${k}`,
     janitorLock: `${p}:janitor`,
+    suppression: (a) => `${p}:sup:e:${a}`,
+    suppressionIndex: `${p}:sup:idx`,
+    suppressionAge: `${p}:sup:age`,
   };
 }

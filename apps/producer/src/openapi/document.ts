@@ -18,6 +18,7 @@ import {
   sendMessageBody,
   statusResponse,
 } from '../http/schemas.js';
+import { addSuppressionBody, apiSuppression, clearedResponse, suppressionListResponse } from '../http/suppression-schemas.js';
 
 function schemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
   const json = z.toJSONSchema(schema, { io, unrepresentable: 'any', reused: 'inline' }) as Record<string, unknown>;
@@ -33,7 +34,7 @@ const ERROR_TEXT: Record<number, string> = {
   400: 'Invalid input; `details` names each failing field',
   401: 'Missing or invalid API key',
   403: 'The API key lacks the scope this route needs (`send`, `read` or `admin`)',
-  404: 'No such message',
+  404: 'No such message (or, for /suppressions/{address}, the address is not on the list)',
   409: 'Conflict (idempotency key reused with another body, or a status that does not allow the operation)',
   413: 'Request body too large',
   415: 'Request body is not application/json',
@@ -41,6 +42,13 @@ const ERROR_TEXT: Record<number, string> = {
 };
 
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+const addressParam = {
+  name: 'address',
+  in: 'path',
+  required: true,
+  description: 'An e-mail address or phone number, percent-encoded; compared trimmed and lower-cased',
+  schema: { type: 'string', minLength: 1, maxLength: 320 },
+};
 const idempotencyHeader = {
   name: 'Idempotency-Key',
   in: 'header',
@@ -92,6 +100,10 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         KratosMessage: schemaOf(kratosMessage, 'output'),
         KratosMessageList: { type: 'array', items: ref('KratosMessage') },
         KratosError: schemaOf(kratosErrorResponse, 'output'),
+        Suppression: schemaOf(apiSuppression, 'output'),
+        SuppressionList: schemaOf(suppressionListResponse, 'output'),
+        AddSuppression: schemaOf(addSuppressionBody, 'input'),
+        Deleted: schemaOf(clearedResponse, 'output'),
         Health: { type: 'object', properties: { status: { type: 'string' }, errors: { type: 'object' } }, required: ['status'] },
       },
     },
@@ -141,6 +153,35 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           summary: 'Queue an abandoned message again',
           parameters: [idParam],
           responses: { '202': { description: 'Queued again', ...json('Enqueued') }, ...errors(400, 401, 403, 404, 409, 503) },
+        },
+      },
+      '/suppressions': {
+        get: {
+          summary: 'List the suppression list (courier.suppression) in address order',
+          parameters: pageParams,
+          responses: { '200': { description: 'A page of entries', headers: linkHeader, ...json('SuppressionList') }, ...errors(400, 401, 403, 503) },
+        },
+        post: {
+          summary: 'Put an address on the suppression list by hand (replaces its entry)',
+          requestBody: { required: true, ...json('AddSuppression') },
+          responses: { '201': { description: 'On the list', ...json('Suppression') }, ...errors(400, 401, 403, 413, 415, 503) },
+        },
+        delete: {
+          summary: 'Empty the suppression list (only with all=true)',
+          parameters: [{ name: 'all', in: 'query', required: true, schema: { type: 'string', enum: ['true'] } }],
+          responses: { '200': { description: 'How many entries were deleted', ...json('Deleted') }, ...errors(400, 401, 403, 503) },
+        },
+      },
+      '/suppressions/{address}': {
+        get: {
+          summary: "An address's suppression entry: when and why it was added",
+          parameters: [addressParam],
+          responses: { '200': { description: 'The entry', ...json('Suppression') }, ...errors(400, 401, 403, 404, 503) },
+        },
+        delete: {
+          summary: 'Take an address off the suppression list: later messages to it are sent again',
+          parameters: [addressParam],
+          responses: { '200': { description: 'Deleted', ...json('Deleted') }, ...errors(400, 401, 403, 404, 503) },
         },
       },
       '/kratos/messages': {

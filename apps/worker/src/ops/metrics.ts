@@ -10,8 +10,11 @@ export interface MetricsSources {
   statusCounts(): Promise<Record<string, number>>;
 }
 
-/** Why a message was abandoned, as the `reason` label of `courier_messages_total`: its expiry passed, or delivery failed (permanently, or attempts ran out). */
-type AbandonReason = 'expired' | 'failed';
+/**
+ * Why a message was abandoned, as the `reason` label of `courier_messages_total`: its expiry passed,
+ * delivery failed (permanently, or attempts ran out), or its recipient is on the suppression list.
+ */
+type AbandonReason = 'expired' | 'failed' | 'suppressed';
 
 /** The worker's metrics. */
 export interface WorkerMetrics {
@@ -45,7 +48,7 @@ export function createWorkerMetrics(sources: MetricsSources): WorkerMetrics {
   collectDefaultMetrics({ register: registry, prefix: 'courier_worker_' });
   const messages = new Counter({
     name: 'courier_messages_total',
-    help: 'Messages that reached a status in this worker, by status, channel and template type (and reason, expired or failed, when abandoned)',
+    help: 'Messages that reached a status in this worker, by status, channel and template type (and reason, expired, failed or suppressed, when abandoned)',
     labelNames: ['status', 'channel', 'template_type', 'reason'] as const,
     registers: [registry],
   });

@@ -24,6 +24,7 @@ import type { MessageStore } from '@courier/store';
 import type { WorkerMetrics } from '../ops/metrics.js';
 import { errorForBullmq } from './failure.js';
 import { renderPayload } from './render.js';
+import { suppressedError, type SuppressionGate } from './suppression.js';
 
 const RECORD_SENT_RETRY_MS = 250;
 
@@ -75,6 +76,8 @@ export interface ProcessorDeps {
   readonly recordSentForMs: number;
   /** The retry backoff (`worker.backoff`): a retry that could only come after a message's expiry is not scheduled. */
   readonly backoff?: BackoffPolicy;
+  /** The suppression list (`courier.suppression`); absent when it is off. */
+  readonly suppression?: SuppressionGate | undefined;
 }
 
 /** What a job returns (kept in BullMQ until trimmed; no content, no secrets). */
@@ -158,8 +161,12 @@ export function createProcessor(deps: ProcessorDeps) {
     let providerMessageId: string | undefined;
     // Which channel delivered, when the message's channel has fallbacks (recorded in the dispatch).
     let route: DeliveryRoute | undefined;
+    // The look-up's round trip overlaps rendering; its answer is awaited before the send.
+    const suppressed = deps.suppression?.lookUp(payload);
     try {
       const outbound = await renderPayload(payload, templates);
+      const entry = await suppressed;
+      if (entry !== undefined) throw suppressedError(entry);
       // The last moment before the provider: a message past its expiry (waiting in the
       // queue, for a retry's backoff or for a rate-limit slot) is never sent.
       if (isExpired(payload)) throw expiredError(payload);
@@ -175,7 +182,10 @@ export function createProcessor(deps: ProcessorDeps) {
         if (expiry !== undefined) [summary, final] = [expiry, true];
       }
       const expired = summary.code === 'MESSAGE_EXPIRED';
+      const notSent = expired || summary.code === 'RECIPIENT_SUPPRESSED';
       const status = final ? 'abandoned' : 'error';
+      // Before the record: the list holds the recipient by the time the message reads abandoned.
+      if (final && !notSent) await deps.suppression?.noteFailure(payload, err);
       try {
         await store.finish(payload, {
           status,
@@ -186,16 +196,16 @@ export function createProcessor(deps: ProcessorDeps) {
         // attempt, the worker's `failed` handler records the final status.
         log().error({ error: (recordErr as Error).message }, 'could not record the failed attempt');
       }
-      // An expired message that was not handed over made no delivery attempt.
-      if (!(err instanceof DeliveryError && err.code === 'MESSAGE_EXPIRED')) metrics.observeAttempt(channelLabel, 'failed', seconds);
-      metrics.recordStatus(status, channelLabel, payload.template_type, final ? (expired ? 'expired' : 'failed') : undefined);
+      // An expired or suppressed message that was not handed over made no delivery attempt.
+      if (!(err instanceof DeliveryError && (err.code === 'MESSAGE_EXPIRED' || err.code === 'RECIPIENT_SUPPRESSED'))) metrics.observeAttempt(channelLabel, 'failed', seconds);
+      metrics.recordStatus(status, channelLabel, payload.template_type, final ? (expired ? 'expired' : notSent ? 'suppressed' : 'failed') : undefined);
       if (logger.isLevelEnabled('warn')) {
         log().warn(
           { outcome: 'failed', status, error_code: summary.code, error: summary.message, retryable: summary.retryable, duration_ms: Math.round(seconds * 1000) },
-          expired ? 'message expired; abandoned' : final ? 'delivery failed; message abandoned' : 'delivery failed; will retry',
+          expired ? 'message expired; abandoned' : notSent ? 'recipient suppressed; abandoned' : final ? 'delivery failed; message abandoned' : 'delivery failed; will retry',
         );
       }
-      throw errorForBullmq(expired ? undefined : err, summary);
+      throw errorForBullmq(notSent ? undefined : err, summary);
     }
 
     const seconds = (performance.now() - started) / 1000;

@@ -69,6 +69,11 @@ const COMMANDS = {
   'messages get': { options: GLOBAL, args: 1 },
   'messages retry': { options: GLOBAL, args: 1 },
   'messages cancel': { options: GLOBAL, args: 1 },
+  'suppressions list': { options: { ...GLOBAL, limit: { type: 'string' } }, args: 0 },
+  'suppressions get': { options: GLOBAL, args: 1 },
+  'suppressions add': { options: { ...GLOBAL, note: { type: 'string' } }, args: 1 },
+  'suppressions delete': { options: GLOBAL, args: 1 },
+  'suppressions clear': { options: { ...GLOBAL, yes: { type: 'boolean' } }, args: 0 },
 } as const satisfies Record<string, { options: OptionSpec; args: number }>;
 
 /** A command name, e.g. `messages list`. */
@@ -118,8 +123,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
     throw new UsageError(err instanceof Error ? err.message.replace(/\. To specify a positional argument.*$/s, '') : String(err));
   }
   const args = parsed.positionals.slice(name.split(' ').length);
-  if (args.length < spec.args)
-    throw new UsageError(`${name} needs ${name === 'templates preview' ? 'a template type' : spec.args === 1 ? 'a message id' : `${spec.args} arguments`}`);
+  const what = name === 'templates preview' ? 'a template type' : name.startsWith('suppressions ') ? 'an address' : 'a message id';
+  if (args.length < spec.args) throw new UsageError(`${name} needs ${spec.args === 1 ? what : `${spec.args} arguments`}`);
   if (args.length > spec.args) throw new UsageError(`unexpected argument "${args[spec.args]}" for ${name}`);
   return { kind: 'run', command: name, values: parsed.values as OptionValues, args };
 }

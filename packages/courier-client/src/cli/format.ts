@@ -3,7 +3,7 @@
  * whoever enqueued them, so control and bidi characters are neutralised before
  * they reach a terminal.
  */
-import type { Message, MessageSummary } from '../types.js';
+import type { Message, MessageSummary, Suppression } from '../types.js';
 
 // C0/C1 controls (escape sequences) and Unicode bidi overrides, which could rewrite what a terminal shows.
 const UNSAFE = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
@@ -91,6 +91,30 @@ function channelCell(d: Message['dispatches'][number]): string {
   const used = safeText(d.channel ?? '');
   const failed = d.failed_channels ?? [];
   return failed.length === 0 ? used : `${used} (after ${failed.map((f) => `${safeText(f.channel)} ${safeText(f.code)}`).join(', ')})`;
+}
+
+/** The `suppressions list` table. */
+export function suppressionTable(entries: readonly Suppression[]): string {
+  return table(
+    ['ADDRESS', 'CODE', 'SOURCE', 'CHANNEL', 'ADDED', 'EXPIRES'],
+    entries.map((e) => [truncate(safeText(e.address), 60), safeText(e.code), e.source, safeText(e.channel ?? '-'), e.added_at, e.expires_at ?? 'never']),
+  );
+}
+
+/** The `suppressions get` view. */
+export function suppressionDetail(e: Suppression): string {
+  const rows: [string, string][] = [
+    ['address', safeText(e.address)],
+    ['source', e.source],
+    ['code', safeText(e.code)],
+    ['detail', safeText(e.detail) || '-'],
+  ];
+  if (e.channel !== undefined) rows.push(['channel', safeText(e.channel)]);
+  if (e.message_id !== undefined) rows.push(['message', safeText(e.message_id)]);
+  if (e.template_type !== undefined) rows.push(['template', safeText(e.template_type)]);
+  rows.push(['added', e.added_at], ['expires', e.expires_at ?? 'never']);
+  const width = Math.max(...rows.map(([k]) => k.length)) + 1;
+  return rows.map(([k, v]) => `${`${k}:`.padEnd(width)}  ${v}`).join('\n');
 }
 
 /** JSON for `--json`: pretty, one document, trailing newline added by the caller. */

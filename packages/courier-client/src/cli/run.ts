@@ -9,6 +9,7 @@ import { cancelMessage, getMessage, listMessages, retryMessage } from './command
 import { send } from './commands/send.js';
 import { templatesCheck } from './commands/templates-check.js';
 import { templatesPreview } from './commands/templates-preview.js';
+import { addSuppression, clearSuppressions, deleteSuppression, getSuppression, listSuppressions } from './commands/suppressions.js';
 import { safeText } from './format.js';
 import type { CliIo } from './io.js';
 import { usage } from './usage.js';
@@ -44,6 +45,16 @@ async function dispatch(parsed: Extract<ParsedCommand, { kind: 'run' }>, io: Cli
       return retryMessage(values, id, io);
     case 'messages cancel':
       return cancelMessage(values, id, io);
+    case 'suppressions list':
+      return listSuppressions(values, io);
+    case 'suppressions get':
+      return getSuppression(values, id, io);
+    case 'suppressions add':
+      return addSuppression(values, id, io);
+    case 'suppressions delete':
+      return deleteSuppression(values, id, io);
+    case 'suppressions clear':
+      return clearSuppressions(values, io);
   }
 }
 

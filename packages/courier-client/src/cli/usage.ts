@@ -37,6 +37,16 @@ const TOPICS: Record<CommandName, string> = {
   Re-queue an abandoned message.`,
   'messages cancel': `courier messages cancel <id>
   Cancel a message that has not been sent yet.`,
+  'suppressions list': `courier suppressions list [--limit <n>]
+  The suppression list in address order; --limit defaults to 100.`,
+  'suppressions get': `courier suppressions get <address>
+  When and why an address was suppressed (exit 1, not_found, when it is not).`,
+  'suppressions add': `courier suppressions add <address> [--note <text>]
+  Suppress an address by hand: later messages to it are abandoned unsent.`,
+  'suppressions delete': `courier suppressions delete <address>
+  Take an address off the list: later messages to it are sent again.`,
+  'suppressions clear': `courier suppressions clear --yes
+  Delete every entry of the suppression list.`,
 };
 
 /** Full usage, or one command's. */

@@ -50,8 +50,8 @@ async function deletePrefix(redisUrl: string, prefix: string): Promise<void> {
   }
 }
 
-/** Start a producer (port picked by the OS, read from its ready log line) with its peers. */
-export async function startCourier(label: string): Promise<TestCourier> {
+/** Start a producer (port picked by the OS, read from its ready log line) with its peers; `courierExtra` is merged into the `courier` section. */
+export async function startCourier(label: string, courierExtra: Record<string, unknown> = {}): Promise<TestCourier> {
   const redisUrl = process.env['REDIS_URL'];
   if (redisUrl === undefined || redisUrl === '') throw new Error('REDIS_URL is not set: run the tests through vitest (its global setup provides Redis)');
   const prefix = `{${uniquePrefix(label)}}`;
@@ -66,6 +66,7 @@ export async function startCourier(label: string): Promise<TestCourier> {
         smtp: { connection_uri: `smtp://127.0.0.1:${smtp.port}/?disable_starttls=true`, from_address: 'courier@example.com' },
         channels: [{ id: 'sms', type: 'http', request_config: { url: `${http.url}/sms`, body: `base64://${SMS_BODY}` } }],
         message_retries: 0,
+        ...courierExtra,
       },
       redis: { url: redisUrl, prefix },
       producer: { host: '127.0.0.1', port: 0, api_keys: [API_KEY] },

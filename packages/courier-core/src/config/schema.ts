@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { parseSmtpConnectionUri } from './smtp-uri.js';
+import { suppressionSchema } from './suppression.js';
 import { DEFAULT_REDACTED_FIELDS, DEFAULT_REDACTED_PATTERNS } from '../redaction/defaults.js';
 import { fallbackIssues, MAX_FALLBACKS } from './fallback.js';
 
@@ -215,6 +216,8 @@ export const courierSectionSchema = z
     template_override_path: z.string().min(1).optional(),
     templates: templatesConfigSchema,
     message_retries: z.number().int().min(0).max(100).default(5),
+    /** Courier extension: the suppression list (config/suppression.ts). */
+    suppression: suppressionSchema,
     /** Kratos's own worker tuning; accepted so Kratos configs load, not used. */
     worker: z.looseObject({}).optional(),
   })

@@ -54,6 +54,7 @@ export const STORED_ERROR_CODES = {
   FAILED: 'BullMQ gave the job up without a recorded outcome (worker)',
   MESSAGE_EXPIRED: 'the message expired (expires_at) before it was handed to the provider, or its next retry would come after that (worker)',
   JOB_MISSING: 'the queue job of a queued message disappeared (store janitor)',
+  RECIPIENT_SUPPRESSED: 'the recipient is on the suppression list: the message was not sent (worker)',
 } as const;
 
 /** Codes used inside core only, always caught and turned into a stored code. */
