@@ -10,6 +10,7 @@ import { configureTemplateDataLimits, createDeliveryChannels, createTemplateRegi
 import { countByStatus } from '@courier/store';
 import { verifyChannels } from './lifecycle/channels.js';
 import { handleGivenUpJobs } from './lifecycle/failed-handler.js';
+import { createLeases } from './lifecycle/leases.js';
 import { startJanitor } from './lifecycle/janitor.js';
 import { backoffPolicy, createQueueWorker } from './lifecycle/queue-worker.js';
 import { createStop } from './lifecycle/shutdown.js';
@@ -69,8 +70,12 @@ export async function startWorker(config: CourierConfig, logger: Logger, options
   // A send that went out is recorded for at least 30 s (a Redis blip must not turn it into a re-send),
   // even when the lock is shorter.
   const recordSentForMs = Math.max(config.worker.lock_duration_ms, 30_000);
-  const processor = createProcessor({ store, channels, templates, metrics, logger, recordSentForMs, backoff: backoffPolicy(config) });
+  // What the worker knows of its job locks without asking Redis: no message is handed over
+  // by a worker that may have lost its lock (lifecycle/leases.ts).
+  const leases = createLeases(config.worker.lock_duration_ms);
+  const processor = createProcessor({ store, channels, templates, metrics, logger, recordSentForMs, backoff: backoffPolicy(config), leases });
   const worker = createQueueWorker(config, connection, processor);
+  leases.watch(worker);
   worker.on('error', (err) => logger.error({ error: err.message }, 'worker error'));
   handleGivenUpJobs(worker, store, logger);
 

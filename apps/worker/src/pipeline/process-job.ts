@@ -17,7 +17,8 @@ import {
   type Logger,
   type TemplateRegistry,
 } from '@courier/core';
-import type { MessageStore } from '@courier/store';
+import type { FinishResult, MessageStore } from '@courier/store';
+import type { Leases } from '../lifecycle/leases.js';
 import type { WorkerMetrics } from '../ops/metrics.js';
 import { errorForBullmq } from './failure.js';
 import { renderPayload } from './render.js';
@@ -72,6 +73,8 @@ export interface ProcessorDeps {
   readonly recordSentForMs: number;
   /** The retry backoff (`worker.backoff`): a retry that could only come after a message's expiry is not scheduled. */
   readonly backoff?: BackoffPolicy;
+  /** The job locks' leases (lifecycle/leases.ts): no message is handed over once its job's lease ran out. */
+  readonly leases?: Leases;
 }
 
 /** What a job returns (kept in BullMQ until trimmed; no content, no secrets). */
@@ -90,12 +93,11 @@ export function createProcessor(deps: ProcessorDeps) {
    * retried in process (a throw here would re-run the job and send again); with
    * the worker's connection a Redis outage makes the call wait, not fail.
    */
-  async function recordSent(payload: JobPayload): Promise<void> {
+  async function recordSent(payload: JobPayload, owner: string): Promise<FinishResult> {
     const deadline = Date.now() + deps.recordSentForMs;
     for (;;) {
       try {
-        await store.finish(payload, { status: 'sent', dispatch: { at: new Date().toISOString(), status: 'success' } });
-        return;
+        return await store.finish(payload, { status: 'sent', owner, dispatch: { at: new Date().toISOString(), status: 'success' } });
       } catch (err) {
         if (Date.now() > deadline) throw err;
         logger.warn({ message_id: payload.id, error: (err as Error).message }, 'could not record a sent message; retrying');
@@ -117,7 +119,27 @@ export function createProcessor(deps: ProcessorDeps) {
     throw invalidPayload(job, parsed.error.issues);
   }
 
-  return async function processJob(job: Job<JobPayload>, _token?: string, signal?: AbortSignal): Promise<ProcessResult> {
+  /** Log and count an outcome the store refused to record because another worker owns the message now. */
+  function noteFenced(answer: FinishResult, id: string, attempt: number): void {
+    if (answer !== 'fenced') return;
+    metrics.countFenced('record');
+    logger.warn({ message_id: id, attempt }, 'the message was taken over by another worker; this outcome is not recorded');
+  }
+
+  const { leases } = deps;
+
+  return async function processJob(job: Job<JobPayload>, token?: string, signal?: AbortSignal): Promise<ProcessResult> {
+    const jobId = job.id;
+    if (leases === undefined || jobId === undefined) return processOwned(job, token ?? '', signal, undefined);
+    leases.open(jobId, job.processedOn);
+    try {
+      return await processOwned(job, token ?? '', signal, jobId);
+    } finally {
+      leases.close(jobId);
+    }
+  };
+
+  async function processOwned(job: Job<JobPayload>, owner: string, signal: AbortSignal | undefined, leaseId: string | undefined): Promise<ProcessResult> {
     // Only the id is read before the status: a cancelled or sent message's content is
     // never parsed (nor refused), however large a job written by an older producer is.
     const envelope = envelopeIdOf(job.data);
@@ -126,7 +148,9 @@ export function createProcessor(deps: ProcessorDeps) {
     const attempt = job.attemptsMade + 1;
     const maxAttempts = job.opts.attempts ?? 1;
 
-    const begun = await store.begin({ id, load: () => payloadOf(job) });
+    // The owner token (the job lock's token, new at every take-over) goes into the record:
+    // an outcome is recorded only while the record still names it (fencing).
+    const begun = await store.begin({ id, load: () => payloadOf(job) }, owner);
     if (begun === 'sent' || begun === 'cancelled' || begun === 'abandoned') {
       // The already-sent guard: a re-run of a finished send does not send again.
       if (logger.isLevelEnabled('info')) logger.info({ message_id: id, attempt, outcome: 'skipped', status: begun }, 'message already finished; not sending');
@@ -138,7 +162,8 @@ export function createProcessor(deps: ProcessorDeps) {
     } catch (err) {
       // The record exists and says processing: settle it, so it is not left there.
       await store
-        .finish({ id }, { status: 'abandoned', dispatch: { at: new Date().toISOString(), status: 'failed', error: INVALID_PAYLOAD } })
+        .finish({ id }, { status: 'abandoned', owner, counted: false, dispatch: { at: new Date().toISOString(), status: 'failed', error: INVALID_PAYLOAD } })
+        .then((answer) => noteFenced(answer, id, attempt))
         .catch((recordErr: unknown) => logger.error({ message_id: id, error: (recordErr as Error).message }, 'could not record an invalid payload'));
       throw err;
     }
@@ -151,6 +176,17 @@ export function createProcessor(deps: ProcessorDeps) {
 
     metrics.recordStatus('processing', channelLabel, payload.template_type);
 
+    // The last check before the provider hands the message over (SMTP: DATA accepted;
+    // HTTP: before the request is written): a worker that may have lost its job lock
+    // (its event loop stalled past it) does not send what another worker may own now.
+    const fence = { atHandOver: false };
+    const handOver = (): void => {
+      const why = leaseId === undefined ? (signal?.aborted === true ? 'the attempt was aborted' : undefined) : leases?.lost(leaseId, signal);
+      if (why === undefined) return;
+      fence.atHandOver = true;
+      throw new DeliveryError('LOCK_LOST', `not handed over: ${why}`, { retryable: true });
+    };
+
     const started = performance.now();
     let providerMessageId: string | undefined;
     try {
@@ -158,10 +194,11 @@ export function createProcessor(deps: ProcessorDeps) {
       // The last moment before the provider: a message past its expiry (waiting in the
       // queue, for a retry's backoff or for a rate-limit slot) is never sent.
       if (isExpired(payload)) throw expiredError(payload);
-      const result = await channels.get(payload.channel).send(outbound, signal ? { attempt, signal } : { attempt });
+      const result = await channels.get(payload.channel).send(outbound, signal ? { attempt, signal, handOver } : { attempt, handOver });
       providerMessageId = result.providerMessageId;
     } catch (err) {
       const seconds = (performance.now() - started) / 1000;
+      if (fence.atHandOver) metrics.countFenced('hand_over');
       let summary = summarizeError(err);
       let final = !summary.retryable || attempt >= maxAttempts;
       if (!final) {
@@ -170,22 +207,36 @@ export function createProcessor(deps: ProcessorDeps) {
       }
       const expired = summary.code === 'MESSAGE_EXPIRED';
       const status = final ? 'abandoned' : 'error';
+      // Handed over, then no answer: the message may have been delivered.
+      const unknown = err instanceof DeliveryError && err.outcomeUnknown;
+      // Nothing was handed over: an expiry, or a worker that fenced itself out.
+      const notSent = err instanceof DeliveryError && (err.code === 'MESSAGE_EXPIRED' || fence.atHandOver);
       try {
-        await store.finish(payload, {
+        const answer = await store.finish(payload, {
           status,
-          dispatch: { at: new Date().toISOString(), status: 'failed', error: summary },
+          owner,
+          counted: !notSent,
+          dispatch: { at: new Date().toISOString(), status: unknown ? 'outcome_unknown' : 'failed', error: summary },
         });
+        noteFenced(answer, payload.id, attempt);
       } catch (recordErr) {
         // The delivery error decides what BullMQ does next; if this was the last
         // attempt, the worker's `failed` handler records the final status.
         log().error({ error: (recordErr as Error).message }, 'could not record the failed attempt');
       }
       // An expired message that was not handed over made no delivery attempt.
-      if (!(err instanceof DeliveryError && err.code === 'MESSAGE_EXPIRED')) metrics.observeAttempt(channelLabel, 'failed', seconds);
+      if (!notSent) metrics.observeAttempt(channelLabel, unknown ? 'unknown' : 'failed', seconds);
       metrics.recordStatus(status, channelLabel, payload.template_type, final ? (expired ? 'expired' : 'failed') : undefined);
       if (logger.isLevelEnabled('warn')) {
         log().warn(
-          { outcome: 'failed', status, error_code: summary.code, error: summary.message, retryable: summary.retryable, duration_ms: Math.round(seconds * 1000) },
+          {
+            outcome: unknown ? 'unknown' : 'failed',
+            status,
+            error_code: summary.code,
+            error: summary.message,
+            retryable: summary.retryable,
+            duration_ms: Math.round(seconds * 1000),
+          },
           expired ? 'message expired; abandoned' : final ? 'delivery failed; message abandoned' : 'delivery failed; will retry',
         );
       }
@@ -193,10 +244,10 @@ export function createProcessor(deps: ProcessorDeps) {
     }
 
     const seconds = (performance.now() - started) / 1000;
-    await recordSent(payload);
+    noteFenced(await recordSent(payload, owner), payload.id, attempt);
     metrics.observeAttempt(channelLabel, 'success', seconds);
     metrics.recordStatus('sent', channelLabel, payload.template_type);
     if (logger.isLevelEnabled('info')) log().info({ outcome: 'sent', duration_ms: Math.round(seconds * 1000) }, 'message sent');
     return { outcome: 'sent', providerMessageId };
-  };
+  }
 }
