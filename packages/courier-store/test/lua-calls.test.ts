@@ -56,7 +56,14 @@ describe('Lua call builders', () => {
     ];
     const args = finishManyCall(statusIndexes, items, '60');
     expect(args).toEqual([String(statusIndexes.length + 2), ...statusIndexes, 'msg:1', 'msg:2', '60', '1', 'a1', 'sent', '{}', 't1', '1', '2', 'a2', 'error', '{"x":1}', '', '0']);
-    const begun = beginManyCall(statusIndexes, [{ message: 'msg:1', id: '1', owner: 't1' }, { message: 'msg:2', id: '2', owner: '' }], 'now');
+    const begun = beginManyCall(
+      statusIndexes,
+      [
+        { message: 'msg:1', id: '1', owner: 't1' },
+        { message: 'msg:2', id: '2', owner: '' },
+      ],
+      'now',
+    );
     expect(begun).toEqual([String(statusIndexes.length + 2), ...statusIndexes, 'msg:1', 'msg:2', 'now', '1', 't1', '2', '']);
   });
 });

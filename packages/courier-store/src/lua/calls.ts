@@ -58,7 +58,11 @@ export function beginCreateCall(keys: StatusKeys & { readonly entryIndexes: Entr
 }
 
 /** begin-many.lua: key count, status indexes, one message hash per item; ARGV now, then id and owner per item. */
-export function beginManyCall(statusIndexes: readonly string[], items: readonly { readonly message: string; readonly id: string; readonly owner: string }[], now: string): string[] {
+export function beginManyCall(
+  statusIndexes: readonly string[],
+  items: readonly { readonly message: string; readonly id: string; readonly owner: string }[],
+  now: string,
+): string[] {
   const args = [String(statusIndexes.length + items.length), ...statusIndexes];
   for (const item of items) args.push(item.message);
   args.push(now);
