@@ -86,6 +86,11 @@ describe('expiry at enqueue', () => {
       [{ ttl_seconds: 0 }, 'ttl_seconds', /./],
       [{ ttl_seconds: 1.5 }, 'ttl_seconds', /./],
       [{ ttl_seconds: 31 * 86_400 }, 'ttl_seconds', /./],
+      // Scheduled no earlier than its expiry: it could never be sent.
+      [{ send_at: new Date(Date.now() + 120_000).toISOString(), expires_at: new Date(Date.now() + 60_000).toISOString() }, 'send_at', /before the message expires \(expires_at\)/],
+      [{ send_at: new Date(Date.now() + 120_000).toISOString(), ttl_seconds: 60 }, 'send_at', /before the message expires \(ttl_seconds\)/],
+      [{ delay_ms: 60_000, ttl_seconds: 60 }, 'delay_ms', /before the message expires/],
+      [{ delay_ms: 120_000, expires_at: new Date(Date.now() + 60_000).toISOString() }, 'delay_ms', /before the message expires/],
     ];
     for (const [extra, path, message] of cases) {
       const res = await api.request('POST', '/messages', { body: raw(extra) });
@@ -94,6 +99,13 @@ describe('expiry at enqueue', () => {
       expect(detail?.message, JSON.stringify(res.body)).toMatch(message);
       expect(res.body.error.message).toContain(path);
     }
+  });
+
+  it('accepts a message scheduled before its expiry', async () => {
+    const res = await api.request('POST', '/messages', {
+      body: raw({ send_at: new Date(Date.now() + 30_000).toISOString(), expires_at: new Date(Date.now() + 60_000).toISOString() }),
+    });
+    expect(res.status).toBe(202);
   });
 
   it('takes the fields per batch item and names the failing item', async () => {

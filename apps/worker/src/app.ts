@@ -10,6 +10,7 @@ import { configureTemplateDataLimits, createDeliveryChannels, createTemplateRegi
 import { countByStatus, createSuppressionList } from '@courier/store';
 import { verifyChannels } from './lifecycle/channels.js';
 import { handleGivenUpJobs } from './lifecycle/failed-handler.js';
+import { createLeases } from './lifecycle/leases.js';
 import { startJanitor } from './lifecycle/janitor.js';
 import { backoffPolicy, createQueueWorker } from './lifecycle/queue-worker.js';
 import { createStop } from './lifecycle/shutdown.js';
@@ -81,8 +82,12 @@ export async function startWorker(config: CourierConfig, logger: Logger, options
     metrics.registry,
     logger,
   );
-  const processor = createProcessor({ store, channels, templates, metrics, logger, recordSentForMs, backoff: backoffPolicy(config), suppression });
+  // What the worker knows of its job locks without asking Redis: no message is handed over
+  // by a worker that may have lost its lock (lifecycle/leases.ts).
+  const leases = createLeases(config.worker.lock_duration_ms);
+  const processor = createProcessor({ store, channels, templates, metrics, logger, recordSentForMs, backoff: backoffPolicy(config), suppression, leases });
   const worker = createQueueWorker(config, connection, processor);
+  leases.watch(worker);
   worker.on('error', (err) => logger.error({ error: err.message }, 'worker error'));
   handleGivenUpJobs(worker, store, logger);
 

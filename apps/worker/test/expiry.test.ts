@@ -122,6 +122,8 @@ describe('expiry', () => {
     const m = await d.store.get(p!.id);
     expect(m?.status).toBe('abandoned');
     expect(m?.dispatches.at(-1)?.error?.code).toBe('MESSAGE_EXPIRED');
+    // No attempt was made: the expiry abandon is recorded but not counted as a send.
+    expect(m?.send_count).toBe(0);
     expect(mailsTo(email)).toHaveLength(0);
   });
 });

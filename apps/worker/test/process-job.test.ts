@@ -6,12 +6,13 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Writable } from 'node:stream';
 import type { Job } from 'bullmq';
-import { createLogger, newMessageId, toJobPayload, type DeliveryChannels, type JobPayload, type TemplateRegistry } from '@courier/core';
+import { createLogger, DeliveryError, newMessageId, toJobPayload, type DeliveryChannels, type DeliveryContext, type JobPayload, type TemplateRegistry } from '@courier/core';
 import type { MessageStore } from '@courier/store';
 import { createProcessor } from '../src/pipeline/process-job.js';
 import type { WorkerMetrics } from '../src/ops/metrics.js';
+import { createLeases, type Leases } from '../src/lifecycle/leases.js';
 
-function setup(level: 'info' | 'warn') {
+function setup(level: 'info' | 'warn', leases?: Leases) {
   const lines: Record<string, unknown>[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -22,9 +23,10 @@ function setup(level: 'info' | 'warn') {
   const logger = createLogger({ level, app: 'test', destination });
   const child = vi.spyOn(logger, 'child');
   const store = { begin: vi.fn(async (): Promise<string> => 'ok'), finish: vi.fn(async () => 'ok') };
-  const send = vi.fn(async () => ({ providerMessageId: 'provider-1' }));
+  const send = vi.fn(async (_message: unknown, _ctx?: DeliveryContext) => ({ providerMessageId: 'provider-1' }));
   const channels = { has: () => true, get: () => ({ send }) } as unknown as DeliveryChannels;
-  const metrics = { recordStatus: vi.fn(), observeAttempt: vi.fn() } as unknown as WorkerMetrics;
+  const metricFns = { recordStatus: vi.fn(), observeAttempt: vi.fn(), countFenced: vi.fn() };
+  const metrics = metricFns as unknown as WorkerMetrics;
   const processJob = createProcessor({
     store: store as unknown as MessageStore,
     channels,
@@ -32,9 +34,11 @@ function setup(level: 'info' | 'warn') {
     metrics,
     logger,
     recordSentForMs: 1_000,
+    ...(leases === undefined ? {} : { leases }),
   });
-  const run = (data: unknown) => processJob({ id: 'job-1', data, attemptsMade: 0, opts: { attempts: 3 } } as unknown as Job<JobPayload>);
-  return { lines, child, store, send, run };
+  const run = (data: unknown, token?: string, processedOn?: number) =>
+    processJob({ id: 'job-1', data, attemptsMade: 0, opts: { attempts: 3 }, processedOn } as unknown as Job<JobPayload>, token);
+  return { lines, child, store, send, run, metrics: metricFns };
 }
 
 const rawEmail = (): JobPayload => toJobPayload({ type: 'email', recipient: 'user@example.com', subject: 'Hi', body: 'secret body' }, newMessageId());
@@ -68,10 +72,10 @@ describe('processJob', () => {
     expect(err?.name).toBe('UnrecoverableError');
     expect(err?.message).toBe('INVALID_PAYLOAD: job data is not a valid v1 courier payload');
     // The status is read first (a cancelled message's content is never parsed), then the refusal is recorded.
-    expect(store.begin).toHaveBeenCalledWith(expect.objectContaining({ id: data.id }));
+    expect(store.begin).toHaveBeenCalledWith(expect.objectContaining({ id: data.id }), '');
     expect(store.finish).toHaveBeenCalledWith(
       { id: data.id },
-      expect.objectContaining({ status: 'abandoned', dispatch: expect.objectContaining({ error: expect.objectContaining({ code: 'INVALID_PAYLOAD' }) }) }),
+      expect.objectContaining({ status: 'abandoned', counted: false, dispatch: expect.objectContaining({ error: expect.objectContaining({ code: 'INVALID_PAYLOAD' }) }) }),
     );
     expect(send).not.toHaveBeenCalled();
     expect(lines).toEqual([expect.objectContaining({ level: 'error', msg: 'invalid job payload', job_id: 'job-1', issues: expect.any(Array) })]);
@@ -110,5 +114,65 @@ describe('processJob', () => {
     await expect(run(JSON.parse(JSON.stringify(p)))).rejects.toThrow();
     expect(child).toHaveBeenCalledTimes(1);
     expect(lines).toEqual([expect.objectContaining({ level: 'warn', outcome: 'failed', message_id: p.id, attempt: 1 })]);
+  });
+
+  it('begins with the job token as owner and records every outcome with it', async () => {
+    const { store, run } = setup('warn');
+    const p = rawEmail();
+    await run(JSON.parse(JSON.stringify(p)), 'lock-token-1');
+    expect(store.begin).toHaveBeenCalledWith(expect.objectContaining({ id: p.id }), 'lock-token-1');
+    expect(store.finish).toHaveBeenCalledWith(expect.objectContaining({ id: p.id }), expect.objectContaining({ status: 'sent', owner: 'lock-token-1' }));
+  });
+
+  it('counts and logs an outcome the store fenced (another worker owns the message now)', async () => {
+    const { lines, store, run, metrics } = setup('warn');
+    store.finish.mockResolvedValueOnce('fenced');
+    await run(JSON.parse(JSON.stringify(rawEmail())), 'old-token');
+    expect(metrics.countFenced).toHaveBeenCalledWith('record');
+    expect(lines).toEqual([expect.objectContaining({ level: 'warn', msg: expect.stringContaining('taken over by another worker') })]);
+  });
+
+  it('does not hand a message over once the job lease ran out: LOCK_LOST, not counted as a send', async () => {
+    // A lock of 1 s taken 5 s ago and never renewed.
+    const { store, send, run, metrics } = setup('warn', createLeases(1_000));
+    send.mockImplementationOnce(async (_m, ctx) => {
+      ctx?.handOver?.();
+      return { providerMessageId: 'never' };
+    });
+    const err = await run(JSON.parse(JSON.stringify(rawEmail())), 'tok', Date.now() - 5_000).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(err?.message).toMatch(/not handed over: the job lock was last confirmed/);
+    expect(store.finish).toHaveBeenCalledWith(
+      expect.anything(),
+      expect.objectContaining({ status: 'error', owner: 'tok', counted: false, dispatch: expect.objectContaining({ error: expect.objectContaining({ code: 'LOCK_LOST' }) }) }),
+    );
+    expect(metrics.countFenced).toHaveBeenCalledWith('hand_over');
+    expect(metrics.observeAttempt).not.toHaveBeenCalled();
+  });
+
+  it('hands a message over while the lease holds', async () => {
+    const { send, run } = setup('warn', createLeases(5_000));
+    send.mockImplementationOnce(async (_m, ctx) => {
+      ctx?.handOver?.();
+      return { providerMessageId: 'p' };
+    });
+    expect(await run(JSON.parse(JSON.stringify(rawEmail())), 'tok', Date.now())).toMatchObject({ outcome: 'sent' });
+  });
+
+  it('records an unknown outcome as an outcome_unknown dispatch and observes it as unknown', async () => {
+    const { store, send, run, metrics } = setup('warn');
+    send.mockRejectedValueOnce(new DeliveryError('SMTP_OUTCOME_UNKNOWN', 'no answer after the message was handed over', { retryable: true, outcomeUnknown: true }));
+    await expect(run(JSON.parse(JSON.stringify(rawEmail())), 'tok')).rejects.toThrow();
+    expect(store.finish).toHaveBeenCalledWith(
+      expect.anything(),
+      expect.objectContaining({
+        status: 'error',
+        counted: true,
+        dispatch: expect.objectContaining({ status: 'outcome_unknown', error: expect.objectContaining({ code: 'SMTP_OUTCOME_UNKNOWN' }) }),
+      }),
+    );
+    expect(metrics.observeAttempt).toHaveBeenCalledWith('email', 'unknown', expect.any(Number));
   });
 });

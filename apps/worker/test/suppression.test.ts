@@ -111,6 +111,7 @@ describe('suppression list', () => {
     await d.waitForStatuses((c) => c['abandoned'] === 4 && c['sent'] === 2);
     const m2 = await d.store.get(second!.id);
     expect(m2?.status).toBe('abandoned');
+    expect(m2?.send_count).toBe(0);
     expect(m2?.dispatches).toEqual([expect.objectContaining({ status: 'failed', error: expect.objectContaining({ code: 'RECIPIENT_SUPPRESSED', retryable: false }) })]);
     expect(m2?.dispatches[0]?.error?.message).toContain('5.1.1');
     expect(rcpts.get(gone)).toBe(seenBefore);

@@ -264,6 +264,10 @@ describe('courier errors', { timeout: 60_000 }, () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('invalid_request (HTTP 400)');
     expect(bad.stderr).toMatch(/^ {2}- recipient: /m);
+    // Scheduled no earlier than its expiry: the API's refusal comes through with the field.
+    const late = await courierCli(['send', '--to', 'late@example.com', '--subject', 's', '--body', 'b', '--delay-ms', '120000', '--ttl', '60']);
+    expect(late.code).toBe(1);
+    expect(late.stderr).toMatch(/^ {2}- delay_ms: must be before the message expires \(ttl_seconds\)$/m);
     const filter = await courierCli(['messages', 'list', '--status', 'lost']);
     expect(filter.code).toBe(1);
     expect(filter.stderr).toMatch(/^ {2}- query\.status: /m);

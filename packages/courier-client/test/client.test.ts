@@ -91,6 +91,10 @@ describe('send', () => {
     const past = await apiError(client.send({ recipient: to, subject: 's', body: 'b' }, { expiresAt: new Date(Date.now() - 1_000) }));
     expect(past.status).toBe(400);
     expect(past.details).toEqual([expect.objectContaining({ path: 'expires_at' })]);
+    // Scheduled no earlier than its expiry: refused, the field named in the details.
+    const late = await apiError(client.send({ recipient: to, subject: 's', body: 'b' }, { sendAt: new Date(Date.now() + 120_000), expiresAt: new Date(Date.now() + 60_000) }));
+    expect(late.status).toBe(400);
+    expect(late.details).toEqual([expect.objectContaining({ path: 'send_at', message: expect.stringContaining('before the message expires') })]);
   });
 
   it('returns the same message for a repeated idempotency key, and 409 for the same key with another body', async () => {

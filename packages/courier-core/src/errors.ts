@@ -55,6 +55,11 @@ export interface DeliveryErrorOptions {
   readonly retryable: boolean;
   /** Minimum wait before the next attempt, e.g. from an HTTP `Retry-After` header. */
   readonly retryAfterMs?: number;
+  /**
+   * True when the message was handed over and no answer came (the connection failed after
+   * SMTP DATA's final dot, or after an HTTP request was written): it may have been delivered.
+   */
+  readonly outcomeUnknown?: boolean;
   readonly cause?: unknown;
 }
 
@@ -66,11 +71,14 @@ export interface DeliveryErrorOptions {
 export class DeliveryError extends CourierError {
   readonly retryable: boolean;
   readonly retryAfterMs: number | undefined;
+  /** See {@link DeliveryErrorOptions.outcomeUnknown}. */
+  readonly outcomeUnknown: boolean;
 
   constructor(code: CourierErrorCode, message: string, options: DeliveryErrorOptions) {
     super(code, message, options.cause === undefined ? undefined : { cause: options.cause });
     this.retryable = options.retryable;
     this.retryAfterMs = options.retryAfterMs;
+    this.outcomeUnknown = options.outcomeUnknown ?? false;
   }
 }
 

@@ -124,10 +124,14 @@ const errorSummarySchema = z.object({
   retryable: z.boolean(),
 });
 
-/** One delivery attempt, as Kratos's `dispatches[]`. */
+/**
+ * One delivery attempt, as Kratos's `dispatches[]`. `outcome_unknown` (a Courier extension:
+ * Kratos shows it as `failed`): the message was handed over and the connection failed
+ * before the provider answered, so it may have been delivered.
+ */
 const dispatchSchema = z.object({
   at: z.iso.datetime(),
-  status: z.enum(['success', 'failed']),
+  status: z.enum(['success', 'failed', 'outcome_unknown']),
   error: errorSummarySchema.optional(),
   /**
    * Courier extension, set when the message's channel has fallbacks: the channel the

@@ -328,26 +328,28 @@ describe('createHttpStrategy: answers and failures', () => {
     expect(err.message.length).toBeLessThan(300);
   });
 
-  it('times out a provider that does not answer within timeout_ms (retryable HTTP_TIMEOUT)', async () => {
+  it('times out a provider that does not answer within timeout_ms: the request was written, so its outcome is unknown (retryable: idempotency header)', async () => {
     sink.setResponder(() => ({ status: 200, delayMs: 3_000 }));
     const s = strategy({ timeout_ms: 200 });
     // Render once first so the measured send is the request alone.
     await s.verify?.();
     const started = Date.now();
     const err = await failure(s.send(message()));
-    expect(err.code).toBe('HTTP_TIMEOUT');
+    expect(err.code).toBe('HTTP_OUTCOME_UNKNOWN');
+    expect(err.message).toMatch(/HTTP_TIMEOUT: request to provider timed out/);
     expect(err.retryable).toBe(true);
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 
-  it('reports an abort by the caller as retryable HTTP_ABORTED', async () => {
+  it('reports an abort by the caller after the request was written as an unknown outcome (HTTP_ABORTED inside)', async () => {
     sink.setResponder(() => ({ status: 200, delayMs: 3_000 }));
     const controller = new AbortController();
     const sending = strategy({}).send(message(), { signal: controller.signal });
     await sink.waitFor(1);
     controller.abort();
     const err = await failure(sending);
-    expect(err.code).toBe('HTTP_ABORTED');
+    expect(err.code).toBe('HTTP_OUTCOME_UNKNOWN');
+    expect(err.message).toMatch(/HTTP_ABORTED/);
     expect(err.retryable).toBe(true);
   });
 

@@ -4,7 +4,7 @@
 export { reconnectDelayMs, createRedisConnection, closeRedisConnection, type RedisConnection } from './connection.js';
 export { type CourierKeys } from './keys.js';
 export { COURIER_BACKOFF_TYPE, defaultJobOptions, jobOptionsFor, jobNameFor, createCourierQueue } from './queue.js';
-export { createMessageStore, isFinal, type MessageStore } from './message-store.js';
+export { createMessageStore, isFinal, type FinishResult, type MessageStore } from './message-store.js';
 export { encodePageToken, InvalidPageTokenError } from './message-list.js';
 export { type StoredMessage, type MessageSummary } from './records.js';
 export { createIndexPruner, acquireJanitorLock, countByStatus } from './janitor.js';

@@ -41,13 +41,24 @@ export interface LazyPayload {
 /** Outcome of {@link MessageStore.begin}. */
 export type BeginResult = 'ok' | 'created' | 'sent' | 'cancelled' | 'abandoned';
 
-/** Answer of {@link MessageStore.finish}: recorded, no record, or the final status that was kept. */
-export type FinishResult = 'ok' | 'missing' | 'sent' | 'abandoned' | 'cancelled';
+/**
+ * Answer of {@link MessageStore.finish}: recorded, no record, fenced (another owner took the
+ * message over since the attempt began: nothing recorded), or the final status that was kept.
+ */
+export type FinishResult = 'ok' | 'missing' | 'fenced' | 'sent' | 'abandoned' | 'cancelled';
 
 /** Outcome of an attempt to record. */
 export interface AttemptOutcome {
   readonly status: 'sent' | 'error' | 'abandoned';
   readonly dispatch: Dispatch;
+  /**
+   * The owner token the attempt began with ({@link MessageStore.begin}): the outcome is
+   * recorded only while the record still names it. Absent: no check (a given-up job's
+   * settlement, which runs after every attempt).
+   */
+  readonly owner?: string | undefined;
+  /** False when the attempt ended before any hand-over (expired, invalid payload): `send_count` stays. Default true. */
+  readonly counted?: boolean;
 }
 
 /** Retention settings the store applies. */
@@ -66,8 +77,11 @@ export interface MessageStore {
   /**
    * Mark an attempt as started (`processing`), creating the record from the payload
    * if it is missing. Given a {@link LazyPayload}, the content is asked for only then.
+   * `owner` (the job lock's token) is written into the record: from then on only an outcome
+   * given the same owner is recorded (fencing: a worker that lost the message to another
+   * cannot overwrite what that one records).
    */
-  begin(payload: JobPayload | LazyPayload): Promise<BeginResult>;
+  begin(payload: JobPayload | LazyPayload, owner?: string): Promise<BeginResult>;
   /** Record an attempt's outcome and move the status. */
   finish(payload: Pick<JobPayload, 'id'>, outcome: AttemptOutcome): Promise<FinishResult>;
   /**
@@ -200,13 +214,13 @@ export function createMessageStore(connection: RedisConnection, prefix: string, 
   const statusKeys = (id: string): StatusKeys => ({ message: keys.message(id), statusIndexes });
 
   // Attempts start and end in batches (see `batched`); the per-message scripts serve single calls.
-  const beginCommon = batched<{ id: string; now: string }, BeginResult | 'missing'>(
-    async ({ id, now }) => beginCommonAnswer(parseAnswer.begin(await redis.courierBegin(...beginCall(statusKeys(id), id, now)))),
+  const beginCommon = batched<{ id: string; now: string; owner: string }, BeginResult | 'missing'>(
+    async ({ id, now, owner }) => beginCommonAnswer(parseAnswer.begin(await redis.courierBegin(...beginCall(statusKeys(id), id, now, owner)))),
     async (reqs) => {
       // All of a batch's attempts start in the same turn: the first one's time stands for all.
       const args = beginManyCall(
         statusIndexes,
-        reqs.map((r) => ({ message: keys.message(r.id), id: r.id })),
+        reqs.map((r) => ({ message: keys.message(r.id), id: r.id, owner: r.owner })),
         reqs[0]!.now,
       );
       return parseAnswer.beginMany(await redis.courierBeginMany(...args)).map(beginCommonAnswer);
@@ -227,21 +241,29 @@ export function createMessageStore(connection: RedisConnection, prefix: string, 
       // On a pipeline the command queues and returns the pipeline; its answer comes with exec().
       (pipeline as unknown as { courierCreate(...args: string[]): ScriptPipeline }).courierCreate(...createArgs(payload, meta));
     },
-    async begin(given) {
+    async begin(given, owner = '') {
       const now = new Date().toISOString();
-      const begun = await beginCommon({ id: given.id, now });
+      const begun = await beginCommon({ id: given.id, now, owner });
       if (begun !== 'missing') return begun;
       // Rare: the record expired or was lost. Only now send the content to re-create it.
       const payload = 'load' in given ? given.load() : given;
       // The creating key is not in the payload: a re-created record has none.
       const recreated = parseAnswer.begin(
-        await redis.courierBegin(...beginCreateCall({ ...statusKeys(payload.id), entryIndexes: entryIndexes(payload) }, newRecord(payload), now)),
+        await redis.courierBegin(...beginCreateCall({ ...statusKeys(payload.id), entryIndexes: entryIndexes(payload) }, newRecord(payload), now, owner)),
       );
       if (recreated === 'missing') throw new Error('unreachable: BEGIN with content answered missing');
       return recreated;
     },
     finish(payload, outcome) {
-      return finishOne({ message: keys.message(payload.id), id: payload.id, at: outcome.dispatch.at, status: outcome.status, dispatch: JSON.stringify(outcome.dispatch) });
+      return finishOne({
+        message: keys.message(payload.id),
+        id: payload.id,
+        at: outcome.dispatch.at,
+        status: outcome.status,
+        dispatch: JSON.stringify(outcome.dispatch),
+        owner: outcome.owner ?? '',
+        counted: outcome.counted ?? true,
+      });
     },
     async transition(id, from, to) {
       return parseAnswer.setStatus(await redis.courierSetStatus(...setStatusCall(statusKeys(id), id, new Date().toISOString(), to, finishTtlArg, from)));

@@ -72,7 +72,7 @@ const FINAL_ANSWERS: readonly FinalStatus[] = ['sent', 'cancelled', 'abandoned']
 /** Answer of lua/begin.lua and, per message, lua/begin-many.lua. */
 export type BeginAnswer = 'ok' | 'created' | 'missing' | FinalStatus;
 /** Answer of lua/finish.lua and, per message, lua/finish-many.lua. */
-export type FinishAnswer = 'ok' | 'missing' | FinalStatus;
+export type FinishAnswer = 'ok' | 'missing' | 'fenced' | FinalStatus;
 /** Answer of lua/set-status.lua: moved, no record, or the current status when it is not allowed. */
 export type SetStatusAnswer = 'ok' | 'missing' | MessageStatus;
 /** Answer of lua/settle-orphan.lua. */
@@ -89,7 +89,7 @@ function many<T extends string>(script: string, allowed: readonly T[], raw: unkn
 }
 
 const BEGIN_ANSWERS: readonly BeginAnswer[] = ['ok', 'created', 'missing', ...FINAL_ANSWERS];
-const FINISH_ANSWERS: readonly FinishAnswer[] = ['ok', 'missing', ...FINAL_ANSWERS];
+const FINISH_ANSWERS: readonly FinishAnswer[] = ['ok', 'missing', 'fenced', ...FINAL_ANSWERS];
 const SET_STATUS_ANSWERS: readonly SetStatusAnswer[] = ['ok', 'missing', ...MESSAGE_STATUSES];
 const SETTLE_ORPHAN_ANSWERS: readonly SettleOrphanAnswer[] = ['ok', 'missing', 'changed', 'live', ...MESSAGE_STATUSES];
 

@@ -63,7 +63,8 @@ describe('begin', () => {
     expect(sent).toHaveLength(1);
     const [count, ...rest] = sent[0]!;
     expect(count).toBe('7');
-    expect(rest).toEqual([store.keys.message(p.id), ...store.keys.statusIndexes, p.id, expect.any(String)]);
+    // The owner token ('' when none is given) is the last argument.
+    expect(rest).toEqual([store.keys.message(p.id), ...store.keys.statusIndexes, p.id, expect.any(String), '']);
     expect(JSON.stringify(sent)).not.toContain(SECRET);
     expect(await indexesOf(p.id)).toMatchObject({ queued: false, processing: true });
   });

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MESSAGE_STATUSES } from '@courier/core';
-import { beginCall, beginCreateCall, createCall, finishCall, finishManyCall, setStatusCall, settleOrphanCall, type NewRecord } from '../src/lua/calls.js';
+import { beginCall, beginCreateCall, beginManyCall, createCall, finishCall, finishManyCall, setStatusCall, settleOrphanCall, type NewRecord } from '../src/lua/calls.js';
 
 /** The highest KEYS and ARGV positions a script's header names (`KEYS[2..7]` counts as 7). */
 function documented(script: string): { keys: number; argv: number } {
@@ -27,8 +27,9 @@ describe('Lua call builders', () => {
     expect(create.length).toBe(documented('create').keys + documented('create').argv);
     expect(create.slice(5)).toEqual(['1', '{"m":1}', '{"s":1}', 'now', '90', '1']);
 
-    const finish = finishCall(statusIndexes, { message: 'msg:1', id: '1', at: 'at', status: 'sent', dispatch: '{}' }, '60');
+    const finish = finishCall(statusIndexes, { message: 'msg:1', id: '1', at: 'at', status: 'sent', dispatch: '{}', owner: 'tok', counted: false }, '60');
     expect(finish.length).toBe(documented('finish').keys + documented('finish').argv);
+    expect(finish.slice(-2)).toEqual(['tok', '0']);
     const setStatus = setStatusCall(keys, '1', 'now', 'cancelled', '60', ['queued', 'error']);
     expect(setStatus.length).toBe(documented('set-status').keys + documented('set-status').argv);
     expect(setStatus.at(-1)).toBe('queued,error');
@@ -39,21 +40,30 @@ describe('Lua call builders', () => {
 
   it('give begin.lua its key count first: 7 on the common path, 10 when re-creating, with the documented ARGV', () => {
     const { keys: maxKeys, argv: maxArgv } = documented('begin');
-    const common = beginCall(keys, '1', 'now');
+    const common = beginCall(keys, '1', 'now', 'tok');
     expect(Number(common[0])).toBe(1 + statusIndexes.length);
-    expect(common.slice(1 + Number(common[0]))).toEqual(['1', 'now']);
-    const recreate = beginCreateCall({ ...keys, entryIndexes }, record, 'now');
+    expect(common.slice(1 + Number(common[0]))).toEqual(['1', 'now', 'tok']);
+    const recreate = beginCreateCall({ ...keys, entryIndexes }, record, 'now', 'tok');
     expect(Number(recreate[0])).toBe(maxKeys);
     expect(recreate.length - 1 - maxKeys).toBe(maxArgv);
-    expect(recreate.slice(1 + maxKeys)).toEqual(['1', 'now', '{"m":1}', '90', '1', '{"s":1}']);
+    expect(recreate.slice(1 + maxKeys)).toEqual(['1', 'now', 'tok', '{"m":1}', '90', '1', '{"s":1}']);
   });
 
   it('give the batched scripts their key count, the status indexes, one hash per item, then the per-item arguments', () => {
     const items = [
-      { message: 'msg:1', id: '1', at: 'a1', status: 'sent', dispatch: '{}' },
-      { message: 'msg:2', id: '2', at: 'a2', status: 'error', dispatch: '{"x":1}' },
+      { message: 'msg:1', id: '1', at: 'a1', status: 'sent', dispatch: '{}', owner: 't1', counted: true },
+      { message: 'msg:2', id: '2', at: 'a2', status: 'error', dispatch: '{"x":1}', owner: '', counted: false },
     ];
     const args = finishManyCall(statusIndexes, items, '60');
-    expect(args).toEqual([String(statusIndexes.length + 2), ...statusIndexes, 'msg:1', 'msg:2', '60', '1', 'a1', 'sent', '{}', '2', 'a2', 'error', '{"x":1}']);
+    expect(args).toEqual([String(statusIndexes.length + 2), ...statusIndexes, 'msg:1', 'msg:2', '60', '1', 'a1', 'sent', '{}', 't1', '1', '2', 'a2', 'error', '{"x":1}', '', '0']);
+    const begun = beginManyCall(
+      statusIndexes,
+      [
+        { message: 'msg:1', id: '1', owner: 't1' },
+        { message: 'msg:2', id: '2', owner: '' },
+      ],
+      'now',
+    );
+    expect(begun).toEqual([String(statusIndexes.length + 2), ...statusIndexes, 'msg:1', 'msg:2', 'now', '1', 't1', '2', '']);
   });
 });

@@ -44,7 +44,24 @@ export const sendMessageBody = newMessageObject
     if (m.send_at !== undefined && Date.parse(m.send_at) - Date.now() > MAX_DELAY_MS) {
       ctx.addIssue({ code: 'custom', path: ['send_at'], message: 'must be less than a year ahead' });
     }
+    checkSendBeforeExpiry(m, ctx);
   });
+
+/**
+ * A message scheduled for (`send_at`, `delay_ms`) no earlier than its expiry (`expires_at`,
+ * `ttl_seconds`) could never be sent: refused, naming the scheduling field.
+ */
+function checkSendBeforeExpiry(
+  m: { send_at?: string | undefined; delay_ms?: number | undefined; expires_at?: string | undefined; ttl_seconds?: number | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  const now = Date.now();
+  const sendAt = m.send_at !== undefined ? Date.parse(m.send_at) : m.delay_ms !== undefined ? now + m.delay_ms : undefined;
+  const expiresAt = m.expires_at !== undefined ? Date.parse(m.expires_at) : m.ttl_seconds !== undefined ? now + m.ttl_seconds * 1000 : undefined;
+  if (sendAt === undefined || expiresAt === undefined || Number.isNaN(sendAt) || Number.isNaN(expiresAt) || sendAt < expiresAt) return;
+  const field = m.send_at !== undefined ? 'send_at' : 'delay_ms';
+  ctx.addIssue({ code: 'custom', path: [field], message: `must be before the message expires (${m.expires_at !== undefined ? 'expires_at' : 'ttl_seconds'})` });
+}
 export type SendMessageBody = z.output<typeof sendMessageBody>;
 
 /** Most messages one batch request may carry. */

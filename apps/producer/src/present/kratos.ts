@@ -53,7 +53,8 @@ export function presentKratosMessage(m: KratosSource, content: KratosContent | u
         .map((d, i) => ({
           id: dispatchId(m.id, i),
           message_id: m.id,
-          status: d.status,
+          // Kratos knows only success and failed: an unknown outcome shows as failed there.
+          status: d.status === 'success' ? ('success' as const) : ('failed' as const),
           ...(d.error === undefined ? {} : { error: { ...d.error } }),
           created_at: d.at,
           updated_at: d.at,

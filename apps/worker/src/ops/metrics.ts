@@ -24,9 +24,21 @@ export interface WorkerMetrics {
    * (a closed set, so the label stays bounded; other statuses carry no `reason` label).
    */
   recordStatus(status: string, channel: string, templateType: string | undefined, reason?: AbandonReason): void;
-  /** Observe one attempt's duration. */
-  observeAttempt(channel: string, outcome: 'success' | 'failed', seconds: number): void;
+  /**
+   * Observe one attempt's duration; `unknown`: the message was handed over and no answer
+   * came (the connection failed after SMTP DATA's final dot or an HTTP request was written).
+   */
+  observeAttempt(channel: string, outcome: AttemptOutcomeLabel, seconds: number): void;
+  /**
+   * Count an attempt this worker fenced itself out of: `hand_over`, it did not send because it
+   * may have lost the job lock; `record`, the message record named another owner and its
+   * outcome was not recorded.
+   */
+  countFenced(stage: 'hand_over' | 'record'): void;
 }
+
+/** The `outcome` label of `courier_attempt_duration_seconds` and `courier_delivery_attempts_total`. */
+export type AttemptOutcomeLabel = 'success' | 'failed' | 'unknown';
 
 const SCRAPE_TIMEOUT_MS = 1_000;
 
@@ -59,6 +71,18 @@ export function createWorkerMetrics(sources: MetricsSources): WorkerMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
+  const deliveryAttempts = new Counter({
+    name: 'courier_delivery_attempts_total',
+    help: 'Delivery attempts by channel and outcome: success, failed, or unknown (handed over, then no answer)',
+    labelNames: ['channel', 'outcome'] as const,
+    registers: [registry],
+  });
+  const fenced = new Counter({
+    name: 'courier_fenced_total',
+    help: 'Attempts a worker fenced itself out of after it may have lost the job lock: hand_over (not sent) or record (outcome not recorded: another worker owns the message)',
+    labelNames: ['stage'] as const,
+    registers: [registry],
+  });
   new Gauge({
     name: 'courier_queue_jobs',
     help: 'Jobs in the courier queue by BullMQ state (read at scrape time)',
@@ -85,6 +109,10 @@ export function createWorkerMetrics(sources: MetricsSources): WorkerMetrics {
     registry,
     recordStatus: (status, channel, templateType, reason) =>
       messages.inc(reason === undefined ? { status, channel, template_type: templateType ?? 'raw' } : { status, channel, template_type: templateType ?? 'raw', reason }),
-    observeAttempt: (channel, outcome, seconds) => attempts.observe({ channel, outcome }, seconds),
+    observeAttempt: (channel, outcome, seconds) => {
+      attempts.observe({ channel, outcome }, seconds);
+      deliveryAttempts.inc({ channel, outcome });
+    },
+    countFenced: (stage) => fenced.inc({ stage }),
   };
 }

@@ -20,7 +20,8 @@ import {
   type Logger,
   type TemplateRegistry,
 } from '@courier/core';
-import type { MessageStore } from '@courier/store';
+import type { FinishResult, MessageStore } from '@courier/store';
+import type { Leases } from '../lifecycle/leases.js';
 import type { WorkerMetrics } from '../ops/metrics.js';
 import { errorForBullmq } from './failure.js';
 import { renderPayload } from './render.js';
@@ -78,6 +79,8 @@ export interface ProcessorDeps {
   readonly backoff?: BackoffPolicy;
   /** The suppression list (`courier.suppression`); absent when it is off. */
   readonly suppression?: SuppressionGate | undefined;
+  /** The job locks' leases (lifecycle/leases.ts): no message is handed over once its job's lease ran out. */
+  readonly leases?: Leases;
 }
 
 /** What a job returns (kept in BullMQ until trimmed; no content, no secrets). */
@@ -96,12 +99,11 @@ export function createProcessor(deps: ProcessorDeps) {
    * retried in process (a throw here would re-run the job and send again); with
    * the worker's connection a Redis outage makes the call wait, not fail.
    */
-  async function recordSent(payload: JobPayload, route: DeliveryRoute | undefined): Promise<void> {
+  async function recordSent(payload: JobPayload, owner: string, route: DeliveryRoute | undefined): Promise<FinishResult> {
     const deadline = Date.now() + deps.recordSentForMs;
     for (;;) {
       try {
-        await store.finish(payload, { status: 'sent', dispatch: { at: new Date().toISOString(), status: 'success', ...routeDispatchFields(route) } });
-        return;
+        return await store.finish(payload, { status: 'sent', owner, dispatch: { at: new Date().toISOString(), status: 'success', ...routeDispatchFields(route) } });
       } catch (err) {
         if (Date.now() > deadline) throw err;
         logger.warn({ message_id: payload.id, error: (err as Error).message }, 'could not record a sent message; retrying');
@@ -123,7 +125,27 @@ export function createProcessor(deps: ProcessorDeps) {
     throw invalidPayload(job, parsed.error.issues);
   }
 
-  return async function processJob(job: Job<JobPayload>, _token?: string, signal?: AbortSignal): Promise<ProcessResult> {
+  /** Log and count an outcome the store refused to record because another worker owns the message now. */
+  function noteFenced(answer: FinishResult, id: string, attempt: number): void {
+    if (answer !== 'fenced') return;
+    metrics.countFenced('record');
+    logger.warn({ message_id: id, attempt }, 'the message was taken over by another worker; this outcome is not recorded');
+  }
+
+  const { leases } = deps;
+
+  return async function processJob(job: Job<JobPayload>, token?: string, signal?: AbortSignal): Promise<ProcessResult> {
+    const jobId = job.id;
+    if (leases === undefined || jobId === undefined) return processOwned(job, token ?? '', signal, undefined);
+    leases.open(jobId, job.processedOn);
+    try {
+      return await processOwned(job, token ?? '', signal, jobId);
+    } finally {
+      leases.close(jobId);
+    }
+  };
+
+  async function processOwned(job: Job<JobPayload>, owner: string, signal: AbortSignal | undefined, leaseId: string | undefined): Promise<ProcessResult> {
     // Only the id is read before the status: a cancelled or sent message's content is
     // never parsed (nor refused), however large a job written by an older producer is.
     const envelope = envelopeIdOf(job.data);
@@ -132,7 +154,9 @@ export function createProcessor(deps: ProcessorDeps) {
     const attempt = job.attemptsMade + 1;
     const maxAttempts = job.opts.attempts ?? 1;
 
-    const begun = await store.begin({ id, load: () => payloadOf(job) });
+    // The owner token (the job lock's token, new at every take-over) goes into the record:
+    // an outcome is recorded only while the record still names it (fencing).
+    const begun = await store.begin({ id, load: () => payloadOf(job) }, owner);
     if (begun === 'sent' || begun === 'cancelled' || begun === 'abandoned') {
       // The already-sent guard: a re-run of a finished send does not send again.
       if (logger.isLevelEnabled('info')) logger.info({ message_id: id, attempt, outcome: 'skipped', status: begun }, 'message already finished; not sending');
@@ -144,7 +168,8 @@ export function createProcessor(deps: ProcessorDeps) {
     } catch (err) {
       // The record exists and says processing: settle it, so it is not left there.
       await store
-        .finish({ id }, { status: 'abandoned', dispatch: { at: new Date().toISOString(), status: 'failed', error: INVALID_PAYLOAD } })
+        .finish({ id }, { status: 'abandoned', owner, counted: false, dispatch: { at: new Date().toISOString(), status: 'failed', error: INVALID_PAYLOAD } })
+        .then((answer) => noteFenced(answer, id, attempt))
         .catch((recordErr: unknown) => logger.error({ message_id: id, error: (recordErr as Error).message }, 'could not record an invalid payload'));
       throw err;
     }
@@ -156,6 +181,17 @@ export function createProcessor(deps: ProcessorDeps) {
     const channelLabel = channels.has(payload.channel) ? payload.channel : 'unknown';
 
     metrics.recordStatus('processing', channelLabel, payload.template_type);
+
+    // The last check before the provider hands the message over (SMTP: DATA accepted;
+    // HTTP: before the request is written): a worker that may have lost its job lock
+    // (its event loop stalled past it) does not send what another worker may own now.
+    const fence = { atHandOver: false };
+    const handOver = (): void => {
+      const why = leaseId === undefined ? (signal?.aborted === true ? 'the attempt was aborted' : undefined) : leases?.lost(leaseId, signal);
+      if (why === undefined) return;
+      fence.atHandOver = true;
+      throw new DeliveryError('LOCK_LOST', `not handed over: ${why}`, { retryable: true });
+    };
 
     const started = performance.now();
     let providerMessageId: string | undefined;
@@ -170,11 +206,12 @@ export function createProcessor(deps: ProcessorDeps) {
       // The last moment before the provider: a message past its expiry (waiting in the
       // queue, for a retry's backoff or for a rate-limit slot) is never sent.
       if (isExpired(payload)) throw expiredError(payload);
-      const result = await channels.get(payload.channel).send(outbound, signal ? { attempt, signal } : { attempt });
+      const result = await channels.get(payload.channel).send(outbound, signal ? { attempt, signal, handOver } : { attempt, handOver });
       providerMessageId = result.providerMessageId;
       route = result.route;
     } catch (err) {
       const seconds = (performance.now() - started) / 1000;
+      if (fence.atHandOver) metrics.countFenced('hand_over');
       let summary = summarizeError(err);
       let final = !summary.retryable || attempt >= maxAttempts;
       if (!final) {
@@ -182,38 +219,52 @@ export function createProcessor(deps: ProcessorDeps) {
         if (expiry !== undefined) [summary, final] = [expiry, true];
       }
       const expired = summary.code === 'MESSAGE_EXPIRED';
-      const notSent = expired || summary.code === 'RECIPIENT_SUPPRESSED';
       const status = final ? 'abandoned' : 'error';
+      // Handed over, then no answer: the message may have been delivered.
+      const unknown = err instanceof DeliveryError && err.outcomeUnknown;
+      const suppressedNow = err instanceof DeliveryError && err.code === 'RECIPIENT_SUPPRESSED';
+      // Nothing was handed over: an expiry, a suppressed recipient, or a worker that fenced itself out.
+      const notSent = err instanceof DeliveryError && (err.code === 'MESSAGE_EXPIRED' || suppressedNow || fence.atHandOver);
       // Before the record: the list holds the recipient by the time the message reads abandoned.
       if (final && !notSent) await deps.suppression?.noteFailure(payload, err);
       try {
-        await store.finish(payload, {
+        const answer = await store.finish(payload, {
           status,
-          dispatch: { at: new Date().toISOString(), status: 'failed', error: summary, ...routeDispatchFields(failureRouteOf(err)) },
+          owner,
+          counted: !notSent,
+          dispatch: { at: new Date().toISOString(), status: unknown ? 'outcome_unknown' : 'failed', error: summary, ...routeDispatchFields(failureRouteOf(err)) },
         });
+        noteFenced(answer, payload.id, attempt);
       } catch (recordErr) {
         // The delivery error decides what BullMQ does next; if this was the last
         // attempt, the worker's `failed` handler records the final status.
         log().error({ error: (recordErr as Error).message }, 'could not record the failed attempt');
       }
-      // An expired or suppressed message that was not handed over made no delivery attempt.
-      if (!(err instanceof DeliveryError && (err.code === 'MESSAGE_EXPIRED' || err.code === 'RECIPIENT_SUPPRESSED'))) metrics.observeAttempt(channelLabel, 'failed', seconds);
-      metrics.recordStatus(status, channelLabel, payload.template_type, final ? (expired ? 'expired' : notSent ? 'suppressed' : 'failed') : undefined);
+      // An expired or suppressed message, or one a fenced worker held back, made no delivery attempt.
+      if (!notSent) metrics.observeAttempt(channelLabel, unknown ? 'unknown' : 'failed', seconds);
+      metrics.recordStatus(status, channelLabel, payload.template_type, final ? (expired ? 'expired' : suppressedNow ? 'suppressed' : 'failed') : undefined);
       if (logger.isLevelEnabled('warn')) {
         log().warn(
-          { outcome: 'failed', status, error_code: summary.code, error: summary.message, retryable: summary.retryable, duration_ms: Math.round(seconds * 1000) },
-          expired ? 'message expired; abandoned' : notSent ? 'recipient suppressed; abandoned' : final ? 'delivery failed; message abandoned' : 'delivery failed; will retry',
+          {
+            outcome: unknown ? 'unknown' : 'failed',
+            status,
+            error_code: summary.code,
+            error: summary.message,
+            retryable: summary.retryable,
+            duration_ms: Math.round(seconds * 1000),
+          },
+          expired ? 'message expired; abandoned' : suppressedNow ? 'recipient suppressed; abandoned' : final ? 'delivery failed; message abandoned' : 'delivery failed; will retry',
         );
       }
       throw errorForBullmq(notSent ? undefined : err, summary);
     }
 
     const seconds = (performance.now() - started) / 1000;
-    await recordSent(payload, route);
+    noteFenced(await recordSent(payload, owner, route), payload.id, attempt);
     metrics.observeAttempt(channelLabel, 'success', seconds);
     metrics.recordStatus('sent', channelLabel, payload.template_type);
     if (logger.isLevelEnabled('info'))
       log().info({ outcome: 'sent', duration_ms: Math.round(seconds * 1000), ...(route === undefined ? {} : { via: route.channel }) }, 'message sent');
     return { outcome: 'sent', providerMessageId };
-  };
+  }
 }

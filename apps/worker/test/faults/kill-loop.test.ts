@@ -5,7 +5,9 @@
  * (a replacement takes seconds to boot on a busy 2-core machine), the oldest
  * one still starting. All must be delivered, nothing may be left stuck, nothing
  * recorded `sent` may be delivered again, and only sends in flight at a kill may
- * repeat.
+ * repeat. Every message carries an expiry (`expires_at`): none may reach the server
+ * after it. And no record may be overwritten by a worker fenced out of it: each ends
+ * `sent` with its success as its last dispatch, and nothing recorded after it.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { launchCourier, startSmtpSink, type LaunchedCourier, type ReceivedMail, type SmtpSink } from '@courier/testkit';
@@ -22,6 +24,8 @@ const KILL_FOR_MS = 20_000;
  */
 const POOL_SIZE = 5;
 const LOCK_MS = 3_000;
+/** Every message's expiry, from enqueue: far enough for all to be delivered under the kills. */
+const TTL_MS = 180_000;
 
 let smtp: SmtpSink | undefined;
 let d: Deployment | undefined;
@@ -84,7 +88,10 @@ describe('SIGKILL loop', () => {
       return slot;
     };
     const tag = `kl-${Date.now()}`;
-    const payloads = await d.enqueue(Array.from({ length: COUNT }, (_, i) => ({ type: 'email' as const, recipient: `${tag}-${i}@example.com`, subject: `m${i}`, body: `b${i}` })));
+    const payloads = await d.enqueue(
+      Array.from({ length: COUNT }, (_, i) => ({ type: 'email' as const, recipient: `${tag}-${i}@example.com`, subject: `m${i}`, body: `b${i}` })),
+      { ttlMs: TTL_MS },
+    );
     const started = Date.now();
     const slots: Slot[] = Array.from({ length: WORKERS }, launch);
     await Promise.all(slots.map((slot) => slot.proc.ready));
@@ -138,6 +145,23 @@ describe('SIGKILL loop', () => {
     const counts = counter.update();
     const recipients = payloads.map((p) => p.recipient);
     expect(recipients.filter((r) => (counts.get(r) ?? 0) === 0)).toEqual([]);
+    // None after its expiry: every copy reached the sink before its message's expires_at.
+    const expiryOf = new Map(payloads.map((p) => [p.recipient, Date.parse(p.expires_at!)]));
+    const afterExpiry = smtp.received.filter((m) => m.envelope.to.some((to) => m.receivedAt > (expiryOf.get(to) ?? -Infinity)));
+    expect(afterExpiry.map((m) => m.envelope.to)).toEqual([]);
+    // No status overwritten by a fenced worker: each record ends with its one success, nothing
+    // recorded after it, and its attempts in time order.
+    const overwritten: string[] = [];
+    for (let i = 0; i < payloads.length; i += 500) {
+      const records = await deployment.store.getMany(payloads.slice(i, i + 500).map((p) => p.id));
+      for (const r of records) {
+        const dispatches = r?.dispatches ?? [];
+        const ordered = dispatches.every((x, k) => k === 0 || Date.parse(dispatches[k - 1]!.at) <= Date.parse(x.at));
+        const ok = r?.status === 'sent' && dispatches.at(-1)?.status === 'success' && dispatches.filter((x) => x.status === 'success').length === 1 && ordered;
+        if (!ok) overwritten.push(JSON.stringify(r === undefined ? 'missing' : { id: r.id, status: r.status, dispatches }));
+      }
+    }
+    expect(overwritten).toEqual([]);
     // Recorded sent means never delivered again, whatever stalled-job recovery re-ran.
     const againAfterSent = [...countWhenRecordedSent].filter(([r, n]) => counts.get(r) !== n);
     expect(againAfterSent).toEqual([]);

@@ -71,6 +71,13 @@ export const requestConfigSchema = z.strictObject({
     .string()
     .regex(/^([!#$%&'*+.^_`|~0-9A-Za-z-]{1,100})?$/, { error: 'must be an HTTP header name, or "" for none' })
     .default('Idempotency-Key'),
+  /**
+   * Courier extension: retry a request whose outcome is unknown (written in full, then the
+   * connection failed or timed out before a response). Default: true when the channel sends
+   * an idempotency header (`idempotency_header` not `""`), so the provider can collapse a
+   * repeat; false otherwise (the message is abandoned rather than maybe sent twice).
+   */
+  retry_on_unknown: z.boolean().optional(),
 });
 export type RequestConfig = z.infer<typeof requestConfigSchema>;
 
@@ -147,6 +154,12 @@ const smtpSchema = z
         max_messages: z.number().int().min(1).max(10_000_000).default(1_000),
       })
       .prefault({}),
+    /**
+     * Courier extension: retry a message whose outcome is unknown (the connection failed
+     * after DATA's final dot, before the server's answer). Default true: the repeat carries
+     * the same Message-ID, which receivers can de-duplicate on.
+     */
+    retry_on_unknown: z.boolean().default(true),
   })
   .superRefine((smtp, ctx) => {
     if ((smtp.client_cert_path === undefined) !== (smtp.client_key_path === undefined)) {

@@ -14,14 +14,15 @@ import { guardedSmtpSocket, type GetSocket } from '../net/guarded-socket.js';
 import { messageSecrets } from './message-secrets.js';
 import { COURIER_MESSAGE_ID_HEADER, createMimeWriter, headerNameProblem, MimeInputError, type MimeMessage, type MimeWriter } from './mime.js';
 import { classifySmtpError, smtpSecretVariants } from './smtp-errors.js';
+import { HAND_OVER_KEY, installHandOverGate, type HandOverHooks } from './smtp-hand-over.js';
 import type { DeliveryContext, DeliveryResult, DeliveryStrategy, OutboundMessage } from './strategy.js';
 
 /**
  * The typed `courier.smtp` configuration section; the keys the schema defaults
  * (local name, client certificate paths) may be left out by direct callers.
  */
-export type SmtpConfig = Omit<CourierSection['smtp'], 'local_name' | 'client_cert_path' | 'client_key_path' | 'pool'> &
-  Partial<Pick<CourierSection['smtp'], 'local_name' | 'client_cert_path' | 'client_key_path' | 'pool'>>;
+export type SmtpConfig = Omit<CourierSection['smtp'], 'local_name' | 'client_cert_path' | 'client_key_path' | 'pool' | 'retry_on_unknown'> &
+  Partial<Pick<CourierSection['smtp'], 'local_name' | 'client_cert_path' | 'client_key_path' | 'pool' | 'retry_on_unknown'>>;
 
 /** Options of {@link createSmtpStrategy}. */
 export interface SmtpStrategyOptions {
@@ -135,6 +136,11 @@ function transportOptions(options: SmtpStrategyOptions, conn: SmtpConnection, se
   return base;
 }
 
+/** True when nodemailer's error carries a reply of the server (a 4xx/5xx answer, not a dropped connection). */
+function hasReply(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && typeof (err as { responseCode?: unknown }).responseCode === 'number';
+}
+
 /**
  * Create the SMTP strategy for a `courier.smtp` section.
  *
@@ -155,7 +161,9 @@ export function createSmtpStrategy(options: SmtpStrategyOptions): DeliveryStrate
   const conn = connectionOf(smtp, section);
   const writer = mimeWriterOf(smtp, section);
   const transporter = createTransport(transportOptions(options, conn, section));
+  installHandOverGate(transporter);
   const secrets = smtpSecretVariants(conn.user, conn.password);
+  const retryOnUnknown = smtp.retry_on_unknown ?? true;
 
   return {
     name: 'smtp',
@@ -182,13 +190,31 @@ export function createSmtpStrategy(options: SmtpStrategyOptions): DeliveryStrate
       const mail: SendMailOptions = { envelope: built.envelope, raw: built.raw, messageId: built.messageId };
       // The pooled transport gives up on a queued or in-flight send when this fires.
       if (ctx?.signal !== undefined) mail.signal = ctx.signal;
+      // The hand-over: the caller's check runs once DATA is accepted, before the body.
+      const seen: { refusal?: { readonly err: unknown }; handedOver: boolean } = { handedOver: false };
+      const hooks: HandOverHooks = {
+        check: ctx?.handOver ?? (() => undefined),
+        refused: (err) => (seen.refusal = { err }),
+        handedOver: () => (seen.handedOver = true),
+      };
+      (mail as Record<string, unknown>)[HAND_OVER_KEY] = hooks;
       try {
         const info = await transporter.sendMail(mail);
         return { providerMessageId: built.messageId, response: info.response };
       } catch (err) {
+        if (seen.refusal !== undefined) throw seen.refusal.err;
         // A server's rejection may quote the message (content filters do): its
         // one-time codes are scrubbed along with the credentials.
-        throw classifySmtpError(err, { secrets: [...secrets, ...messageSecrets(message)] });
+        const classified = classifySmtpError(err, { secrets: [...secrets, ...messageSecrets(message)] });
+        if (seen.handedOver && !hasReply(err)) {
+          // The body and the final dot went out and no answer came: it may have been delivered.
+          throw new DeliveryError('SMTP_OUTCOME_UNKNOWN', `no answer after the message was handed over: ${classified.message}`, {
+            retryable: retryOnUnknown,
+            outcomeUnknown: true,
+            cause: classified,
+          });
+        }
+        throw classified;
       }
     },
 

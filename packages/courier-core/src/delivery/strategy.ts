@@ -27,6 +27,13 @@ export interface DeliveryContext {
   readonly attempt?: number;
   /** Aborted when the worker gives up on the attempt (shutdown, lock lost). */
   readonly signal?: AbortSignal;
+  /**
+   * Called right before the message is handed over to the provider (SMTP: DATA was
+   * accepted and the body is about to be written; HTTP: the request is about to be
+   * written); a throw stops the send, which then fails with that error and nothing of
+   * the message is handed over. The worker checks here that it still owns the message.
+   */
+  readonly handOver?: () => void;
 }
 
 /** What a successful send reports. */

@@ -55,6 +55,9 @@ export const STORED_ERROR_CODES = {
   MESSAGE_EXPIRED: 'the message expired (expires_at) before it was handed to the provider, or its next retry would come after that (worker)',
   JOB_MISSING: 'the queue job of a queued message disappeared (store janitor)',
   RECIPIENT_SUPPRESSED: 'the recipient is on the suppression list: the message was not sent (worker)',
+  LOCK_LOST: 'not handed over: the worker may have lost the job lock (lease run out, renewal refused), so another worker may own the message (worker)',
+  SMTP_OUTCOME_UNKNOWN: 'the connection failed after the message was handed over (DATA ended) and before the server answered: it may have been delivered',
+  HTTP_OUTCOME_UNKNOWN: 'the connection failed or timed out after the request was written and before a response came: the provider may have accepted it',
 } as const;
 
 /** Codes used inside core only, always caught and turned into a stored code. */

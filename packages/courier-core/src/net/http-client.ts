@@ -51,8 +51,8 @@ interface HttpRequestInit {
   /** Upper-case method, e.g. `POST`. */
   readonly method: string;
   readonly headers: Readonly<Record<string, string>>;
-  /** The body; omit for none. */
-  readonly body?: string | undefined;
+  /** The body; omit for none. An iterable is read anew for each hop and needs a `content-length` header. */
+  readonly body?: string | AsyncIterable<Uint8Array> | undefined;
   /** Aborts the request, and the reading of its answer. */
   readonly signal?: AbortSignal | undefined;
   /**
@@ -116,7 +116,8 @@ export function createHttpRequest(dispatcher: () => Dispatcher): HttpRequestFunc
         dispatcher: dispatcher(),
         method: method as Dispatcher.HttpMethod,
         headers,
-        body: body ?? null,
+        // undici sends an (async) iterable body as it does a stream, but its types omit it.
+        body: (body ?? null) as string | null,
         signal: init.signal,
       });
       const location = REDIRECT_STATUSES.has(res.statusCode) ? responseHeader(res.headers, 'location') : undefined;

@@ -8,7 +8,8 @@
     KEYS[6 + i] message i's hash
 
     ARGV[1]     now (ISO time), for every message
-    ARGV[1 + i] message i's id
+    then, per message i, two values from ARGV[2 + 2(i-1)]:
+      id, owner (begin.lua's owner token; '' writes none)
 
   Output:
     a table, one answer per message, as begin.lua's: 'ok', 'missing', or the
@@ -20,7 +21,7 @@ local now = ARGV[1]
 local out = {}
 for i = 1, #KEYS - NSTATUS do
   local hash = KEYS[NSTATUS + i]
-  local id = ARGV[1 + i]
+  local id, owner = ARGV[2 * i], ARGV[2 * i + 1]
   local st = redis.call('HGET', hash, 'status')
   if not st then
     out[i] = 'missing'
@@ -28,7 +29,12 @@ for i = 1, #KEYS - NSTATUS do
     out[i] = st
   else
     move(id, st, 'processing')
-    redis.call('HSET', hash, 'status', 'processing', 'updated_at', now)
+    if owner == '' then
+      redis.call('HSET', hash, 'status', 'processing', 'updated_at', now)
+      redis.call('HDEL', hash, 'owner')
+    else
+      redis.call('HSET', hash, 'status', 'processing', 'updated_at', now, 'owner', owner)
+    end
     out[i] = 'ok'
   end
 end

@@ -35,13 +35,13 @@ export function createCall(keys: { readonly message: string; readonly queuedInde
   return [keys.message, keys.queuedIndex, ...keys.entryIndexes, record.id, record.content, record.summary, now, record.recipientTtl, flag(record.hasTemplate)];
 }
 
-/** begin.lua on the common path: the key count first (7), then message + status indexes; ARGV id, now. */
-export function beginCall(keys: StatusKeys, id: string, now: string): string[] {
-  return [String(1 + keys.statusIndexes.length), keys.message, ...keys.statusIndexes, id, now];
+/** begin.lua on the common path: the key count first (7), then message + status indexes; ARGV id, now, owner ('' for none). */
+export function beginCall(keys: StatusKeys, id: string, now: string, owner: string): string[] {
+  return [String(1 + keys.statusIndexes.length), keys.message, ...keys.statusIndexes, id, now, owner];
 }
 
-/** begin.lua re-creating a lost record: 10 keys (the 7, then the entry indexes); ARGV id, now, m, rcptTtl, hasTemplate, s. */
-export function beginCreateCall(keys: StatusKeys & { readonly entryIndexes: EntryIndexes }, record: NewRecord, now: string): string[] {
+/** begin.lua re-creating a lost record: 10 keys (the 7, then the entry indexes); ARGV id, now, owner, m, rcptTtl, hasTemplate, s. */
+export function beginCreateCall(keys: StatusKeys & { readonly entryIndexes: EntryIndexes }, record: NewRecord, now: string, owner: string): string[] {
   return [
     String(1 + keys.statusIndexes.length + keys.entryIndexes.length),
     keys.message,
@@ -49,6 +49,7 @@ export function beginCreateCall(keys: StatusKeys & { readonly entryIndexes: Entr
     ...keys.entryIndexes,
     record.id,
     now,
+    owner,
     record.content,
     record.recipientTtl,
     flag(record.hasTemplate),
@@ -56,12 +57,16 @@ export function beginCreateCall(keys: StatusKeys & { readonly entryIndexes: Entr
   ];
 }
 
-/** begin-many.lua: key count, status indexes, one message hash per item; ARGV now, then one id per item. */
-export function beginManyCall(statusIndexes: readonly string[], items: readonly { readonly message: string; readonly id: string }[], now: string): string[] {
+/** begin-many.lua: key count, status indexes, one message hash per item; ARGV now, then id and owner per item. */
+export function beginManyCall(
+  statusIndexes: readonly string[],
+  items: readonly { readonly message: string; readonly id: string; readonly owner: string }[],
+  now: string,
+): string[] {
   const args = [String(statusIndexes.length + items.length), ...statusIndexes];
   for (const item of items) args.push(item.message);
   args.push(now);
-  for (const item of items) args.push(item.id);
+  for (const item of items) args.push(item.id, item.owner);
   return args;
 }
 
@@ -73,19 +78,23 @@ export interface FinishItem {
   readonly status: string;
   /** The dispatch as JSON. */
   readonly dispatch: string;
+  /** The owner token the attempt began with; '' skips the fencing check. */
+  readonly owner: string;
+  /** False for an attempt that ended before any hand-over: send_count stays. */
+  readonly counted: boolean;
 }
 
-/** finish.lua: message + status indexes; ARGV id, at, status, dispatch, finishedTtl. */
+/** finish.lua: message + status indexes; ARGV id, at, status, dispatch, finishedTtl, owner, counted. */
 export function finishCall(statusIndexes: readonly string[], item: FinishItem, finishedTtl: string): string[] {
-  return [item.message, ...statusIndexes, item.id, item.at, item.status, item.dispatch, finishedTtl];
+  return [item.message, ...statusIndexes, item.id, item.at, item.status, item.dispatch, finishedTtl, item.owner, flag(item.counted)];
 }
 
-/** finish-many.lua: key count, status indexes, one message hash per item; ARGV finishedTtl, then id, at, status, dispatch per item. */
+/** finish-many.lua: key count, status indexes, one message hash per item; ARGV finishedTtl, then id, at, status, dispatch, owner, counted per item. */
 export function finishManyCall(statusIndexes: readonly string[], items: readonly FinishItem[], finishedTtl: string): string[] {
   const args = [String(statusIndexes.length + items.length), ...statusIndexes];
   for (const item of items) args.push(item.message);
   args.push(finishedTtl);
-  for (const item of items) args.push(item.id, item.at, item.status, item.dispatch);
+  for (const item of items) args.push(item.id, item.at, item.status, item.dispatch, item.owner, flag(item.counted));
   return args;
 }
 

@@ -7,12 +7,13 @@
     KEYS[6 + i] message i's hash
 
     ARGV[1]  finishedTtlSeconds
-    then, per message i, four values from ARGV[2 + 4(i-1)]:
-      id, now (ISO time), the new status, the dispatch (JSON)
+    then, per message i, six values from ARGV[2 + 6(i-1)]:
+      id, now (ISO time), the new status, the dispatch (JSON), owner, counted
+      (finish.lua's ARGV[6] and ARGV[7])
 
   Output:
-    a table, one answer per message, as finish.lua's: 'ok', 'missing', or the
-    final status that was kept
+    a table, one answer per message, as finish.lua's: 'ok', 'missing',
+    'fenced', or the final status that was kept
 ]]
 --- @include "status-keys-many"
 --- @include "move"
@@ -20,12 +21,14 @@ local ttl = ARGV[1]
 local out = {}
 for i = 1, #KEYS - NSTATUS do
   local hash = KEYS[NSTATUS + i]
-  local a = 2 + 4 * (i - 1)
-  local id, now, to, dispatch = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
-  local h = redis.call('HMGET', hash, 'status', 'dispatches', 'send_count')
+  local a = 2 + 6 * (i - 1)
+  local id, now, to, dispatch, owner, counted = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
+  local h = redis.call('HMGET', hash, 'status', 'dispatches', 'send_count', 'owner')
   local st = h[1]
   if not st then
     out[i] = 'missing'
+  elseif owner ~= '' and h[4] and h[4] ~= owner then
+    out[i] = 'fenced'
   elseif st == 'sent' then
     out[i] = 'sent'
   elseif FINAL[st] and to ~= 'sent' then
@@ -37,7 +40,8 @@ for i = 1, #KEYS - NSTATUS do
     else
       d = string.sub(d, 1, -2) .. ',' .. dispatch .. ']'
     end
-    local n = (tonumber(h[3]) or 0) + 1
+    local n = tonumber(h[3]) or 0
+    if counted == '1' then n = n + 1 end
     redis.call('HSET', hash, 'dispatches', d, 'status', to, 'updated_at', now, 'send_count', n)
     move(id, st, to)
     if FINAL[to] then redis.call('EXPIRE', hash, ttl) end

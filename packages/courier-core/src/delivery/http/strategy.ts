@@ -19,8 +19,19 @@ import { requestDeadline } from '../deadline.js';
 import { messageSecrets } from '../message-secrets.js';
 import type { DeliveryContext, DeliveryResult, DeliveryStrategy, OutboundMessage } from '../strategy.js';
 import { createBodyRenderer } from './body.js';
+import { handOverBody } from './hand-over-body.js';
 import { addressRefused, bodySnippet, classifyHttpResponse, providerIdOf, requestFailure } from './classify.js';
 import { headersFor, prepareRequest } from './request.js';
+
+/** The hand-over check's own error when it is what failed a request (undici wraps or passes a body's throw). */
+function checkRefusal(err: unknown): DeliveryError | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 4 && current !== null && typeof current === 'object'; depth++) {
+    if (current instanceof DeliveryError) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
 
 /** Options of {@link createHttpStrategy}. */
 export interface HttpStrategyOptions extends OutboundHttpOptions {
@@ -50,13 +61,21 @@ export function createHttpStrategy(options: HttpStrategyOptions): DeliveryStrate
   const guarded = outbound.disallowPrivateIpRanges === true;
   const doRequest = outboundRequest(outbound);
   const body = createBodyRenderer(config, request.isForm, options);
+  // Courier extension: by default a request whose outcome is unknown is retried only when the
+  // provider can collapse the repeat (the channel sends an idempotency header).
+  const retryOnUnknown = config.retry_on_unknown ?? config.idempotency_header !== '';
 
   return {
     name,
 
     async send(message: OutboundMessage, ctx?: DeliveryContext): Promise<DeliveryResult> {
       const payload = request.sendsBody ? await body.render(message) : undefined;
-      const headers = headersFor(request, message.id);
+      let headers = headersFor(request, message.id);
+      const check = ctx?.handOver ?? (() => undefined);
+      // A body marks the hand-over (its first byte) and when the request was written in full.
+      const handOver = payload === undefined ? undefined : handOverBody(payload, check);
+      if (handOver === undefined) check();
+      else headers = { ...headers, 'content-length': String(handOver.length) };
 
       const deadline = requestDeadline(config.timeout_ms, ctx?.signal);
       let res: HttpResponse;
@@ -66,12 +85,23 @@ export function createHttpStrategy(options: HttpStrategyOptions): DeliveryStrate
           res = await doRequest(request.url, {
             method: request.method,
             headers,
-            body: payload,
+            body: handOver,
             signal: deadline.signal,
             credentialHeaders: request.credentialHeaders,
           });
         } catch (err) {
-          throw requestFailure(err, ctx?.signal, deadline.timedOut, request.label);
+          const refusal = checkRefusal(err);
+          if (refusal !== undefined) throw refusal;
+          const failure = requestFailure(err, ctx?.signal, deadline.timedOut, request.label);
+          if (handOver?.written === true) {
+            // Written in full, then no response: the provider may have accepted it.
+            throw new DeliveryError('HTTP_OUTCOME_UNKNOWN', `${request.label}: no response after the request was written (${failure.code}: ${failure.message})`, {
+              retryable: retryOnUnknown,
+              outcomeUnknown: true,
+              cause: failure,
+            });
+          }
+          throw failure;
         }
         // Always consumes the body (reading at most the limit), so the connection goes back to the pool.
         head = await res.text(RESPONSE_READ_LIMIT).catch(() => '');
