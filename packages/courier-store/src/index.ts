@@ -11,3 +11,11 @@ export { createIndexPruner, acquireJanitorLock, countByStatus } from './janitor.
 export { JOB_MISSING, createOrphanSettler } from './orphans.js';
 export { createEnqueueMulti, enqueueMessages, createEnqueuer } from './enqueue.js';
 export { createIdempotencyRecords, type IdempotencyRecords } from './idempotency.js';
+export {
+  createRecipientLimiter,
+  createChannelLimiter,
+  type RecipientLimiter,
+  type RecipientLimitRequest,
+  type ChannelLimiter,
+  type ChannelRateSpec,
+} from './rate-limits.js';

@@ -25,6 +25,10 @@ export interface CourierKeys {
   idempotency(key: string): string;
   /** Lock that lets one worker of a fleet run the index janitor. */
   readonly janitorLock: string;
+  /** A recipient limit's sliding window: by a hash of the recipient (never the address) and the limit's type. */
+  recipientWindow(recipientHash: string, limitType: string): string;
+  /** A channel's send-rate schedule (GCRA TAT). */
+  channelRate(channel: string): string;
 }
 
 /** Normalise a recipient for its index: addresses compare case-insensitively. */
@@ -47,5 +51,7 @@ export function courierKeys(prefix: string): CourierKeys {
     noIndex: `${p}:idx:none`,
     idempotency: (k) => `${p}:idem:${k}`,
     janitorLock: `${p}:janitor`,
+    recipientWindow: (h, t) => `${p}:rl:rcpt:${t}:${h}`,
+    channelRate: (c) => `${p}:rl:chan:${c}`,
   };
 }

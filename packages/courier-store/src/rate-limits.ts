@@ -1,0 +1,137 @@
+/**
+ * The Redis side of Courier's rate limits (the policy, which limit applies and
+ * what to answer, is the apps'):
+ *
+ * - recipient windows (producer): a sliding window per (recipient, limit type),
+ *   counted for a whole enqueue request at once, all or none
+ *   (lua/recipient-window.lua). The key holds a hash of the normalised recipient,
+ *   never the address; its members are message ids, so a failed enqueue can take
+ *   back exactly what it counted.
+ * - channel slots (worker): a GCRA schedule per channel (lua/channel-slot.lua).
+ *
+ * Both run on Redis's clock (`TIME`), so producers and workers on different hosts
+ * share one schedule whatever their clocks say.
+ */
+import { createHash } from 'node:crypto';
+import type { RedisConnection } from './connection.js';
+import { courierKeys } from './keys.js';
+import { channelSlotCall, recipientWindowCall, type RecipientWindowItem } from './lua/calls.js';
+import { LUA_SOURCES } from './lua/sources.generated.js';
+
+interface RateLimitCommands {
+  courierRecipientWindow(...args: string[]): Promise<unknown>;
+  courierChannelSlot(...args: string[]): Promise<unknown>;
+}
+
+function withCommands(connection: RedisConnection): RedisConnection & RateLimitCommands {
+  // No numberOfKeys for the recipient windows: the call gives the key count first.
+  if (!('courierRecipientWindow' in connection)) connection.defineCommand('courierRecipientWindow', { lua: LUA_SOURCES.recipient_window });
+  if (!('courierChannelSlot' in connection)) connection.defineCommand('courierChannelSlot', { lua: LUA_SOURCES.channel_slot, numberOfKeys: 1 });
+  return connection as RedisConnection & RateLimitCommands;
+}
+
+/**
+ * A recipient as a limit counts it: surrounding whitespace dropped; an e-mail
+ * address (it has an `@`) lower-cased whole, since providers treat the local part
+ * case-insensitively in practice and merging two spellings errs towards the
+ * stricter limit; anything else (a phone number) without spaces, dots, dashes
+ * and parentheses.
+ */
+export function normalizeLimitedRecipient(recipient: string): string {
+  const r = recipient.trim();
+  return r.includes('@') ? r.toLowerCase() : r.replace(/[\s().-]/g, '');
+}
+
+/** The hash a recipient's windows are keyed by (base64url of SHA-256, 128 bits), so limiter keys hold no address. */
+export function recipientHash(recipient: string): string {
+  return createHash('sha256').update('courier-rate-limit\0').update(normalizeLimitedRecipient(recipient)).digest('base64url').slice(0, 22);
+}
+
+/** One message of an enqueue request that a recipient limit applies to. */
+export interface RecipientLimitRequest {
+  readonly id: string;
+  readonly recipient: string;
+  /** The limit's type: the template type, or `raw`. */
+  readonly limitType: string;
+  readonly max: number;
+  readonly windowMs: number;
+}
+
+/** The answer of {@link RecipientLimiter.take}. */
+export type RecipientLimitAnswer =
+  /** Every message was counted; `release` takes them back (the enqueue failed). */
+  | { readonly outcome: 'taken'; release(): Promise<void> }
+  /**
+   * Nothing was counted: the window of `requests[index]` is full. `retryAfterMs` is
+   * when enough of it frees, or undefined when the request alone holds more
+   * messages for that window than its limit.
+   */
+  | { readonly outcome: 'limited'; readonly index: number; readonly retryAfterMs: number | undefined };
+
+/** Recipient windows of one deployment. */
+export interface RecipientLimiter {
+  take(requests: readonly RecipientLimitRequest[]): Promise<RecipientLimitAnswer>;
+}
+
+/** Create the recipient limiter (one script call per request, whatever its size). */
+export function createRecipientLimiter(connection: RedisConnection, prefix: string): RecipientLimiter {
+  const redis = withCommands(connection);
+  const keys = courierKeys(prefix);
+  return {
+    async take(requests) {
+      const windows = new Map<string, RecipientWindowItem & { readonly first: number; readonly ids: string[] }>();
+      requests.forEach((r, index) => {
+        const key = keys.recipientWindow(recipientHash(r.recipient), r.limitType);
+        const w = windows.get(key);
+        if (w === undefined) windows.set(key, { key, max: r.max, windowMs: r.windowMs, ids: [r.id], first: index });
+        else w.ids.push(r.id);
+      });
+      const list = [...windows.values()];
+      const raw = await redis.courierRecipientWindow(...recipientWindowCall(list));
+      if (!Array.isArray(raw) || (raw[0] !== 1 && raw[0] !== 0)) throw new Error('unexpected answer from recipient-window.lua');
+      if (raw[0] === 1) {
+        return {
+          outcome: 'taken',
+          async release() {
+            const multi = connection.multi();
+            for (const w of list) multi.zrem(w.key, ...w.ids);
+            await multi.exec();
+          },
+        };
+      }
+      const failed = list[Number(raw[1]) - 1];
+      if (failed === undefined) throw new Error('unexpected window from recipient-window.lua');
+      const wait = Number(raw[2]);
+      return { outcome: 'limited', index: failed.first, retryAfterMs: wait < 0 ? undefined : wait };
+    },
+  };
+}
+
+/** A channel's rate as the limiter takes it. */
+export interface ChannelRateSpec {
+  readonly max: number;
+  readonly per_seconds: number;
+  readonly burst: number;
+}
+
+/** The answer of {@link ChannelLimiter.take}. */
+export type ChannelSlotAnswer = { readonly taken: true } | { readonly taken: false; readonly waitMs: number };
+
+/** Channel send-rate schedules of one deployment, shared by every worker. */
+export interface ChannelLimiter {
+  take(channel: string, rate: ChannelRateSpec): Promise<ChannelSlotAnswer>;
+}
+
+/** Create the channel limiter. */
+export function createChannelLimiter(connection: RedisConnection, prefix: string): ChannelLimiter {
+  const redis = withCommands(connection);
+  const keys = courierKeys(prefix);
+  return {
+    async take(channel, rate) {
+      const intervalUs = (rate.per_seconds * 1_000_000) / rate.max;
+      const raw = await redis.courierChannelSlot(...channelSlotCall(keys.channelRate(channel), intervalUs, rate.burst));
+      if (!Array.isArray(raw) || (raw[0] !== 1 && raw[0] !== 0)) throw new Error('unexpected answer from channel-slot.lua');
+      return raw[0] === 1 ? { taken: true } : { taken: false, waitMs: Math.max(1, Number(raw[1])) };
+    },
+  };
+}
