@@ -14,6 +14,7 @@ export { createIdempotencyRecords, type IdempotencyRecords } from './idempotency
 export {
   createRecipientLimiter,
   createChannelLimiter,
+  countRateLimitRejections,
   type RecipientLimiter,
   type RecipientLimitRequest,
   type ChannelLimiter,

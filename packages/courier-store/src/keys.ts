@@ -29,6 +29,8 @@ export interface CourierKeys {
   recipientWindow(recipientHash: string, limitType: string): string;
   /** A channel's send-rate schedule (GCRA TAT). */
   channelRate(channel: string): string;
+  /** Hash of fleet-wide counts of enqueues refused by a rate limit, by `<reason>:<limit type>`. */
+  readonly rateLimitRejections: string;
 }
 
 /** Normalise a recipient for its index: addresses compare case-insensitively. */
@@ -53,5 +55,6 @@ export function courierKeys(prefix: string): CourierKeys {
     janitorLock: `${p}:janitor`,
     recipientWindow: (h, t) => `${p}:rl:rcpt:${t}:${h}`,
     channelRate: (c) => `${p}:rl:chan:${c}`,
+    rateLimitRejections: `${p}:rl:rejections`,
   };
 }

@@ -60,7 +60,7 @@ export interface RecipientLimitRequest {
 /** The answer of {@link RecipientLimiter.take}. */
 export type RecipientLimitAnswer =
   /** Every message was counted; `release` takes them back (the enqueue failed). */
-  | { readonly outcome: 'taken'; release(): Promise<void> }
+  | { readonly outcome: 'taken'; readonly release: () => Promise<void> }
   /**
    * Nothing was counted: the window of `requests[index]` is full. `retryAfterMs` is
    * when enough of it frees, or undefined when the request alone holds more
@@ -92,7 +92,7 @@ export function createRecipientLimiter(connection: RedisConnection, prefix: stri
       if (raw[0] === 1) {
         return {
           outcome: 'taken',
-          async release() {
+          release: async () => {
             const multi = connection.multi();
             for (const w of list) multi.zrem(w.key, ...w.ids);
             await multi.exec();
@@ -102,9 +102,20 @@ export function createRecipientLimiter(connection: RedisConnection, prefix: stri
       const failed = list[Number(raw[1]) - 1];
       if (failed === undefined) throw new Error('unexpected window from recipient-window.lua');
       const wait = Number(raw[2]);
+      // For the metrics (countRateLimitRejections); a refusal is answered whether or not this lands.
+      await redis.hincrby(keys.rateLimitRejections, `recipient:${requests[failed.first]?.limitType ?? 'raw'}`, 1).catch(() => undefined);
       return { outcome: 'limited', index: failed.first, retryAfterMs: wait < 0 ? undefined : wait };
     },
   };
+}
+
+/** Fleet-wide counts of enqueues refused by a rate limit, by reason (`recipient`) and limit type (for the worker's metrics). */
+export async function countRateLimitRejections(connection: RedisConnection, prefix: string): Promise<{ reason: string; limitType: string; count: number }[]> {
+  const all = await connection.hgetall(courierKeys(prefix).rateLimitRejections);
+  return Object.entries(all).map(([field, n]) => {
+    const at = field.indexOf(':');
+    return { reason: field.slice(0, at), limitType: field.slice(at + 1), count: Number(n) };
+  });
 }
 
 /** A channel's rate as the limiter takes it. */

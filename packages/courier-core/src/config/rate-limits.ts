@@ -56,7 +56,7 @@ const channelRateSchema = z
     /** Hand-overs that may go at once after an idle spell (GCRA burst); at most `max`. */
     burst: z.number().int().min(1).max(1_000_000).default(1),
   })
-  .refine((r) => r.burst <= r.max, { path: ['burst'], message: 'must not be more than max' });
+  .refine((r) => r.burst <= r.max, { path: ['burst'], error: 'must not be more than max' });
 /** One channel's send rate. */
 export type ChannelRate = z.infer<typeof channelRateSchema>;
 

@@ -496,7 +496,8 @@ export const configSchema = z
     // A rate for a channel that does not exist is a typo that would limit nothing.
     const ids = new Set(['email', ...c.courier.channels.map((ch) => ch.id)]);
     for (const id of Object.keys(c.worker.rate_limits.channels)) {
-      if (!ids.has(id)) ctx.addIssue({ code: 'custom', path: ['worker', 'rate_limits', 'channels', id], message: `no channel "${id}" is configured (have: ${[...ids].join(', ')})` });
+      if (!ids.has(id))
+        ctx.addIssue({ code: 'custom', path: ['worker', 'rate_limits', 'channels', id], message: `no channel "${id}" is configured (have: ${[...ids].join(', ')})` });
     }
   });
 
