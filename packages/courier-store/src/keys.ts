@@ -29,6 +29,8 @@ export interface CourierKeys {
   recipientWindow(recipientHash: string, limitType: string): string;
   /** A channel's send-rate schedule (GCRA TAT). */
   channelRate(channel: string): string;
+  /** A channel's slot reservations (job id -> slot time). */
+  channelReservations(channel: string): string;
   /** Hash of fleet-wide counts of enqueues refused by a rate limit, by `<reason>:<limit type>`. */
   readonly rateLimitRejections: string;
 }
@@ -55,6 +57,7 @@ export function courierKeys(prefix: string): CourierKeys {
     janitorLock: `${p}:janitor`,
     recipientWindow: (h, t) => `${p}:rl:rcpt:${t}:${h}`,
     channelRate: (c) => `${p}:rl:chan:${c}`,
+    channelReservations: (c) => `${p}:rl:chan-held:${c}`,
     rateLimitRejections: `${p}:rl:rejections`,
   };
 }

@@ -26,7 +26,7 @@ interface RateLimitCommands {
 function withCommands(connection: RedisConnection): RedisConnection & RateLimitCommands {
   // No numberOfKeys for the recipient windows: the call gives the key count first.
   if (!('courierRecipientWindow' in connection)) connection.defineCommand('courierRecipientWindow', { lua: LUA_SOURCES.recipient_window });
-  if (!('courierChannelSlot' in connection)) connection.defineCommand('courierChannelSlot', { lua: LUA_SOURCES.channel_slot, numberOfKeys: 1 });
+  if (!('courierChannelSlot' in connection)) connection.defineCommand('courierChannelSlot', { lua: LUA_SOURCES.channel_slot, numberOfKeys: 2 });
   return connection as RedisConnection & RateLimitCommands;
 }
 
@@ -126,11 +126,22 @@ export interface ChannelRateSpec {
 }
 
 /** The answer of {@link ChannelLimiter.take}. */
-export type ChannelSlotAnswer = { readonly taken: true } | { readonly taken: false; readonly waitMs: number };
+export type ChannelSlotAnswer =
+  /** Send now. */
+  | { readonly outcome: 'go' }
+  /** A slot is reserved for the job in `waitMs`: wait, then take again to use it. */
+  | { readonly outcome: 'wait'; readonly waitMs: number }
+  /** The next slot (in `waitMs`) comes after the deadline; nothing was reserved. */
+  | { readonly outcome: 'too-late'; readonly waitMs: number };
 
 /** Channel send-rate schedules of one deployment, shared by every worker. */
 export interface ChannelLimiter {
-  take(channel: string, rate: ChannelRateSpec): Promise<ChannelSlotAnswer>;
+  /**
+   * Take a slot of `channel` for job `jobId` now, or reserve the next one for it
+   * (unless that comes after `deadlineMs`, ms since the epoch). A job that was told
+   * to wait calls again (same id) after the wait to use its reservation.
+   */
+  take(channel: string, rate: ChannelRateSpec, jobId: string, deadlineMs?: number): Promise<ChannelSlotAnswer>;
 }
 
 /** Create the channel limiter. */
@@ -138,11 +149,14 @@ export function createChannelLimiter(connection: RedisConnection, prefix: string
   const redis = withCommands(connection);
   const keys = courierKeys(prefix);
   return {
-    async take(channel, rate) {
+    async take(channel, rate, jobId, deadlineMs) {
       const intervalUs = (rate.per_seconds * 1_000_000) / rate.max;
-      const raw = await redis.courierChannelSlot(...channelSlotCall(keys.channelRate(channel), intervalUs, rate.burst));
-      if (!Array.isArray(raw) || (raw[0] !== 1 && raw[0] !== 0)) throw new Error('unexpected answer from channel-slot.lua');
-      return raw[0] === 1 ? { taken: true } : { taken: false, waitMs: Math.max(1, Number(raw[1])) };
+      const raw = await redis.courierChannelSlot(
+        ...channelSlotCall({ tat: keys.channelRate(channel), reservations: keys.channelReservations(channel) }, intervalUs, rate.burst, jobId, deadlineMs),
+      );
+      if (!Array.isArray(raw) || ![0, 1, 2].includes(raw[0] as number)) throw new Error('unexpected answer from channel-slot.lua');
+      const waitMs = Math.max(1, Number(raw[1]));
+      return raw[0] === 1 ? { outcome: 'go' } : raw[0] === 0 ? { outcome: 'wait', waitMs } : { outcome: 'too-late', waitMs };
     },
   };
 }

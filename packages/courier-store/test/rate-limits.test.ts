@@ -41,8 +41,10 @@ describe('recipient windows', () => {
     expect((await limiter.take([req('a@example.com', { limitType: 'verification_code_valid' })])).outcome).toBe('taken');
     // Spelling variants are one recipient; the keys hold a hash, never the address.
     expect((await limiter.take([req('  A@Example.COM ')])).outcome).toBe('limited');
-    const keys = await redis.keys(`${prefix}:*`);
+    const keys = await redis.keys(`${prefix}:*:rl:rcpt:*`);
     expect(keys.length).toBe(3);
+    // Refusals are counted for the metrics, by reason and type.
+    expect(await redis.hget(`${prefix}:tracking:rl:rejections`, 'recipient:raw')).toBe('2');
     for (const k of keys) expect(k).not.toMatch(/example/i);
     expect(keys).toContain(`${prefix}:tracking:rl:rcpt:raw:${recipientHash('a@example.com')}`);
     expect(await redis.pttl(keys[0]!)).toBeGreaterThan(50_000);
@@ -87,22 +89,44 @@ describe('recipient windows', () => {
 });
 
 describe('channel slots', () => {
-  it('space slots by per_seconds / max on one schedule shared by every connection, after a burst', async () => {
+  it('give the burst at once, then reserve the next slots one interval apart on one schedule shared by every connection', async () => {
     const prefix = `{${uniquePrefix('rl-chan')}}`;
     const a = createChannelLimiter(redis, prefix);
     const b = createChannelLimiter(other, prefix);
     const rate = { max: 10, per_seconds: 1, burst: 2 };
-    expect(await a.take('email', rate)).toEqual({ taken: true });
-    expect(await b.take('email', rate)).toEqual({ taken: true });
-    const refused = await a.take('email', rate);
-    expect(refused.taken).toBe(false);
-    if (refused.taken) return;
-    expect(refused.waitMs).toBeGreaterThan(0);
-    expect(refused.waitMs).toBeLessThanOrEqual(100);
+    expect(await a.take('email', rate, 'j1')).toEqual({ outcome: 'go' });
+    expect(await b.take('email', rate, 'j2')).toEqual({ outcome: 'go' });
+    const third = await a.take('email', rate, 'j3');
+    const fourth = await b.take('email', rate, 'j4');
+    expect(third.outcome).toBe('wait');
+    expect(fourth.outcome).toBe('wait');
+    if (third.outcome !== 'wait' || fourth.outcome !== 'wait') return;
+    expect(third.waitMs).toBeLessThanOrEqual(100);
+    // The fourth got the slot after the third's: about one interval (100 ms) later.
+    expect(fourth.waitMs - third.waitMs).toBeGreaterThanOrEqual(90);
+    // Asking again before the reservation is due tells the remaining wait and reserves nothing new.
+    const early = await a.take('email', rate, 'j3');
+    expect(early.outcome).toBe('wait');
     // Another channel has its own schedule.
-    expect(await b.take('sms', rate)).toEqual({ taken: true });
-    await new Promise((r) => setTimeout(r, refused.waitMs + 5));
-    expect(await b.take('email', rate)).toEqual({ taken: true });
+    expect(await b.take('sms', rate, 'j5')).toEqual({ outcome: 'go' });
+    await new Promise((r) => setTimeout(r, third.waitMs + 10));
+    expect(await a.take('email', rate, 'j3')).toEqual({ outcome: 'go' });
+    expect(await redis.zscore(`${prefix}:tracking:rl:chan-held:email`, 'j3')).toBeNull();
+  });
+
+  it('reserves nothing for a job whose deadline comes before the next slot', async () => {
+    const prefix = `{${uniquePrefix('rl-chan-deadline')}}`;
+    const limiter = createChannelLimiter(redis, prefix);
+    const rate = { max: 1, per_seconds: 10, burst: 1 };
+    expect(await limiter.take('email', rate, 'j1')).toEqual({ outcome: 'go' });
+    const late = await limiter.take('email', rate, 'j2', Date.now() + 2_000);
+    expect(late.outcome).toBe('too-late');
+    if (late.outcome === 'too-late') expect(late.waitMs).toBeGreaterThan(5_000);
+    // Nothing was reserved: the next job without a deadline gets the slot j2 did not take.
+    const next = await limiter.take('email', rate, 'j3');
+    expect(next.outcome).toBe('wait');
+    if (next.outcome === 'wait') expect(next.waitMs).toBeLessThanOrEqual(10_000);
+    expect(await redis.zcard(`${prefix}:tracking:rl:chan-held:email`)).toBe(1);
   });
 
   it('never lets more than the rate through over a run of takes', async () => {
@@ -110,13 +134,15 @@ describe('channel slots', () => {
     const limiter = createChannelLimiter(redis, prefix);
     const rate = { max: 20, per_seconds: 1, burst: 1 };
     const started = Date.now();
-    let taken = 0;
-    while (taken < 10) {
-      const answer = await limiter.take('email', rate);
-      if (answer.taken) taken++;
-      else await new Promise((r) => setTimeout(r, answer.waitMs));
+    for (let i = 0; i < 10; i++) {
+      let answer = await limiter.take('email', rate, `j${i}`);
+      while (answer.outcome === 'wait') {
+        await new Promise((r) => setTimeout(r, answer.waitMs));
+        answer = await limiter.take('email', rate, `j${i}`);
+      }
+      expect(answer.outcome).toBe('go');
     }
     // 10 slots at one per 50 ms: the 10th is at least 9 intervals after the first.
-    expect(Date.now() - started).toBeGreaterThanOrEqual(9 * 50 - 5);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(9 * 50 - 10);
   });
 });

@@ -115,7 +115,13 @@ export function recipientWindowCall(windows: readonly RecipientWindowItem[]): st
   return args;
 }
 
-/** channel-slot.lua: the channel's TAT key; ARGV interval (µs), burst. */
-export function channelSlotCall(key: string, intervalUs: number, burst: number): string[] {
-  return [key, String(Math.max(1, Math.round(intervalUs))), String(burst)];
+/** channel-slot.lua: the channel's TAT and reservations; ARGV interval (µs), burst, job id, deadline (ms, 0: none). */
+export function channelSlotCall(
+  keys: { readonly tat: string; readonly reservations: string },
+  intervalUs: number,
+  burst: number,
+  jobId: string,
+  deadlineMs: number | undefined,
+): string[] {
+  return [keys.tat, keys.reservations, String(Math.max(1, Math.round(intervalUs))), String(burst), jobId, String(deadlineMs ?? 0)];
 }
