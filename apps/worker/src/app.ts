@@ -7,7 +7,7 @@
  * (shutdown.ts).
  */
 import { configureTemplateDataLimits, createDeliveryChannels, createTemplateRegistry, templateDataLimitsOf, type CourierConfig, type Logger } from '@courier/core';
-import { countByStatus } from '@courier/store';
+import { countByStatus, countRateLimitRejections } from '@courier/store';
 import { verifyChannels } from './lifecycle/channels.js';
 import { handleGivenUpJobs } from './lifecycle/failed-handler.js';
 import { startJanitor } from './lifecycle/janitor.js';
@@ -17,6 +17,7 @@ import { createWiring } from './lifecycle/wiring.js';
 import { PublicReadinessError, startHealthServer } from './ops/health-server.js';
 import { createWorkerMetrics } from './ops/metrics.js';
 import { createProcessor } from './pipeline/process-job.js';
+import { createChannelGate } from './pipeline/channel-gate.js';
 
 /** A running worker. */
 export interface RunningWorker {
@@ -62,6 +63,7 @@ export async function startWorker(config: CourierConfig, logger: Logger, options
   const metrics = createWorkerMetrics({
     jobCounts: () => opsQueue.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'completed', 'failed'),
     statusCounts: () => countByStatus(opsConnection, store.keys),
+    rateLimitRejections: () => countRateLimitRejections(opsConnection, config.redis.prefix),
   });
 
   const verification = await verifyChannels(channels, logger);
@@ -69,7 +71,8 @@ export async function startWorker(config: CourierConfig, logger: Logger, options
   // A send that went out is recorded for at least 30 s (a Redis blip must not turn it into a re-send),
   // even when the lock is shorter.
   const recordSentForMs = Math.max(config.worker.lock_duration_ms, 30_000);
-  const processor = createProcessor({ store, channels, templates, metrics, logger, recordSentForMs, backoff: backoffPolicy(config) });
+  const channelGate = createChannelGate(config, connection, store, metrics, logger);
+  const processor = createProcessor({ store, channels, templates, metrics, logger, recordSentForMs, backoff: backoffPolicy(config), channelGate });
   const worker = createQueueWorker(config, connection, processor);
   worker.on('error', (err) => logger.error({ error: err.message }, 'worker error'));
   handleGivenUpJobs(worker, store, logger);

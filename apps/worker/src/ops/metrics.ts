@@ -8,6 +8,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export interface MetricsSources {
   jobCounts(): Promise<Record<string, number>>;
   statusCounts(): Promise<Record<string, number>>;
+  /** Fleet-wide counts of enqueues refused by a rate limit (kept in Redis by the producers). */
+  readonly rateLimitRejections?: () => Promise<readonly { reason: string; limitType: string; count: number }[]>;
 }
 
 /** Why a message was abandoned, as the `reason` label of `courier_messages_total`: its expiry passed, or delivery failed (permanently, or attempts ran out). */
@@ -23,6 +25,8 @@ export interface WorkerMetrics {
   recordStatus(status: string, channel: string, templateType: string | undefined, reason?: AbandonReason): void;
   /** Observe one attempt's duration. */
   observeAttempt(channel: string, outcome: 'success' | 'failed', seconds: number): void;
+  /** Count a job that had to wait for a channel send slot, or was abandoned because none came before its expiry. */
+  recordChannelWait(channel: string, outcome: 'waited' | 'expired'): void;
 }
 
 const SCRAPE_TIMEOUT_MS = 1_000;
@@ -78,10 +82,31 @@ export function createWorkerMetrics(sources: MetricsSources): WorkerMetrics {
       for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
     },
   });
+  const channelWaits = new Counter({
+    name: 'courier_channel_rate_waits_total',
+    help: 'Jobs that found no free send slot of their channel (worker.rate_limits): waited for a reserved one, or expired (abandoned: the next slot came after their expiry)',
+    labelNames: ['channel', 'outcome'] as const,
+    registers: [registry],
+  });
+  const { rateLimitRejections } = sources;
+  if (rateLimitRejections !== undefined) {
+    new Gauge({
+      name: 'courier_enqueue_rejections',
+      help: 'Enqueue requests refused by a rate limit across all producers, by reason and template type (a running count kept in Redis, read at scrape time)',
+      labelNames: ['reason', 'template_type'] as const,
+      registers: [registry],
+      async collect() {
+        const counts = await withTimeout(rateLimitRejections());
+        if (counts === undefined) return;
+        for (const c of counts) this.set({ reason: c.reason, template_type: c.limitType }, c.count);
+      },
+    });
+  }
   return {
     registry,
     recordStatus: (status, channel, templateType, reason) =>
       messages.inc(reason === undefined ? { status, channel, template_type: templateType ?? 'raw' } : { status, channel, template_type: templateType ?? 'raw', reason }),
     observeAttempt: (channel, outcome, seconds) => attempts.observe({ channel, outcome }, seconds),
+    recordChannelWait: (channel, outcome) => channelWaits.inc({ channel, outcome }),
   };
 }

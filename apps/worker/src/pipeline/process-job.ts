@@ -3,7 +3,7 @@
  * record. Every attempt is recorded as a dispatch; a permanent failure or the
  * last attempt abandons the message.
  */
-import type { Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import {
   DeliveryError,
   computeBackoffMs,
@@ -19,6 +19,7 @@ import {
 } from '@courier/core';
 import type { MessageStore } from '@courier/store';
 import type { WorkerMetrics } from '../ops/metrics.js';
+import type { ChannelGate } from './channel-gate.js';
 import { errorForBullmq } from './failure.js';
 import { renderPayload } from './render.js';
 
@@ -72,6 +73,8 @@ export interface ProcessorDeps {
   readonly recordSentForMs: number;
   /** The retry backoff (`worker.backoff`): a retry that could only come after a message's expiry is not scheduled. */
   readonly backoff?: BackoffPolicy;
+  /** Per-channel send rates (`worker.rate_limits.channels`; channel-gate.ts), when any is set. */
+  readonly channelGate?: ChannelGate | undefined;
 }
 
 /** What a job returns (kept in BullMQ until trimmed; no content, no secrets). */
@@ -117,7 +120,7 @@ export function createProcessor(deps: ProcessorDeps) {
     throw invalidPayload(job, parsed.error.issues);
   }
 
-  return async function processJob(job: Job<JobPayload>, _token?: string, signal?: AbortSignal): Promise<ProcessResult> {
+  return async function processJob(job: Job<JobPayload>, token?: string, signal?: AbortSignal): Promise<ProcessResult> {
     // Only the id is read before the status: a cancelled or sent message's content is
     // never parsed (nor refused), however large a job written by an older producer is.
     const envelope = envelopeIdOf(job.data);
@@ -158,9 +161,13 @@ export function createProcessor(deps: ProcessorDeps) {
       // The last moment before the provider: a message past its expiry (waiting in the
       // queue, for a retry's backoff or for a rate-limit slot) is never sent.
       if (isExpired(payload)) throw expiredError(payload);
+      // A channel with a send rate: the job may wait for its slot here (DelayedError).
+      if (deps.channelGate !== undefined) await deps.channelGate(job, token, payload);
       const result = await channels.get(payload.channel).send(outbound, signal ? { attempt, signal } : { attempt });
       providerMessageId = result.providerMessageId;
     } catch (err) {
+      // Waiting for a channel slot is neither a failure nor an attempt.
+      if (err instanceof DelayedError) throw err;
       const seconds = (performance.now() - started) / 1000;
       let summary = summarizeError(err);
       let final = !summary.retryable || attempt >= maxAttempts;
