@@ -39,7 +39,10 @@ describe('rate-limit configuration', () => {
       courier: { smtp, channels: [sms] },
       worker: { rate_limits: { channels: { email: { max: 14 }, sms: { max: 100, per_seconds: 60, burst: 10 } } } },
     });
-    expect(config.worker.rate_limits.channels).toEqual({ email: { max: 14, per_seconds: 1, burst: 1 }, sms: { max: 100, per_seconds: 60, burst: 10 } });
+    expect(config.worker.rate_limits.channels).toEqual({
+      email: { max: 14, per_seconds: 1, burst: 1, throttle_pause_ms: 1_000 },
+      sms: { max: 100, per_seconds: 60, burst: 10, throttle_pause_ms: 1_000 },
+    });
     expect(() => parseConfig({ courier: { smtp }, worker: { rate_limits: { channels: { sms: { max: 1 } } } } })).toThrow(/worker\.rate_limits\.channels\.sms: no channel "sms"/);
     expect(() => parseConfig({ courier: { smtp }, worker: { rate_limits: { channels: { email: { max: 0 } } } } })).toThrow(/worker\.rate_limits\.channels\.email\.max/);
     expect(() => parseConfig({ courier: { smtp }, worker: { rate_limits: { channels: { email: { max: 2, burst: 3 } } } } })).toThrow(/burst/);

@@ -15,18 +15,20 @@
 import { createHash } from 'node:crypto';
 import type { RedisConnection } from './connection.js';
 import { courierKeys } from './keys.js';
-import { channelSlotCall, recipientWindowCall, type RecipientWindowItem } from './lua/calls.js';
+import { channelPauseCall, channelSlotCall, recipientWindowCall, type RecipientWindowItem } from './lua/calls.js';
 import { LUA_SOURCES } from './lua/sources.generated.js';
 
 interface RateLimitCommands {
   courierRecipientWindow(...args: string[]): Promise<unknown>;
   courierChannelSlot(...args: string[]): Promise<unknown>;
+  courierChannelPause(...args: string[]): Promise<unknown>;
 }
 
 function withCommands(connection: RedisConnection): RedisConnection & RateLimitCommands {
   // No numberOfKeys for the recipient windows: the call gives the key count first.
   if (!('courierRecipientWindow' in connection)) connection.defineCommand('courierRecipientWindow', { lua: LUA_SOURCES.recipient_window });
   if (!('courierChannelSlot' in connection)) connection.defineCommand('courierChannelSlot', { lua: LUA_SOURCES.channel_slot, numberOfKeys: 2 });
+  if (!('courierChannelPause' in connection)) connection.defineCommand('courierChannelPause', { lua: LUA_SOURCES.channel_pause, numberOfKeys: 1 });
   return connection as RedisConnection & RateLimitCommands;
 }
 
@@ -142,6 +144,8 @@ export interface ChannelLimiter {
    * to wait calls again (same id) after the wait to use its reservation.
    */
   take(channel: string, rate: ChannelRateSpec, jobId: string, deadlineMs?: number): Promise<ChannelSlotAnswer>;
+  /** Give out no new slot of `channel` for `pauseMs` (the provider said it is throttling us); slots already reserved are kept. */
+  pause(channel: string, rate: ChannelRateSpec, pauseMs: number): Promise<void>;
 }
 
 /** Create the channel limiter. */
@@ -157,6 +161,10 @@ export function createChannelLimiter(connection: RedisConnection, prefix: string
       if (!Array.isArray(raw) || ![0, 1, 2].includes(raw[0] as number)) throw new Error('unexpected answer from channel-slot.lua');
       const waitMs = Math.max(1, Number(raw[1]));
       return raw[0] === 1 ? { outcome: 'go' } : raw[0] === 0 ? { outcome: 'wait', waitMs } : { outcome: 'too-late', waitMs };
+    },
+    async pause(channel, rate, pauseMs) {
+      const intervalUs = (rate.per_seconds * 1_000_000) / rate.max;
+      await redis.courierChannelPause(...channelPauseCall(keys.channelRate(channel), pauseMs, (rate.burst - 1) * intervalUs));
     },
   };
 }

@@ -137,12 +137,29 @@ describe('channel slots', () => {
     for (let i = 0; i < 10; i++) {
       let answer = await limiter.take('email', rate, `j${i}`);
       while (answer.outcome === 'wait') {
-        await new Promise((r) => setTimeout(r, answer.waitMs));
+        const { waitMs } = answer;
+        await new Promise((r) => setTimeout(r, waitMs));
         answer = await limiter.take('email', rate, `j${i}`);
       }
       expect(answer.outcome).toBe('go');
     }
     // 10 slots at one per 50 ms: the 10th is at least 9 intervals after the first.
     expect(Date.now() - started).toBeGreaterThanOrEqual(9 * 50 - 10);
+  });
+
+  it('gives out no new slot during a pause (a provider throttling), keeping the ones already reserved', async () => {
+    const prefix = `{${uniquePrefix('rl-chan-pause')}}`;
+    const limiter = createChannelLimiter(redis, prefix);
+    const rate = { max: 100, per_seconds: 1, burst: 5 };
+    expect(await limiter.take('email', rate, 'j1')).toEqual({ outcome: 'go' });
+    await limiter.pause('email', rate, 1_000);
+    const held = await limiter.take('email', rate, 'j2');
+    expect(held.outcome).toBe('wait');
+    if (held.outcome === 'wait') expect(held.waitMs).toBeGreaterThanOrEqual(950);
+    // A shorter pause does not shorten the longer one.
+    await limiter.pause('email', rate, 10);
+    const next = await limiter.take('email', rate, 'j3');
+    if (next.outcome === 'wait' && held.outcome === 'wait') expect(next.waitMs).toBeGreaterThanOrEqual(held.waitMs - 50);
+    else expect.fail('j3 should wait');
   });
 });

@@ -25,8 +25,8 @@ export interface WorkerMetrics {
   recordStatus(status: string, channel: string, templateType: string | undefined, reason?: AbandonReason): void;
   /** Observe one attempt's duration. */
   observeAttempt(channel: string, outcome: 'success' | 'failed', seconds: number): void;
-  /** Count a job that had to wait for a channel send slot, or was abandoned because none came before its expiry. */
-  recordChannelWait(channel: string, outcome: 'waited' | 'expired'): void;
+  /** Count a job that had to wait for a channel send slot, was abandoned because none came before its expiry, or met a provider's throttling (the channel paused). */
+  recordChannelWait(channel: string, outcome: 'waited' | 'expired' | 'throttled'): void;
 }
 
 const SCRAPE_TIMEOUT_MS = 1_000;
@@ -84,7 +84,7 @@ export function createWorkerMetrics(sources: MetricsSources): WorkerMetrics {
   });
   const channelWaits = new Counter({
     name: 'courier_channel_rate_waits_total',
-    help: 'Jobs that found no free send slot of their channel (worker.rate_limits): waited for a reserved one, or expired (abandoned: the next slot came after their expiry)',
+    help: 'Jobs that found no free send slot of their channel (worker.rate_limits): waited for a reserved one, or expired (abandoned: the next slot came after their expiry); throttled: the provider answered throttling and the channel was paused',
     labelNames: ['channel', 'outcome'] as const,
     registers: [registry],
   });

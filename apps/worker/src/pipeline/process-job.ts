@@ -162,12 +162,15 @@ export function createProcessor(deps: ProcessorDeps) {
       // queue, for a retry's backoff or for a rate-limit slot) is never sent.
       if (isExpired(payload)) throw expiredError(payload);
       // A channel with a send rate: the job may wait for its slot here (DelayedError).
-      if (deps.channelGate !== undefined) await deps.channelGate(job, token, payload);
+      if (deps.channelGate !== undefined) await deps.channelGate.pass(job, token, payload);
       const result = await channels.get(payload.channel).send(outbound, signal ? { attempt, signal } : { attempt });
       providerMessageId = result.providerMessageId;
     } catch (err) {
       // Waiting for a channel slot is neither a failure nor an attempt.
       if (err instanceof DelayedError) throw err;
+      if (deps.channelGate !== undefined) {
+        await deps.channelGate.afterFailure(payload, err).catch((pauseErr: unknown) => log().warn({ error: (pauseErr as Error).message }, 'could not pause a throttled channel'));
+      }
       const seconds = (performance.now() - started) / 1000;
       let summary = summarizeError(err);
       let final = !summary.retryable || attempt >= maxAttempts;

@@ -55,6 +55,12 @@ const channelRateSchema = z
     per_seconds: z.number().positive().max(86_400).default(1),
     /** Hand-overs that may go at once after an idle spell (GCRA burst); at most `max`. */
     burst: z.number().int().min(1).max(1_000_000).default(1),
+    /**
+     * After the provider answers "throttled" (SMTP 454 or 4.7.0 with a throttling text, HTTP
+     * 429), no new slot is given out for this long, or for the answer's Retry-After if longer
+     * (at most an hour); 0 turns this off.
+     */
+    throttle_pause_ms: z.number().int().min(0).max(3_600_000).default(1_000),
   })
   .refine((r) => r.burst <= r.max, { path: ['burst'], error: 'must not be more than max' });
 /** One channel's send rate. */

@@ -125,3 +125,8 @@ export function channelSlotCall(
 ): string[] {
   return [keys.tat, keys.reservations, String(Math.max(1, Math.round(intervalUs))), String(burst), jobId, String(deadlineMs ?? 0)];
 }
+
+/** channel-pause.lua: the channel's TAT; ARGV pause (ms), burst tolerance (µs). */
+export function channelPauseCall(tat: string, pauseMs: number, toleranceUs: number): string[] {
+  return [tat, String(Math.max(0, Math.round(pauseMs))), String(Math.max(0, Math.round(toleranceUs)))];
+}
