@@ -24,6 +24,7 @@ afterEach(async () => {
     await w.exited;
   }
   for (const d of deployments.splice(0)) await d.cleanup();
+  smtp.setResponder(undefined);
 });
 
 afterAll(async () => {
@@ -127,5 +128,35 @@ describe('per-channel send rate', () => {
     expect(m?.dispatches).toHaveLength(1);
     expect(m?.dispatches[0]?.error?.code).toBe('MESSAGE_EXPIRED');
     expect(smtp.received.filter((x) => x.envelope.to.includes(waiting))).toHaveLength(0);
+  });
+
+  it("pauses the channel for every message after the provider's throttling answer", { timeout: 90_000 }, async () => {
+    const d = await deployment({ max: 50, per_seconds: 1, throttle_pause_ms: 1_500 });
+    const w = await spawnWorker(d.configPath);
+    workers.push(w);
+    const tag = unique('throttle');
+    const recipients = Array.from({ length: 4 }, (_, i) => tag.replace('@', `-${i}@`));
+    let throttledAt: number | undefined;
+    smtp.setResponder((mail) => {
+      if (throttledAt === undefined && mail.to.some((t) => recipients.includes(t))) {
+        throttledAt = Date.now();
+        return { code: 454, message: 'Throttling failure: Maximum sending rate exceeded.' };
+      }
+      return undefined;
+    });
+    // One message first, so the throttling answer comes before the others are sent.
+    await d.enqueue([{ type: 'email', recipient: recipients[0]!, subject: 'T', body: 'first' }]);
+    const deadline = Date.now() + 20_000;
+    while (throttledAt === undefined) {
+      if (Date.now() > deadline) throw new Error('the sink was never reached');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await d.enqueue(recipients.slice(1).map((recipient) => ({ type: 'email' as const, recipient, subject: 'T', body: 'later' })));
+    await d.waitForStatuses((c) => c['sent'] === 4, 30_000);
+    const arrivals = smtp.received.filter((m) => recipients.some((r) => m.envelope.to.includes(r))).map((m) => m.receivedAt);
+    expect(arrivals).toHaveLength(4);
+    // Nothing went out until the pause (1.5 s) was over; 0.3 s of slack for the clocks.
+    for (const at of arrivals) expect(at - throttledAt).toBeGreaterThanOrEqual(1_200);
+    expect(await metricsOf(w)).toMatch(/^courier_channel_rate_waits_total\{channel="email",outcome="throttled"\} 1/m);
   });
 });
