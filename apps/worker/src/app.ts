@@ -7,7 +7,7 @@
  * (shutdown.ts).
  */
 import { configureTemplateDataLimits, createDeliveryChannels, createTemplateRegistry, templateDataLimitsOf, type CourierConfig, type Logger } from '@courier/core';
-import { countByStatus, createSuppressionList } from '@courier/store';
+import { countByStatus, countRateLimitRejections, createSuppressionList } from '@courier/store';
 import { verifyChannels } from './lifecycle/channels.js';
 import { handleGivenUpJobs } from './lifecycle/failed-handler.js';
 import { createLeases } from './lifecycle/leases.js';
@@ -20,6 +20,7 @@ import { createWorkerMetrics } from './ops/metrics.js';
 import { createChannelMetrics } from './ops/channel-metrics.js';
 import { createProcessor } from './pipeline/process-job.js';
 import { createSuppressionGate } from './pipeline/suppression.js';
+import { createChannelGate } from './pipeline/channel-gate.js';
 
 /** A running worker. */
 export interface RunningWorker {
@@ -67,6 +68,7 @@ export async function startWorker(config: CourierConfig, logger: Logger, options
   const metrics = createWorkerMetrics({
     jobCounts: () => opsQueue.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'completed', 'failed'),
     statusCounts: () => countByStatus(opsConnection, store.keys),
+    rateLimitRejections: () => countRateLimitRejections(opsConnection, config.redis.prefix),
   });
   channelMetrics.register(metrics.registry);
 
@@ -85,7 +87,8 @@ export async function startWorker(config: CourierConfig, logger: Logger, options
   // What the worker knows of its job locks without asking Redis: no message is handed over
   // by a worker that may have lost its lock (lifecycle/leases.ts).
   const leases = createLeases(config.worker.lock_duration_ms);
-  const processor = createProcessor({ store, channels, templates, metrics, logger, recordSentForMs, backoff: backoffPolicy(config), suppression, leases });
+  const channelGate = createChannelGate(config, connection, store, metrics, logger);
+  const processor = createProcessor({ store, channels, templates, metrics, logger, recordSentForMs, backoff: backoffPolicy(config), suppression, leases, channelGate });
   const worker = createQueueWorker(config, connection, processor);
   leases.watch(worker);
   worker.on('error', (err) => logger.error({ error: err.message }, 'worker error'));

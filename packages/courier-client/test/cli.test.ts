@@ -276,6 +276,17 @@ describe('courier errors', { timeout: 60_000 }, () => {
     expect(missing.stderr).toContain('not_found (HTTP 404)');
   });
 
+  it('exits 1 on a recipient rate limit, printing rate_limited and when to try again', async () => {
+    const to = unique('cli-limited');
+    const first = await courierCli(['send', '--to', to, '--template', 'recovery_code_invalid']);
+    expect(first.code).toBe(0);
+    const limited = await courierCli(['send', '--to', to, '--template', 'recovery_code_invalid']);
+    expect(limited.code).toBe(1);
+    expect(limited.stderr).toContain('rate_limited (HTTP 429)');
+    expect(limited.stderr).toMatch(/^ {2}- recipient: recipient limit reached/m);
+    expect(limited.stderr).toMatch(/this may succeed if tried again in \d+ s/);
+  });
+
   it('exits 2 on usage errors before contacting the server', async () => {
     const cases: [string[], RegExp][] = [
       [['send', '--subject', 's', '--body', 'b'], /--to/],

@@ -260,6 +260,26 @@ describe('errors', () => {
   });
 });
 
+describe('rate limits', () => {
+  it('surfaces a recipient limit as a retryable 429 rate_limited with retryAfterMs, naming the message', async () => {
+    const to = unique('limited');
+    await client.send({ recipient: to, template_type: 'recovery_code_invalid' });
+    const limited = await apiError(client.send({ recipient: to, template_type: 'recovery_code_invalid' }));
+    expect(limited).toMatchObject({ status: 429, code: 'rate_limited', retryable: true });
+    expect(limited.retryAfterMs).toBeGreaterThan(0);
+    expect(limited.retryAfterMs).toBeLessThanOrEqual(3_600_000);
+    expect(limited.details).toEqual([{ path: 'recipient', message: expect.stringContaining('at most 1') }]);
+    const batch = await apiError(
+      client.sendBatch([
+        { recipient: unique('other'), subject: 's', body: 'b' },
+        { recipient: to, template_type: 'recovery_code_invalid' },
+      ]),
+    );
+    expect(batch).toMatchObject({ status: 429, code: 'rate_limited' });
+    expect(batch.details.map((d) => d.path)).toEqual(['messages.1.recipient']);
+  });
+});
+
 describe('client-side failures', () => {
   let server: Server;
   let serverUrl: string;

@@ -49,6 +49,7 @@ export {
   type TemplateType,
 } from './message.js';
 export { API_KEY_SCOPES, configSchema, type ApiKeyEntry, type ApiKeyScope, type CourierConfig, type CourierSection, type HttpTimeouts } from './config/schema.js';
+export { RAW_LIMIT_TYPE, recipientLimitFor, type ChannelRate, type RecipientWindowLimit } from './config/rate-limits.js';
 export { loadConfig, loadConfigOrExit, parseConfig, type LoadConfigOptions } from './config/load.js';
 export { envKeys } from './config/env.js';
 export { templateDataLimitsOf } from './config/limits.js';

@@ -12,3 +12,12 @@ export { JOB_MISSING, createOrphanSettler } from './orphans.js';
 export { createEnqueueMulti, enqueueMessages, createEnqueuer } from './enqueue.js';
 export { createIdempotencyRecords, type IdempotencyRecords } from './idempotency.js';
 export { createSuppressionList, InvalidSuppressionPageTokenError, type SuppressionEntry, type SuppressionList } from './suppressions.js';
+export {
+  createRecipientLimiter,
+  createChannelLimiter,
+  countRateLimitRejections,
+  type RecipientLimiter,
+  type RecipientLimitRequest,
+  type ChannelLimiter,
+  type ChannelRateSpec,
+} from './rate-limits.js';

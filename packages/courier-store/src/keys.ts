@@ -31,6 +31,14 @@ export interface CourierKeys {
   readonly suppressionIndex: string;
   /** The suppression list's addresses by when they were added, in ms (eviction of the oldest). */
   readonly suppressionAge: string;
+  /** A recipient limit's sliding window: by a hash of the recipient (never the address) and the limit's type. */
+  recipientWindow(recipientHash: string, limitType: string): string;
+  /** A channel's send-rate schedule (GCRA TAT). */
+  channelRate(channel: string): string;
+  /** A channel's slot reservations (job id -> slot time). */
+  channelReservations(channel: string): string;
+  /** Hash of fleet-wide counts of enqueues refused by a rate limit, by `<reason>:<limit type>`. */
+  readonly rateLimitRejections: string;
 }
 
 /** Normalise a recipient for its index: addresses compare case-insensitively. */
@@ -56,5 +64,9 @@ export function courierKeys(prefix: string): CourierKeys {
     suppression: (a) => `${p}:sup:e:${a}`,
     suppressionIndex: `${p}:sup:idx`,
     suppressionAge: `${p}:sup:age`,
+    recipientWindow: (h, t) => `${p}:rl:rcpt:${t}:${h}`,
+    channelRate: (c) => `${p}:rl:chan:${c}`,
+    channelReservations: (c) => `${p}:rl:chan-held:${c}`,
+    rateLimitRejections: `${p}:rl:rejections`,
   };
 }

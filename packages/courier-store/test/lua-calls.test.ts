@@ -6,7 +6,19 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MESSAGE_STATUSES } from '@courier/core';
-import { beginCall, beginCreateCall, beginManyCall, createCall, finishCall, finishManyCall, setStatusCall, settleOrphanCall, type NewRecord } from '../src/lua/calls.js';
+import {
+  beginCall,
+  beginCreateCall,
+  beginManyCall,
+  channelSlotCall,
+  createCall,
+  finishCall,
+  finishManyCall,
+  recipientWindowCall,
+  setStatusCall,
+  settleOrphanCall,
+  type NewRecord,
+} from '../src/lua/calls.js';
 
 /** The highest KEYS and ARGV positions a script's header names (`KEYS[2..7]` counts as 7). */
 function documented(script: string): { keys: number; argv: number } {
@@ -65,5 +77,16 @@ describe('Lua call builders', () => {
       'now',
     );
     expect(begun).toEqual([String(statusIndexes.length + 2), ...statusIndexes, 'msg:1', 'msg:2', 'now', '1', 't1', '2', '']);
+  });
+
+  it('lay out the rate limiters: channel-slot.lua as documented, recipient-window.lua with its per-window ARGV groups', () => {
+    const slot = channelSlotCall({ tat: 'tat', reservations: 'held' }, 200_000.4, 1, 'job-1', undefined);
+    expect(slot.length).toBe(documented('channel-slot').keys + documented('channel-slot').argv);
+    expect(slot).toEqual(['tat', 'held', '200000', '1', 'job-1', '0']);
+    const windows = recipientWindowCall([
+      { key: 'w1', max: 3, windowMs: 60_000, ids: ['a', 'b'] },
+      { key: 'w2', max: 1, windowMs: 1_000, ids: ['c'] },
+    ]);
+    expect(windows).toEqual(['2', 'w1', 'w2', '3', '60000', '2', 'a', 'b', '1', '1000', '1', 'c']);
   });
 });

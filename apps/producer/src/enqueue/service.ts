@@ -9,6 +9,7 @@ import { buildJobPayload, expiresAtFor, newMessageId, type CourierConfig, type J
 import { createEnqueuer, jobNameFor, type MessageStore, type RedisConnection } from '@courier/store';
 import { ApiError, type FieldError } from '../http/api-error.js';
 import type { SendMessageBody } from '../http/schemas.js';
+import { createRecipientLimits } from './recipient-limits.js';
 
 /** Enqueueing operations of the API. */
 export interface EnqueueService {
@@ -45,6 +46,21 @@ function payloadFromMessage(m: Message): JobPayload {
 export function createEnqueueService(config: CourierConfig, redis: RedisConnection, queue: Queue<JobPayload>, store: MessageStore): EnqueueService {
   const channels = new Set(['email', ...config.courier.channels.map((c) => c.id)]);
   const enqueuer = createEnqueuer(redis, queue, store);
+  const recipientLimits = createRecipientLimits(config, redis);
+  /** Enqueue entries counted against the recipient limits (all or none); an enqueue that fails gives its places back. */
+  const enqueueLimited = async (entries: Parameters<typeof enqueuer.enqueue>[0], pathPrefix: (i: number) => string): Promise<void> => {
+    if (recipientLimits === undefined) return enqueuer.enqueue(entries);
+    const release = await recipientLimits.take(
+      entries.map((e) => e.payload),
+      pathPrefix,
+    );
+    try {
+      await enqueuer.enqueue(entries);
+    } catch (err) {
+      await release().catch(() => undefined);
+      throw err;
+    }
+  };
 
   const channelErrors = (items: readonly SendMessageBody[], pathPrefix: (i: number) => string): FieldError[] => {
     const errors: FieldError[] = [];
@@ -80,11 +96,14 @@ export function createEnqueueService(config: CourierConfig, redis: RedisConnecti
         const delayMs = send_at !== undefined ? Math.max(0, Date.parse(send_at) - now.getTime()) : delay_ms;
         return { payload, delayMs, priority, createdBy };
       });
-      await enqueuer.enqueue(entries);
+      await enqueueLimited(entries, pathPrefix);
       return entries.map((e) => ({ id: e.payload.id }));
     },
     async enqueuePayloads(payloads, createdBy) {
-      await enqueuer.enqueue(payloads.map((payload) => ({ payload, createdBy })));
+      await enqueueLimited(
+        payloads.map((payload) => ({ payload, createdBy })),
+        () => '',
+      );
     },
     async retry(id) {
       const answer = await store.transition(id, ['abandoned'], 'queued');

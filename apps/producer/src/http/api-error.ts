@@ -23,6 +23,8 @@ export class ApiError extends CourierError {
     code: ApiErrorCode,
     message: string,
     readonly details?: readonly FieldError[],
+    /** Sent as `Retry-After` (seconds), e.g. with a 429. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(code, message);
   }
@@ -68,6 +70,7 @@ export function installErrorHandling(app: FastifyInstance): void {
   });
   app.setErrorHandler((err: FastifyError | ApiError | Error, req, reply) => {
     if (err instanceof ApiError) {
+      if (err.retryAfterSeconds !== undefined) void reply.header('retry-after', String(err.retryAfterSeconds));
       return reply.code(err.status).send({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } });
     }
     const fe = err as FastifyError;

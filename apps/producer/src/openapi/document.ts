@@ -38,6 +38,7 @@ const ERROR_TEXT: Record<number, string> = {
   409: 'Conflict (idempotency key reused with another body, or a status that does not allow the operation)',
   413: 'Request body too large',
   415: 'Request body is not application/json',
+  429: 'A recipient limit (`producer.rate_limits.recipients`) is reached: code `rate_limited`, `details` names the message; nothing was enqueued. `Retry-After` says when to try again',
   503: 'Redis unavailable; nothing was written',
 };
 
@@ -65,6 +66,14 @@ const kratosErrors = (...codes: number[]) => Object.fromEntries(codes.map((c) =>
 const KRATOS_ERROR_TEXT: Record<number, string> = {
   400: "Invalid status, page_size, page_token or id, in Kratos's error shape (`message`, and `reason` for a bad status)",
   404: "No such message, in Kratos's error shape",
+};
+/** The 429 of the enqueue routes, with its Retry-After header. */
+const rateLimited = {
+  '429': {
+    description: ERROR_TEXT[429],
+    headers: { 'Retry-After': { description: 'Seconds until the recipient has room again', schema: { type: 'integer', minimum: 1 } } },
+    ...json('Error'),
+  },
 };
 const linkHeader = { Link: { description: 'RFC 8288 `<...>; rel="next"` when there is a next page', schema: { type: 'string' } } };
 
@@ -115,7 +124,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           summary: 'Enqueue an e-mail or SMS (templated or raw)',
           parameters: [idempotencyHeader],
           requestBody: { required: true, ...json('SendMessage') },
-          responses: { '202': { description: 'Accepted and queued', ...json('Enqueued') }, ...errors(400, 401, 403, 409, 413, 415, 503) },
+          responses: { '202': { description: 'Accepted and queued', ...json('Enqueued') }, ...errors(400, 401, 403, 409, 413, 415, 503), ...rateLimited },
         },
         get: {
           summary: 'List message summaries (no content), newest first',
@@ -133,7 +142,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           summary: 'Enqueue up to 1,000 messages at once (all or none)',
           parameters: [idempotencyHeader],
           requestBody: { required: true, ...json('SendBatch') },
-          responses: { '202': { description: 'Accepted and queued', ...json('EnqueuedBatch') }, ...errors(400, 401, 403, 409, 413, 415, 503) },
+          responses: { '202': { description: 'Accepted and queued', ...json('EnqueuedBatch') }, ...errors(400, 401, 403, 409, 413, 415, 503), ...rateLimited },
         },
       },
       '/messages/{id}': {
@@ -188,7 +197,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         post: {
           summary: "Ingest what Kratos's HTTP delivery strategy posts (its default body template)",
           requestBody: { required: true, ...json('KratosPayload') },
-          responses: { '202': { description: 'Accepted and queued', ...json('Enqueued') }, ...errors(400, 401, 403, 413, 415, 503) },
+          responses: { '202': { description: 'Accepted and queued', ...json('Enqueued') }, ...errors(400, 401, 403, 413, 415, 503), ...rateLimited },
         },
       },
       '/admin/courier/messages': {

@@ -8,6 +8,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export interface MetricsSources {
   jobCounts(): Promise<Record<string, number>>;
   statusCounts(): Promise<Record<string, number>>;
+  /** Fleet-wide counts of enqueues refused by a rate limit (kept in Redis by the producers). */
+  readonly rateLimitRejections?: () => Promise<readonly { reason: string; limitType: string; count: number }[]>;
 }
 
 /**
@@ -35,6 +37,8 @@ export interface WorkerMetrics {
    * outcome was not recorded.
    */
   countFenced(stage: 'hand_over' | 'record'): void;
+  /** Count a job that had to wait for a channel send slot, was abandoned because none came before its expiry, or met a provider's throttling (the channel paused). */
+  recordChannelWait(channel: string, outcome: 'waited' | 'expired' | 'throttled'): void;
 }
 
 /** The `outcome` label of `courier_attempt_duration_seconds` and `courier_delivery_attempts_total`. */
@@ -105,6 +109,26 @@ export function createWorkerMetrics(sources: MetricsSources): WorkerMetrics {
       for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
     },
   });
+  const channelWaits = new Counter({
+    name: 'courier_channel_rate_waits_total',
+    help: 'Jobs that found no free send slot of their channel (worker.rate_limits): waited for a reserved one, or expired (abandoned: the next slot came after their expiry); throttled: the provider answered throttling and the channel was paused',
+    labelNames: ['channel', 'outcome'] as const,
+    registers: [registry],
+  });
+  const { rateLimitRejections } = sources;
+  if (rateLimitRejections !== undefined) {
+    new Gauge({
+      name: 'courier_enqueue_rejections',
+      help: 'Enqueue requests refused by a rate limit across all producers, by reason and template type (a running count kept in Redis, read at scrape time)',
+      labelNames: ['reason', 'template_type'] as const,
+      registers: [registry],
+      async collect() {
+        const counts = await withTimeout(rateLimitRejections());
+        if (counts === undefined) return;
+        for (const c of counts) this.set({ reason: c.reason, template_type: c.limitType }, c.count);
+      },
+    });
+  }
   return {
     registry,
     recordStatus: (status, channel, templateType, reason) =>
@@ -114,5 +138,6 @@ export function createWorkerMetrics(sources: MetricsSources): WorkerMetrics {
       deliveryAttempts.inc({ channel, outcome });
     },
     countFenced: (stage) => fenced.inc({ stage }),
+    recordChannelWait: (channel, outcome) => channelWaits.inc({ channel, outcome }),
   };
 }

@@ -3,7 +3,7 @@
  * record. Every attempt is recorded as a dispatch; a permanent failure or the
  * last attempt abandons the message.
  */
-import type { Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import {
   DeliveryError,
   computeBackoffMs,
@@ -23,6 +23,7 @@ import {
 import type { FinishResult, MessageStore } from '@courier/store';
 import type { Leases } from '../lifecycle/leases.js';
 import type { WorkerMetrics } from '../ops/metrics.js';
+import type { ChannelGate } from './channel-gate.js';
 import { errorForBullmq } from './failure.js';
 import { renderPayload } from './render.js';
 import { suppressedError, type SuppressionGate } from './suppression.js';
@@ -81,6 +82,8 @@ export interface ProcessorDeps {
   readonly suppression?: SuppressionGate | undefined;
   /** The job locks' leases (lifecycle/leases.ts): no message is handed over once its job's lease ran out. */
   readonly leases?: Leases;
+  /** Per-channel send rates (`worker.rate_limits.channels`; channel-gate.ts), when any is set. */
+  readonly channelGate?: ChannelGate | undefined;
 }
 
 /** What a job returns (kept in BullMQ until trimmed; no content, no secrets). */
@@ -206,10 +209,17 @@ export function createProcessor(deps: ProcessorDeps) {
       // The last moment before the provider: a message past its expiry (waiting in the
       // queue, for a retry's backoff or for a rate-limit slot) is never sent.
       if (isExpired(payload)) throw expiredError(payload);
+      // A channel with a send rate: the job may wait for its slot here (DelayedError).
+      if (deps.channelGate !== undefined) await deps.channelGate.pass(job, owner, payload);
       const result = await channels.get(payload.channel).send(outbound, signal ? { attempt, signal, handOver } : { attempt, handOver });
       providerMessageId = result.providerMessageId;
       route = result.route;
     } catch (err) {
+      // Waiting for a channel slot is neither a failure nor an attempt.
+      if (err instanceof DelayedError) throw err;
+      if (deps.channelGate !== undefined) {
+        await deps.channelGate.afterFailure(payload, err).catch((pauseErr: unknown) => log().warn({ error: (pauseErr as Error).message }, 'could not pause a throttled channel'));
+      }
       const seconds = (performance.now() - started) / 1000;
       if (fence.atHandOver) metrics.countFenced('hand_over');
       let summary = summarizeError(err);

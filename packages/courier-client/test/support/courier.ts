@@ -69,7 +69,8 @@ export async function startCourier(label: string, courierExtra: Record<string, u
         ...courierExtra,
       },
       redis: { url: redisUrl, prefix },
-      producer: { host: '127.0.0.1', port: 0, api_keys: [API_KEY] },
+      // One limited template type (no other test uses it), for the rate_limited answers.
+      producer: { host: '127.0.0.1', port: 0, api_keys: [API_KEY], rate_limits: { recipients: { types: { recovery_code_invalid: { max: 1, window_seconds: 3600 } } } } },
       worker: {
         host: '127.0.0.1',
         port: 0,

@@ -6,6 +6,7 @@
  * are errors, so typos surface at start-up.
  */
 import { z } from 'zod';
+import { producerRateLimitsSchema, workerRateLimitsSchema } from './rate-limits.js';
 import { parseSmtpConnectionUri } from './smtp-uri.js';
 import { suppressionSchema } from './suppression.js';
 import { DEFAULT_REDACTED_FIELDS, DEFAULT_REDACTED_PATTERNS } from '../redaction/defaults.js';
@@ -342,6 +343,8 @@ const workerSchema = z
     port: z.number().int().min(0).max(65_535).default(4001),
     /** Of the health/metrics server. */
     timeouts: httpTimeoutsSchema,
+    /** Per-channel send rates shared by every worker (Courier extension; config/rate-limits.ts). */
+    rate_limits: workerRateLimitsSchema,
   })
   .prefault({});
 
@@ -438,6 +441,8 @@ const producerSchema = z
         read_only: z.boolean().default(true),
       })
       .prefault({}),
+    /** Per-recipient enqueue limits (Courier extension; config/rate-limits.ts). */
+    rate_limits: producerRateLimitsSchema,
   })
   .prefault({});
 
@@ -524,16 +529,25 @@ const clientsSchema = z
   .prefault({});
 
 /** The whole configuration file. */
-export const configSchema = z.looseObject({
-  clients: clientsSchema,
-  courier: courierSectionSchema,
-  redis: redisSchema,
-  worker: workerSchema,
-  producer: producerSchema,
-  retention: retentionSchema,
-  limits: limitsSchema,
-  log: logSchema,
-});
+export const configSchema = z
+  .looseObject({
+    clients: clientsSchema,
+    courier: courierSectionSchema,
+    redis: redisSchema,
+    worker: workerSchema,
+    producer: producerSchema,
+    retention: retentionSchema,
+    limits: limitsSchema,
+    log: logSchema,
+  })
+  .superRefine((c, ctx) => {
+    // A rate for a channel that does not exist is a typo that would limit nothing.
+    const ids = new Set(['email', ...c.courier.channels.map((ch) => ch.id)]);
+    for (const id of Object.keys(c.worker.rate_limits.channels)) {
+      if (!ids.has(id))
+        ctx.addIssue({ code: 'custom', path: ['worker', 'rate_limits', 'channels', id], message: `no channel "${id}" is configured (have: ${[...ids].join(', ')})` });
+    }
+  });
 
 /** The parsed, defaulted, frozen configuration every app receives. */
 export type CourierConfig = z.infer<typeof configSchema>;

@@ -92,6 +92,7 @@ export const API_ERROR_CODES = {
   request_in_progress: '409: a request with this Idempotency-Key is still being processed',
   payload_too_large: '413: the request body is larger than the limit',
   unsupported_media_type: '415: the body is not application/json',
+  rate_limited: '429: a recipient limit (producer.rate_limits) is reached; Retry-After says when a place frees',
   internal: '500: an unexpected error (logged)',
   unavailable: '503: the message store (Redis) is unavailable',
 } as const;

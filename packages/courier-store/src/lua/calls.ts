@@ -107,3 +107,35 @@ export function setStatusCall(keys: StatusKeys, id: string, now: string, to: str
 export function settleOrphanCall(keys: StatusKeys & { readonly job: string }, id: string, now: string, seenUpdatedAt: string, dispatch: string, finishedTtl: string): string[] {
   return [keys.message, ...keys.statusIndexes, keys.job, id, now, seenUpdatedAt, dispatch, finishedTtl];
 }
+
+/** One window of recipient-window.lua: its key, its limit and the ids of a request counted in it. */
+export interface RecipientWindowItem {
+  readonly key: string;
+  readonly max: number;
+  readonly windowMs: number;
+  readonly ids: readonly string[];
+}
+
+/** recipient-window.lua: key count, one key per window; ARGV per window max, windowMs, k, then its k ids. */
+export function recipientWindowCall(windows: readonly RecipientWindowItem[]): string[] {
+  const args = [String(windows.length)];
+  for (const w of windows) args.push(w.key);
+  for (const w of windows) args.push(String(w.max), String(w.windowMs), String(w.ids.length), ...w.ids);
+  return args;
+}
+
+/** channel-slot.lua: the channel's TAT and reservations; ARGV interval (µs), burst, job id, deadline (ms, 0: none). */
+export function channelSlotCall(
+  keys: { readonly tat: string; readonly reservations: string },
+  intervalUs: number,
+  burst: number,
+  jobId: string,
+  deadlineMs: number | undefined,
+): string[] {
+  return [keys.tat, keys.reservations, String(Math.max(1, Math.round(intervalUs))), String(burst), jobId, String(deadlineMs ?? 0)];
+}
+
+/** channel-pause.lua: the channel's TAT; ARGV pause (ms), burst tolerance (µs). */
+export function channelPauseCall(tat: string, pauseMs: number, toleranceUs: number): string[] {
+  return [tat, String(Math.max(0, Math.round(pauseMs))), String(Math.max(0, Math.round(toleranceUs)))];
+}
