@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MESSAGE_STATUSES } from '@courier/core';
-import { beginCall, beginCreateCall, createCall, finishCall, finishManyCall, setStatusCall, settleOrphanCall, type NewRecord } from '../src/lua/calls.js';
+import { beginCall, beginCreateCall, createCall, createManyCall, finishCall, finishManyCall, setStatusCall, settleOrphanCall, type NewRecord } from '../src/lua/calls.js';
 
 /** The highest KEYS and ARGV positions a script's header names (`KEYS[2..7]` counts as 7). */
 function documented(script: string): { keys: number; argv: number } {
@@ -53,6 +53,33 @@ describe('Lua call builders', () => {
       { message: 'msg:1', id: '1', at: 'a1', status: 'sent', dispatch: '{}' },
       { message: 'msg:2', id: '2', at: 'a2', status: 'error', dispatch: '{"x":1}' },
     ];
+    const created = createManyCall({ queuedIndex: 'idx:queued', allIndex: 'idx:all' }, [
+      { message: 'msg:1', recipientIndex: 'idx:r1', templateIndexOrPlaceholder: 'idx:tpl', record, now: 'n1' },
+      { message: 'msg:2', recipientIndex: 'idx:r2', templateIndexOrPlaceholder: 'noidx', record: { ...record, id: '2', hasTemplate: false }, now: 'n2' },
+    ]);
+    // create-many.lua's header: KEYS[1..2], then KEYS[3i..3i+2]; ARGV[1], then ARGV[5i-3..5i+1].
+    expect(created).toEqual([
+      '8',
+      'idx:queued',
+      'idx:all',
+      'msg:1',
+      'idx:r1',
+      'idx:tpl',
+      'msg:2',
+      'idx:r2',
+      'noidx',
+      '90',
+      '1',
+      '{"m":1}',
+      '{"s":1}',
+      'n1',
+      '1',
+      '2',
+      '{"m":1}',
+      '{"s":1}',
+      'n2',
+      '0',
+    ]);
     const args = finishManyCall(statusIndexes, items, '60');
     expect(args).toEqual([String(statusIndexes.length + 2), ...statusIndexes, 'msg:1', 'msg:2', '60', '1', 'a1', 'sent', '{}', '2', 'a2', 'error', '{"x":1}']);
   });
