@@ -25,6 +25,7 @@ import { SIZES, type BenchContext, type BenchSizes } from './context.js';
 import { describeMachine } from './env/machine.js';
 import { killAllUnderTest, scrubConfigEnvironment } from './env/processes.js';
 import { startBenchRedis, type BenchRedis } from './env/redis.js';
+import { ensureNginx, startNginxHttpSink } from './env/nginx-sink.js';
 import { ensurePostfixSmtpSink, startPostfixSmtpSink, startSink, type SinkHandle } from './env/sinks.js';
 import { buildFigures, type RawResults } from './report/figures.js';
 import { round } from './report/stats.js';
@@ -360,7 +361,9 @@ async function main(): Promise<void> {
   const cpuProfileDir = cli.profile ? join(tmpdir(), 'courier-bench-profiles', stamp) : undefined;
   try {
     redis = await startBenchRedis();
-    const [smtpTracked, http] = await Promise.all([startSink('smtp'), startSink('http')]);
+    const noNginx = ensureNginx(log);
+    if (noNginx !== undefined) log(`nginx unavailable (${noNginx}); the testkit's node:http sink serves the HTTP scenario`);
+    const [smtpTracked, http] = await Promise.all([startSink('smtp'), noNginx === undefined ? startNginxHttpSink() : startSink('http')]);
     sinks.push(smtpTracked, http);
     const noPostfix = ensurePostfixSmtpSink(log);
     if (noPostfix !== undefined) log(`Postfix smtp-sink unavailable (${noPostfix}); the testkit's sink serves every scenario`);
