@@ -201,7 +201,14 @@ async function main(): Promise<void> {
       const sub = join(profileDir, `${r.app}-${r.mode}`);
       // Main threads only (thread id 0).
       const files = existsSync(sub) ? readdirSync(sub).filter((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f)) : [];
-      process.stdout.write(`${formatSummary(summarizeProfiles(`${r.app} ${r.mode}`, files.map((f) => join(sub, f))))}\n\n`);
+      process.stdout.write(
+        `${formatSummary(
+          summarizeProfiles(
+            `${r.app} ${r.mode}`,
+            files.map((f) => join(sub, f)),
+          ),
+        )}\n\n`,
+      );
     }
     process.stdout.write(`CPU profiles (PROFILED: times slowed): ${profileDir}\n`);
   }
