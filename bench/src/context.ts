@@ -12,6 +12,8 @@ export interface BenchSizes {
   readonly reps: number;
   readonly emailCount: number;
   readonly httpCount: number;
+  /** Messages of the API-plus-worker scenario (`api`). */
+  readonly apiCount: number;
   readonly concurrency: number;
   readonly enqueueSeconds: number;
   readonly enqueueConnections: number;
@@ -45,6 +47,7 @@ export const SIZES: Readonly<Record<'full' | 'quick', BenchSizes>> = {
     reps: 3,
     emailCount: 20_000,
     httpCount: 5_000,
+    apiCount: 10_000,
     concurrency: 50,
     enqueueSeconds: 8,
     enqueueConnections: 64,
@@ -69,6 +72,7 @@ export const SIZES: Readonly<Record<'full' | 'quick', BenchSizes>> = {
     reps: 1,
     emailCount: 1_500,
     httpCount: 1_000,
+    apiCount: 1_500,
     concurrency: 50,
     enqueueSeconds: 3,
     enqueueConnections: 64,

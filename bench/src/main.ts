@@ -4,7 +4,7 @@
  *
  * Options:
  *   --quick              smaller sizes, one repetition (under two minutes)
- *   --only=a,b           run only these scenarios: email, loopback, recovery, http, scaling, enqueue, latency, memory
+ *   --only=a,b           run only these scenarios: email, loopback, recovery, http, api, scaling, enqueue, latency, memory
  *   --pools=CxM,...      more SMTP pool settings for the e-mail comparison (both sides alike)
  *   --email-count=N      messages per e-mail run (default 20000)
  *   --reps=N             repetitions of the throughput runs
@@ -25,10 +25,12 @@ import { SIZES, type BenchContext, type BenchSizes } from './context.js';
 import { describeMachine } from './env/machine.js';
 import { killAllUnderTest, scrubConfigEnvironment } from './env/processes.js';
 import { startBenchRedis, type BenchRedis } from './env/redis.js';
+import { ensureNginx, startNginxHttpSink } from './env/nginx-sink.js';
 import { ensurePostfixSmtpSink, startPostfixSmtpSink, startSink, type SinkHandle } from './env/sinks.js';
 import { buildFigures, type RawResults } from './report/figures.js';
 import { round } from './report/stats.js';
 import { markdownTable, textTable } from './report/table.js';
+import { baselineApiRun, courierApiRun } from './scenarios/api.js';
 import { baselineEmailRun, courierEmailRun, emailVariant, type EmailRunOptions } from './scenarios/email.js';
 import { enqueueRun } from './scenarios/enqueue.js';
 import { baselineHttpRun, courierHttpRun } from './scenarios/http.js';
@@ -38,11 +40,11 @@ import { recoveryRun } from './scenarios/recovery.js';
 import { baselineMemoryRun, courierMemoryRun } from './scenarios/memory.js';
 import { formatSummary, summarizeProfiles, type ProfileSummary } from './tools/profile-summary.js';
 
-const SCENARIOS = ['email', 'loopback', 'recovery', 'http', 'scaling', 'enqueue', 'latency', 'memory'] as const;
+const SCENARIOS = ['email', 'loopback', 'recovery', 'http', 'api', 'scaling', 'enqueue', 'latency', 'memory'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 /** Hard limit of a whole run: everything stops by itself even if something hangs. */
-const RUN_LIMIT_MS: Record<BenchSizes['mode'], number> = { full: 40 * 60_000, quick: 10 * 60_000 };
+const RUN_LIMIT_MS: Record<BenchSizes['mode'], number> = { full: 60 * 60_000, quick: 15 * 60_000 };
 
 const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
 
@@ -105,7 +107,8 @@ function parseArgs(argv: readonly string[]): CliOptions {
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 2_000) throw new Error('--concurrency must be an integer from 1 to 2000');
     } else if (arg === '--help' || arg === '-h') {
       process.stdout.write(
-        'usage: pnpm bench [--quick] [--only=email,loopback,recovery,http,scaling,enqueue,latency,memory] [--reps=N] [--concurrency=N] [--backlog=N] [--node-options=...] [--profile] [--markdown]\n',
+        `usage: pnpm bench [--quick] [--only=${SCENARIOS.join(',')}] [--reps=N] [--email-count=N] [--pools=CxM,...] ` +
+          '[--concurrency=N] [--backlog=N] [--node-options=...] [--profile] [--markdown]\n',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${arg} (see --help)`);
@@ -224,6 +227,21 @@ async function runScenarios(ctx: BenchContext, only: ReadonlySet<Scenario>, raw:
     }
   }
 
+  if (only.has('api')) {
+    for (let rep = 0; rep < sizes.reps; rep++) {
+      await attempt(`api rep ${rep + 1}`, async () => {
+        const c = await courierApiRun(ctx, sizes.apiCount, rep);
+        raw.api.push(c);
+        log(
+          `api+worker rep ${rep + 1}/${sizes.reps}: Courier ${fmtRate(c.rate)}, ${perMsg(c)} (${c.accepted} answered 202, p99 ${c.answerP99Ms} ms; ${c.sentRecorded} recorded sent)`,
+        );
+        const b = await baselineApiRun(ctx, sizes.apiCount, rep);
+        raw.api.push(b);
+        log(`api+worker rep ${rep + 1}/${sizes.reps}: baseline ${fmtRate(b.rate)}, ${perMsg(b)} (${b.accepted} answered 202, p99 ${b.answerP99Ms} ms)`);
+      });
+    }
+  }
+
   if (only.has('scaling')) {
     // One-worker figures come from the e-mail scenario; run them here when it was skipped.
     const needOne = !only.has('email');
@@ -337,13 +355,15 @@ async function main(): Promise<void> {
     void cleanup().finally(() => process.exit(130));
   });
 
-  const raw: RawResults = { email: [], emailInfo: [], loopback: [], recovery: [], http: [], enqueue: [], latency: [], memory: [], scaling: [], errors: [] };
+  const raw: RawResults = { email: [], emailInfo: [], loopback: [], recovery: [], http: [], api: [], enqueue: [], latency: [], memory: [], scaling: [], errors: [] };
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   // Profiles are large and not results to keep: they go to the temp dir (the path is printed).
   const cpuProfileDir = cli.profile ? join(tmpdir(), 'courier-bench-profiles', stamp) : undefined;
   try {
     redis = await startBenchRedis();
-    const [smtpTracked, http] = await Promise.all([startSink('smtp'), startSink('http')]);
+    const noNginx = ensureNginx(log);
+    if (noNginx !== undefined) log(`nginx unavailable (${noNginx}); the testkit's node:http sink serves the HTTP scenario`);
+    const [smtpTracked, http] = await Promise.all([startSink('smtp'), noNginx === undefined ? startNginxHttpSink() : startSink('http')]);
     sinks.push(smtpTracked, http);
     const noPostfix = ensurePostfixSmtpSink(log);
     if (noPostfix !== undefined) log(`Postfix smtp-sink unavailable (${noPostfix}); the testkit's sink serves every scenario`);

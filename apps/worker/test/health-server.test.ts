@@ -5,14 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
-import type { FastifyInstance } from 'fastify';
 import { parseConfig } from '@courier/core';
 import { trickle } from '@courier/testkit';
-import { PublicReadinessError, startHealthServer } from '../src/ops/health-server.js';
+import { PublicReadinessError, startHealthServer, type HealthServer } from '../src/ops/health-server.js';
 
 const TIMEOUTS = { request_ms: 2_000, headers_ms: 1_000, keep_alive_ms: 500 };
 const SLACK_MS = 2_500;
-let server: FastifyInstance;
+let server: HealthServer;
 let port: number;
 
 beforeAll(async () => {
@@ -46,6 +45,37 @@ describe('worker health server timeouts', () => {
 
   it('has configurable timeouts with the producer defaults', () => {
     expect(parseConfig({ courier: { smtp: { connection_uri: 'smtp://127.0.0.1:9/' } } }).worker.timeouts).toEqual({ request_ms: 30_000, headers_ms: 10_000, keep_alive_ms: 5_000 });
+  });
+});
+
+describe('worker health routes', () => {
+  it('answers alive, ready, metrics (Prometheus text), HEAD without a body, and 404 otherwise', async () => {
+    const registry = new Registry();
+    registry.setDefaultLabels({ app: 'test' });
+    const h = await startHealthServer({ host: '127.0.0.1', port: 0, checks: { fine: async () => undefined }, registry, timeouts: TIMEOUTS });
+    try {
+      const base = `http://127.0.0.1:${h.port}`;
+      const alive = await fetch(`${base}/health/alive`);
+      expect([alive.status, alive.headers.get('content-type'), await alive.json()]).toEqual([200, 'application/json; charset=utf-8', { status: 'ok' }]);
+      const ready = await fetch(`${base}/health/ready?verbose=1`);
+      expect([ready.status, await ready.json()]).toEqual([200, { status: 'ok' }]);
+      const metrics = await fetch(`${base}/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(metrics.headers.get('content-type')).toBe(registry.contentType);
+      await metrics.arrayBuffer();
+      const head = await fetch(`${base}/health/alive`, { method: 'HEAD' });
+      expect([head.status, await head.text()]).toEqual([200, '']);
+      for (const [method, path] of [
+        ['GET', '/nope'],
+        ['POST', '/health/alive'],
+      ] as const) {
+        const res = await fetch(`${base}${path}`, { method });
+        expect(res.status).toBe(404);
+        await res.arrayBuffer();
+      }
+    } finally {
+      await h.server.close();
+    }
   });
 });
 

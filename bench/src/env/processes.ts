@@ -152,9 +152,12 @@ export async function startCourier(
   return Object.assign(p, { port, logLines: () => lines });
 }
 
-/** Start a baseline worker (`smtp` or `http`) with its settings in the environment. */
-export async function startBaseline(kind: 'smtp' | 'http', env: Record<string, string>, options: StartOptions = {}): Promise<ProcessUnderTest> {
-  const child = spawn(process.execPath, [...profileArgs(options, `baseline-${kind}`), '--import', 'tsx', `${BASELINE_DIR}${kind}-worker.ts`], {
+/** The baseline's programs: the workers, and the producer (a Fastify route calling `queue.add`). */
+const BASELINE_FILES = { smtp: 'smtp-worker.ts', http: 'http-worker.ts', producer: 'http-producer.ts' } as const;
+
+/** Start a baseline worker (`smtp` or `http`) or producer with its settings in the environment. */
+export async function startBaseline(kind: keyof typeof BASELINE_FILES, env: Record<string, string>, options: StartOptions = {}): Promise<ProcessUnderTest> {
+  const child = spawn(process.execPath, [...profileArgs(options, `baseline-${kind}`), '--import', 'tsx', `${BASELINE_DIR}${BASELINE_FILES[kind]}`], {
     cwd: BASELINE_DIR,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,6 +3,7 @@
  * Courier/baseline ratios, and whether each goal of the benchmark issue is met.
  */
 import { emailVariant, type EmailRun } from '../scenarios/email.js';
+import type { ApiRun } from '../scenarios/api.js';
 import type { EnqueueRun } from '../scenarios/enqueue.js';
 import type { HttpRun } from '../scenarios/http.js';
 import type { LatencyRun } from '../scenarios/latency.js';
@@ -34,6 +35,7 @@ export interface RawResults {
   loopback: LoopbackRun[];
   recovery: RecoveryRun[];
   http: HttpRun[];
+  api: ApiRun[];
   enqueue: EnqueueRun[];
   latency: LatencyRun[];
   memory: MemoryRun[];
@@ -159,6 +161,37 @@ export function buildFigures(raw: RawResults): Record<string, Figure> {
       goal: null,
       met: null,
       note: 'default log level: one JSON line per message',
+    };
+  }
+
+  if (raw.api.length > 0) {
+    const courierApi = rates(raw.api.filter((r) => r.system === 'courier'));
+    const baselineApi = rates(raw.api.filter((r) => r.system === 'baseline'));
+    const ca = med(courierApi);
+    const ba = med(baselineApi);
+    figures['api_enqueue_and_drain'] = {
+      label: 'E-mail, templated, POST /messages with the worker running (baseline: Fastify + queue.add)',
+      unit: 'msgs/s',
+      courier: r0(ca),
+      baseline: r0(ba),
+      ratio: ratio(ca, ba),
+      goal: null,
+      met: null,
+      samples: { courier: courierApi, baseline: baselineApi },
+    };
+    const ac = med(cpu(raw.api.filter((r) => r.system === 'courier')));
+    const bc = med(cpu(raw.api.filter((r) => r.system === 'baseline')));
+    const ar = med(redisCpu(raw.api.filter((r) => r.system === 'courier')));
+    const br = med(redisCpu(raw.api.filter((r) => r.system === 'baseline')));
+    figures['api_cpu_ms_per_message'] = {
+      label: 'API + worker, producer and worker CPU per message (all threads)',
+      unit: 'ms',
+      courier: ac === null ? null : round(ac, 3),
+      baseline: bc === null ? null : round(bc, 3),
+      ratio: ratio(ac, bc),
+      goal: null,
+      met: null,
+      note: `Redis CPU ms/msg ${ar ?? '-'} (Courier) vs ${br ?? '-'} (baseline)`,
     };
   }
 

@@ -17,15 +17,21 @@
  * Private Redis and SMTP sink on loopback; each process is stopped (SIGTERM) after
  * its measurement.
  *
- *   pnpm bench:startup [--runs=5] [--apps=worker,producer] [--modes=dist,tsx,tsx-cold] [--markdown]
+ * With `--cpu-prof`, every counted process runs with `--cpu-prof` (its profile is
+ * written when it exits after the measurement, so it covers start-up plus the
+ * stop) and the profiles are summarised per app and mode, self time by location
+ * and function (the profiler slows start-up: do not quote those runs' times).
+ *
+ *   pnpm bench:startup [--runs=5] [--apps=worker,producer] [--modes=dist,tsx,tsx-cold] [--markdown] [--cpu-prof]
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { appStartArgs, freePort, startRedisServer, startSmtpSink, withoutSourceCondition, type CourierApp } from '@courier/testkit';
 import { scrubConfigEnvironment } from '../env/processes.js';
+import { formatSummary, summarizeProfiles } from './profile-summary.js';
 import { median, round } from '../report/stats.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -37,7 +43,8 @@ const POLL_MS = 5;
 /** USER_HZ: the unit of /proc/<pid>/stat's times (100 on Linux everywhere in practice). */
 const CLOCK_TICKS = 100;
 
-function parseArgs(argv: readonly string[]): { runs: number; apps: CourierApp[]; modes: Mode[]; markdown: boolean } {
+function parseArgs(argv: readonly string[]): { runs: number; apps: CourierApp[]; modes: Mode[]; markdown: boolean; cpuProf: boolean } {
+  let cpuProf = false;
   let runs = 5;
   let apps = [...APPS];
   let modes: Mode[] = [...MODES];
@@ -53,9 +60,10 @@ function parseArgs(argv: readonly string[]): { runs: number; apps: CourierApp[];
       modes = arg.slice('--modes='.length).split(',') as Mode[];
       if (modes.some((m) => !MODES.includes(m))) throw new Error(`--modes: valid modes are ${MODES.join(', ')}`);
     } else if (arg === '--markdown') markdown = true;
-    else throw new Error(`unknown argument ${arg} (usage: --runs=N --apps=worker,producer --modes=${MODES.join(',')} --markdown)`);
+    else if (arg === '--cpu-prof') cpuProf = true;
+    else throw new Error(`unknown argument ${arg} (usage: --runs=N --apps=worker,producer --modes=${MODES.join(',')} --markdown --cpu-prof)`);
   }
-  return { runs, apps, modes, markdown };
+  return { runs, apps, modes, markdown, cpuProf };
 }
 
 /** CPU time (user + system, every thread) a process has used, in ms, from /proc; NaN when unreadable. */
@@ -87,7 +95,7 @@ interface Sample {
 }
 
 /** Spawn the app, poll /health/ready until 200; milliseconds from spawn to that answer, CPU ms and RSS by then. */
-async function measure(app: CourierApp, mode: Mode, configPath: string): Promise<Sample> {
+async function measure(app: CourierApp, mode: Mode, configPath: string, profileDir?: string): Promise<Sample> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -97,7 +105,8 @@ async function measure(app: CourierApp, mode: Mode, configPath: string): Promise
   };
   if (mode === 'tsx-cold') env['TSX_DISABLE_CACHE'] = '1';
   const started = performance.now();
-  const child = spawn(process.execPath, appStartArgs(app, mode === 'dist' ? 'dist' : 'src'), {
+  const profile = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, `${app}-${mode}`)}`];
+  const child = spawn(process.execPath, [...profile, ...appStartArgs(app, mode === 'dist' ? 'dist' : 'src')], {
     cwd: `${REPO_ROOT}apps/${app}`,
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -133,7 +142,7 @@ async function measure(app: CourierApp, mode: Mode, configPath: string): Promise
 }
 
 async function main(): Promise<void> {
-  const { runs, apps, modes, markdown } = parseArgs(process.argv.slice(2));
+  const { runs, apps, modes, markdown, cpuProf } = parseArgs(process.argv.slice(2));
   for (const app of apps) {
     if (modes.includes('dist') && !existsSync(`${REPO_ROOT}apps/${app}/dist/main.js`)) {
       throw new Error(`apps/${app}/dist/main.js does not exist: run \`pnpm build\` first`);
@@ -144,6 +153,7 @@ async function main(): Promise<void> {
   const smtp = await startSmtpSink();
   const dir = mkdtempSync(join(tmpdir(), 'courier-startup-'));
   const configPath = join(dir, 'courier.json');
+  const profileDir = cpuProf ? join(tmpdir(), 'courier-startup-profiles', new Date().toISOString().replace(/[:.]/g, '-')) : undefined;
   writeFileSync(
     configPath,
     JSON.stringify({
@@ -163,7 +173,7 @@ async function main(): Promise<void> {
       }
       for (let i = 0; i < runs; i++) {
         for (const mode of modes) {
-          const { wallMs, cpuMs, rssMb } = await measure(app, mode, configPath);
+          const { wallMs, cpuMs, rssMb } = await measure(app, mode, configPath, profileDir);
           const result = results.find((r) => r.app === app && r.mode === mode)!;
           result.ms.push(wallMs);
           result.cpuMs.push(cpuMs);
@@ -186,6 +196,22 @@ async function main(): Promise<void> {
     cpu: round(median(r.cpuMs)),
     rss: round(median(r.rssMb), 1),
   }));
+  if (profileDir !== undefined) {
+    for (const r of results) {
+      const sub = join(profileDir, `${r.app}-${r.mode}`);
+      // Main threads only (thread id 0).
+      const files = existsSync(sub) ? readdirSync(sub).filter((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f)) : [];
+      process.stdout.write(
+        `${formatSummary(
+          summarizeProfiles(
+            `${r.app} ${r.mode}`,
+            files.map((f) => join(sub, f)),
+          ),
+        )}\n\n`,
+      );
+    }
+    process.stdout.write(`CPU profiles (PROFILED: times slowed): ${profileDir}\n`);
+  }
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   process.stdout.write(`spawn -> GET /health/ready 200, ${runs} runs each, node ${process.version}, load average now ${load}\n`);
   for (const r of rows) {

@@ -12,8 +12,9 @@ import { leanMulti, loadLeanScripts, type LeanScripts } from './lean-multi.js';
 import type { MessageStore } from './message-store.js';
 import { jobNameFor, jobOptionsFor } from './queue.js';
 
-/** The store's create script, as `createMessageStore` defines it. */
+/** The store's create scripts (one message, the messages of one call), as `createMessageStore` defines them. */
 const CREATE_SCRIPT = 'courierCreate';
+const CREATE_MANY_SCRIPT = 'courierCreateMany';
 /**
  * The BullMQ scripts `Job#addJob` runs for a job without a parent (defined as
  * `<name>:<bullmq version>`); `addParentJob` is for flows, which Courier has none of.
@@ -22,8 +23,8 @@ const ADD_JOB_SCRIPTS = ['addStandardJob:', 'addDelayedJob:', 'addPrioritizedJob
 
 /** What an enqueue transaction carries: the record script and BullMQ's add scripts, nothing else. */
 const ENQUEUE_SCRIPTS: LeanScripts = {
-  keep: (name) => name === CREATE_SCRIPT || ADD_JOB_SCRIPTS.some((prefix) => name.startsWith(prefix)),
-  required: [CREATE_SCRIPT, ...ADD_JOB_SCRIPTS],
+  keep: (name) => name === CREATE_SCRIPT || name === CREATE_MANY_SCRIPT || ADD_JOB_SCRIPTS.some((prefix) => name.startsWith(prefix)),
+  required: [CREATE_SCRIPT, CREATE_MANY_SCRIPT, ...ADD_JOB_SCRIPTS],
 };
 
 /**
@@ -63,12 +64,16 @@ function commandCount(multi: ChainableCommander): number {
   return (multi as unknown as { length: number }).length;
 }
 
+/** Commands one call queues: its records (one script call), then one job each. */
+const commandsFor = (items: readonly EnqueueItem[]): number => 1 + items.length;
+
 /** An enqueue transaction being built; {@link TransactionBuilder.add} queues one call's items. */
 interface TransactionBuilder {
   readonly multi: ChainableCommander;
   /**
-   * Queue the record and the job of each item. Returns where the call's commands
-   * start among the transaction's results.
+   * Queue the records of the items (one command: one script call for all of
+   * them) and then the job of each. Returns where the call's commands start among
+   * the transaction's results; the call has `1 + items.length` of them.
    * @throws when BullMQ did not queue exactly one command per job (the caller
    *   must then discard the transaction: it holds records without jobs).
    */
@@ -88,20 +93,25 @@ function buildTransaction(redis: RedisConnection, queue: Queue<JobPayload>, stor
     multi,
     add(items) {
       const before = commandCount(multi);
+      // One script call for all the records of the call (a batch request): the item
+      // is its own CreateMeta (`createdBy`), so nothing is allocated for it. The
+      // records go first: a job never lands without its record in the same EXEC.
+      store.createManyIn(
+        multi,
+        items.map((item) => ({ payload: item.payload, meta: item })),
+      );
       for (const item of items) {
-        // The item is its own CreateMeta (`createdBy`): nothing allocated per message.
-        store.createIn(multi, item.payload, item);
         const opts: JobsOptions = { ...defaults, ...jobOptionsFor(item.payload, { delayMs: item.delayMs, priority: item.priority }) };
         const job = new Job<JobPayload>(queue, jobNameFor(item.payload), item.payload, opts, opts.jobId);
         // Queues BullMQ's add script on the transaction synchronously; its own
         // promise settles with the transaction's outcome, which is checked by exec.
         job.addJob(multi as unknown as Parameters<typeof job.addJob>[0]).catch(() => undefined);
       }
-      // Each item must have queued exactly two commands (record, job); if BullMQ
-      // could not queue its part, nothing may be sent rather than records without jobs.
+      // The records' command and one command per job; if BullMQ could not queue
+      // its part, nothing may be sent rather than records without jobs.
       const queued = commandCount(multi) - before;
-      if (queued !== items.length * 2) {
-        throw new Error(`enqueue transaction has ${queued} commands, expected ${items.length * 2}`);
+      if (queued !== commandsFor(items)) {
+        throw new Error(`enqueue transaction has ${queued} commands, expected ${commandsFor(items)}`);
       }
       return before - first;
     },
@@ -150,7 +160,7 @@ export async function enqueueMessages(redis: RedisConnection, queue: Queue<JobPa
     tx.multi.discard();
     throw err;
   }
-  const error = firstError(await execTransaction(redis, tx.multi), 0, items.length * 2);
+  const error = firstError(await execTransaction(redis, tx.multi), 0, commandsFor(items));
   if (error !== undefined) throw error;
 }
 
@@ -218,7 +228,7 @@ export function createEnqueuer(redis: RedisConnection, queue: Queue<JobPayload>,
       return;
     }
     calls.forEach((call, i) => {
-      const error = firstError(results, starts[i]!, call.items.length * 2);
+      const error = firstError(results, starts[i]!, commandsFor(call.items));
       if (error === undefined) call.resolve();
       else call.reject(error);
     });

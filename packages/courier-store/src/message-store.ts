@@ -17,6 +17,7 @@ import {
   beginCreateCall,
   beginManyCall,
   createCall,
+  createManyCall,
   finishCall,
   finishManyCall,
   setStatusCall,
@@ -25,7 +26,19 @@ import {
   type NewRecord,
   type StatusKeys,
 } from './lua/calls.js';
-import { BEGIN, BEGIN_MANY, CREATE, CREATE_KEY_COUNT, FINISH, FINISH_MANY, parseAnswer, SET_STATUS, STATUS_SCRIPT_KEY_COUNT, type SetStatusAnswer } from './scripts.js';
+import {
+  BEGIN,
+  BEGIN_MANY,
+  CREATE,
+  CREATE_KEY_COUNT,
+  CREATE_MANY,
+  FINISH,
+  FINISH_MANY,
+  parseAnswer,
+  SET_STATUS,
+  STATUS_SCRIPT_KEY_COUNT,
+  type SetStatusAnswer,
+} from './scripts.js';
 
 /**
  * A message known by its id whose content is parsed only if needed: {@link MessageStore.begin}
@@ -75,6 +88,12 @@ export interface MessageStore {
   /** Queue `create` for many messages on a pipeline/multi the caller executes. */
   createIn(pipeline: ScriptPipeline, payload: JobPayload, meta?: CreateMeta): void;
   /**
+   * Queue `create` for all `items` on a pipeline/multi as one command (one script
+   * call for a batch; a single item as {@link createIn}). Its answer is one 1/0 per
+   * item, or a single 1/0 for a single item.
+   */
+  createManyIn(pipeline: ScriptPipeline, items: readonly { readonly payload: JobPayload; readonly meta?: CreateMeta | undefined }[]): void;
+  /**
    * Mark an attempt as started (`processing`), creating the record from the payload
    * if it is missing. Given a {@link LazyPayload}, the content is asked for only then.
    * `owner` (the job lock's token) is written into the record: from then on only an outcome
@@ -105,6 +124,8 @@ export type ScriptPipeline = ChainableCommander;
 /** The registered scripts; their raw answers go through `parseAnswer` (scripts.ts). */
 interface ScriptCommands {
   courierCreate(...args: (string | number)[]): Promise<unknown>;
+  /** Variable key count: the first argument is the number of keys. */
+  courierCreateMany(...args: (string | number)[]): Promise<unknown>;
   /** Variable key count: the first argument is the number of keys (7, or 10 to re-create). */
   courierBegin(...args: (string | number)[]): Promise<unknown>;
   courierFinish(...args: (string | number)[]): Promise<unknown>;
@@ -116,6 +137,7 @@ interface ScriptCommands {
 /** Each script with its key count (undefined: the caller passes it first). */
 const SCRIPTS: Record<keyof ScriptCommands, { lua: string; numberOfKeys?: number }> = {
   courierCreate: { lua: CREATE, numberOfKeys: CREATE_KEY_COUNT },
+  courierCreateMany: { lua: CREATE_MANY },
   courierBegin: { lua: BEGIN },
   courierFinish: { lua: FINISH, numberOfKeys: STATUS_SCRIPT_KEY_COUNT },
   courierSetStatus: { lua: SET_STATUS, numberOfKeys: STATUS_SCRIPT_KEY_COUNT },
@@ -240,6 +262,23 @@ export function createMessageStore(connection: RedisConnection, prefix: string, 
     createIn(pipeline, payload, meta) {
       // On a pipeline the command queues and returns the pipeline; its answer comes with exec().
       (pipeline as unknown as { courierCreate(...args: string[]): ScriptPipeline }).courierCreate(...createArgs(payload, meta));
+    },
+    createManyIn(pipeline, items) {
+      if (items.length === 1) {
+        (pipeline as unknown as { courierCreate(...args: string[]): ScriptPipeline }).courierCreate(...createArgs(items[0]!.payload, items[0]!.meta));
+        return;
+      }
+      const args = createManyCall(
+        { queuedIndex, allIndex: keys.allIndex },
+        items.map(({ payload, meta }) => ({
+          message: keys.message(payload.id),
+          recipientIndex: keys.recipientIndex(payload.recipient),
+          templateIndexOrPlaceholder: payload.template_type === undefined ? keys.noIndex : keys.templateIndex(payload.template_type),
+          record: newRecord(payload, meta),
+          now: payload.created_at,
+        })),
+      );
+      (pipeline as unknown as { courierCreateMany(...args: string[]): ScriptPipeline }).courierCreateMany(...args);
     },
     async begin(given, owner = '') {
       const now = new Date().toISOString();

@@ -52,6 +52,8 @@ function loadLua(name: string): string {
 
 /** lua/create.lua: record a new message as `queued`. */
 export const CREATE = loadLua('create');
+/** lua/create-many.lua: CREATE for the messages of one enqueue call. */
+export const CREATE_MANY = loadLua('create-many');
 /** lua/begin.lua: start an attempt (7 keys), or re-create a lost record (10 keys). */
 export const BEGIN = loadLua('begin');
 /** lua/begin-many.lua: BEGIN's common path for several messages. */

@@ -74,7 +74,11 @@ describe('enqueue transaction', () => {
     const multi = createEnqueueMulti(d.redis);
     const names = scriptNames(multi).filter((n) => !n.endsWith('Buffer'));
     expect(names.sort()).toEqual(
-      ['courierCreate', ...['addDelayedJob', 'addPrioritizedJob', 'addStandardJob'].map((n) => Object.keys(registry).find((k) => k.startsWith(`${n}:`)))].sort(),
+      [
+        'courierCreate',
+        'courierCreateMany',
+        ...['addDelayedJob', 'addPrioritizedJob', 'addStandardJob'].map((n) => Object.keys(registry).find((k) => k.startsWith(`${n}:`))),
+      ].sort(),
     );
     multi.discard();
     expect((d.redis as unknown as { scriptsSet: Record<string, unknown> }).scriptsSet).toBe(registry);
@@ -92,6 +96,43 @@ describe('enqueue transaction', () => {
     expect(await d.queue.getJobState(urgent.id)).toBe('prioritized');
     // The queue's default options apply (Job does not merge them itself).
     expect((await d.queue.getJob(now.id))?.opts.attempts).toBe(d.queue.defaultJobOptions.attempts);
+  });
+
+  it('writes the records of a batch call with one script call, indexes included, and leaves an existing record as it was', async () => {
+    const existing = payload();
+    expect(await d.store.create(existing, { createdBy: 'first' })).toBe(true);
+    const templated = toJobPayload(
+      { type: 'email', recipient: `${newMessageId()}@example.com`, template_type: 'verification_code_valid', template_data: { verification_code: '123456' } },
+      newMessageId(),
+    );
+    const batch = [payload(), templated, { ...existing, subject: 'changed' }, payload()];
+    const multi = vi.spyOn(d.redis, 'multi');
+    try {
+      await enqueueMessages(
+        d.redis,
+        d.queue,
+        d.store,
+        batch.map((p) => ({ payload: p, createdBy: 'second' })),
+      );
+      // MULTI, one record script for the 4 records, 4 jobs (ioredis counts MULTI, and EXEC once sent).
+      const sent = multi.mock.results[0]!.value as { _queue: { name: string }[] };
+      expect(sent._queue.map((c) => c.name).filter((n) => n === 'evalsha' || n === 'eval')).toHaveLength(1 + 4);
+    } finally {
+      multi.mockRestore();
+    }
+    for (const p of batch) expect(await landed(d, p)).toEqual({ status: 'queued', job: true });
+    expect((await d.store.get(existing.id))?.subject).toBe('hello');
+    expect(await d.redis.zscore(d.store.keys.allIndex, templated.id)).toBe('0');
+    expect(await d.redis.zscore(d.store.keys.statusIndex('queued'), batch[3]!.id)).toBe('0');
+    expect(await d.redis.zscore(d.store.keys.templateIndex('verification_code_valid'), templated.id)).toBe('0');
+    expect(await d.redis.zscore(d.store.keys.templateIndex('verification_code_valid'), batch[0]!.id)).toBeNull();
+    expect(await d.redis.ttl(d.store.keys.recipientIndex(templated.recipient))).toBeGreaterThan(3_600);
+    // The same record as create.lua writes: same fields, same values but for content, summary and time.
+    const single = payload();
+    await d.store.create(single, { createdBy: 'second' });
+    const strip = (h: Record<string, string>) => ({ ...h, m: undefined, s: undefined, updated_at: undefined });
+    expect(strip(await d.redis.hgetall(d.store.keys.message(batch[0]!.id)))).toEqual(strip(await d.redis.hgetall(d.store.keys.message(single.id))));
+    expect(JSON.parse((await d.redis.hget(d.store.keys.message(batch[0]!.id), 's'))!)).toMatchObject({ created_by: 'second' });
   });
 
   it('refuses at once, writing nothing, on a fail-fast connection that is not ready', async () => {
@@ -193,7 +234,7 @@ describe('scripts Redis has lost', () => {
     server = await startRedisServer({ port: crashed.port });
     await crashed.stop(); // removes its data dir
     await vi.waitFor(() => expect(own.redis.status).toBe('ready'), { timeout: 15_000, interval: 100 });
-    expect(await own.redis.script('EXISTS', ...scriptShas(own.redis))).toEqual([0, 0, 0, 0]);
+    expect(await own.redis.script('EXISTS', ...scriptShas(own.redis))).toEqual([0, 0, 0, 0, 0]);
     const ps = [payload(), payload()];
     await Promise.all(ps.map((p) => enqueuer.enqueue([{ payload: p }])));
     for (const p of ps) expect(await landed(own, p)).toEqual({ status: 'queued', job: true });
@@ -240,7 +281,7 @@ describe('on Redis Cluster', () => {
   it('builds lean transactions, shares them between calls, and recovers from SCRIPT FLUSH', async () => {
     expect(own.redis).toBeInstanceOf(Cluster);
     const multi = createEnqueueMulti(own.redis);
-    expect(scriptNames(multi).filter((n) => !n.endsWith('Buffer'))).toHaveLength(4);
+    expect(scriptNames(multi).filter((n) => !n.endsWith('Buffer'))).toHaveLength(5);
     multi.discard();
     const enqueuer = createEnqueuer(own.redis, own.queue, own.store);
     const ps = [payload(), payload(), payload()];
@@ -258,6 +299,6 @@ describe('on Redis Cluster', () => {
 function scriptShas(redis: Redis | Cluster): string[] {
   const registry = (redis as unknown as { scriptsSet: Record<string, { sha: string }> }).scriptsSet;
   return Object.entries(registry)
-    .filter(([name]) => name === 'courierCreate' || /^add(Standard|Delayed|Prioritized)Job:/.test(name))
+    .filter(([name]) => name === 'courierCreate' || name === 'courierCreateMany' || /^add(Standard|Delayed|Prioritized)Job:/.test(name))
     .map(([, script]) => script.sha);
 }

@@ -12,6 +12,7 @@ import {
   beginManyCall,
   channelSlotCall,
   createCall,
+  createManyCall,
   finishCall,
   finishManyCall,
   recipientWindowCall,
@@ -66,6 +67,33 @@ describe('Lua call builders', () => {
       { message: 'msg:1', id: '1', at: 'a1', status: 'sent', dispatch: '{}', owner: 't1', counted: true },
       { message: 'msg:2', id: '2', at: 'a2', status: 'error', dispatch: '{"x":1}', owner: '', counted: false },
     ];
+    const created = createManyCall({ queuedIndex: 'idx:queued', allIndex: 'idx:all' }, [
+      { message: 'msg:1', recipientIndex: 'idx:r1', templateIndexOrPlaceholder: 'idx:tpl', record, now: 'n1' },
+      { message: 'msg:2', recipientIndex: 'idx:r2', templateIndexOrPlaceholder: 'noidx', record: { ...record, id: '2', hasTemplate: false }, now: 'n2' },
+    ]);
+    // create-many.lua's header: KEYS[1..2], then KEYS[3i..3i+2]; ARGV[1], then ARGV[5i-3..5i+1].
+    expect(created).toEqual([
+      '8',
+      'idx:queued',
+      'idx:all',
+      'msg:1',
+      'idx:r1',
+      'idx:tpl',
+      'msg:2',
+      'idx:r2',
+      'noidx',
+      '90',
+      '1',
+      '{"m":1}',
+      '{"s":1}',
+      'n1',
+      '1',
+      '2',
+      '{"m":1}',
+      '{"s":1}',
+      'n2',
+      '0',
+    ]);
     const args = finishManyCall(statusIndexes, items, '60');
     expect(args).toEqual([String(statusIndexes.length + 2), ...statusIndexes, 'msg:1', 'msg:2', '60', '1', 'a1', 'sent', '{}', 't1', '1', '2', 'a2', 'error', '{"x":1}', '', '0']);
     const begun = beginManyCall(

@@ -4,8 +4,12 @@
  * `GET /metrics`. No authentication, so readiness answers a generic reason per
  * failed check (an error's text may name hosts or provider answers) and the
  * detail goes to the log; connections are bounded by `worker.timeouts`.
+ *
+ * Plain `node:http`: three GET routes need no framework, and loading Fastify
+ * cost the worker's start-up about a tenth of its CPU (the producer keeps it).
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { httpServerTimeouts, type HttpTimeouts } from '@courier/core';
 
@@ -55,11 +59,22 @@ async function runCheck(check: ReadinessCheck): Promise<{ public: string; detail
   }
 }
 
+/** The running server; `close` stops accepting, closes idle connections and waits for the others. */
+export interface HealthServer {
+  close(): Promise<void>;
+}
+
+function send(res: ServerResponse, status: number, contentType: string, body: string, head: boolean): void {
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+  res.end(head ? undefined : body);
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
 /** Start the server; resolves with it once listening (its port may have been 0). */
-export async function startHealthServer(options: HealthServerOptions): Promise<{ server: FastifyInstance; port: number }> {
-  const server = Fastify({ logger: false, ...httpServerTimeouts(options.timeouts) });
-  server.get('/health/alive', async () => ({ status: 'ok' }));
-  server.get('/health/ready', async (_req, reply) => {
+export async function startHealthServer(options: HealthServerOptions): Promise<{ server: HealthServer; port: number }> {
+  const { requestTimeout, keepAliveTimeout, http } = httpServerTimeouts(options.timeouts);
+  const ready = async (): Promise<{ status: number; body: unknown }> => {
     const entries = await Promise.all(Object.entries(options.checks).map(async ([name, check]) => [name, await runCheck(check)] as const));
     const errors: Record<string, string> = {};
     for (const [name, failure] of entries) {
@@ -67,15 +82,47 @@ export async function startHealthServer(options: HealthServerOptions): Promise<{
       errors[name] = failure.public;
       options.onCheckFailed?.(name, failure.detail);
     }
-    if (Object.keys(errors).length > 0) return reply.code(503).send({ status: 'unavailable', errors });
-    return { status: 'ok' };
+    return Object.keys(errors).length > 0 ? { status: 503, body: { status: 'unavailable', errors } } : { status: 200, body: { status: 'ok' } };
+  };
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const head = req.method === 'HEAD';
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if (req.method !== 'GET' && !head) {
+      send(res, 404, JSON_TYPE, JSON.stringify({ status: 'not_found' }), head);
+      return;
+    }
+    if (path === '/health/alive') send(res, 200, JSON_TYPE, JSON.stringify({ status: 'ok' }), head);
+    else if (path === '/health/ready') {
+      const { status, body } = await ready();
+      send(res, status, JSON_TYPE, JSON.stringify(body), head);
+    } else if (path === '/metrics') send(res, 200, options.registry.contentType, await options.registry.metrics(), head);
+    else send(res, 404, JSON_TYPE, JSON.stringify({ status: 'not_found' }), head);
+  };
+  const server = createServer({ requestTimeout, headersTimeout: http.headersTimeout, connectionsCheckingInterval: http.connectionsCheckingInterval }, (req, res) => {
+    // Requests have no body to read; whatever a client sends is drained.
+    req.resume();
+    handle(req, res).catch(() => {
+      if (!res.headersSent) send(res, 500, JSON_TYPE, JSON.stringify({ status: 'error' }), false);
+      else res.destroy();
+    });
   });
-  server.get('/metrics', async (_req, reply) => {
-    const body = await options.registry.metrics();
-    return reply.header('content-type', options.registry.contentType).send(body);
+  server.keepAliveTimeout = keepAliveTimeout;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
-  await server.listen({ host: options.host, port: options.port });
-  const address = server.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : options.port;
-  return { server, port };
+  const port = (server.address() as AddressInfo).port;
+  return {
+    server: {
+      close: () =>
+        new Promise<void>((resolve, reject) => {
+          server.close((err) => (err === undefined ? resolve() : reject(err)));
+          server.closeIdleConnections();
+        }),
+    },
+    port,
+  };
 }

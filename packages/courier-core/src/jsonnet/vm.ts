@@ -17,13 +17,16 @@ export interface JsonnetVm {
   nativeCallback(name: string, fun: (...args: never[]) => unknown, ...params: string[]): JsonnetVm;
 }
 
-const { Jsonnet } = createRequire(import.meta.url)('@hanazuki/node-jsonnet') as { Jsonnet: new () => JsonnetVm };
+type JsonnetClass = new () => JsonnetVm;
+let Jsonnet: JsonnetClass | undefined;
 
 /** libjsonnet's own default; set explicitly so a deep template fails fast rather than overflowing. */
 const MAX_STACK = 500;
 
 /** A fresh VM: no settings, external variables or natives leak between evaluations. */
 export function newJsonnetVm(): JsonnetVm {
+  // The native addon is loaded on the first VM: a process without Jsonnet templates never loads it.
+  Jsonnet ??= (createRequire(import.meta.url)('@hanazuki/node-jsonnet') as { Jsonnet: JsonnetClass }).Jsonnet;
   return new Jsonnet().setMaxStack(MAX_STACK);
 }
 

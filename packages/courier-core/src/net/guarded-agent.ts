@@ -8,15 +8,17 @@
  * templates alike) and every redirect hop it follows opens its connections through
  * that connector, so a redirect to a private address is refused as well.
  */
-import { Agent, buildConnector } from 'undici';
+import type { Agent } from 'undici';
 import { createGuardedLookup, resolveAllowedAddresses, type AddressPolicy } from './address-guard.js';
 import { disallowedRangeOf, isIpLiteral } from './address-ranges.js';
+import { undici } from './undici-lazy.js';
 
 /**
  * Create an agent whose every connection is checked against `policy`. Each call
  * makes its own connection pool; Courier shares one, {@link guardedAgent}.
  */
 export function createGuardedAgent(policy: AddressPolicy = disallowedRangeOf): Agent {
+  const { Agent, buildConnector } = undici();
   const connect = buildConnector({ lookup: createGuardedLookup(policy) });
   return new Agent({
     connect(options, callback) {
@@ -47,4 +49,4 @@ export function lazyAgent(create: () => Agent): () => Agent {
 export const guardedAgent: () => Agent = lazyAgent(() => createGuardedAgent());
 
 /** The process's plain agent for outbound deliveries: keep-alive pooling, no address checks. */
-export const plainAgent: () => Agent = lazyAgent(() => new Agent());
+export const plainAgent: () => Agent = lazyAgent(() => new (undici().Agent)());

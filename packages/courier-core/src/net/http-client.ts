@@ -14,9 +14,10 @@
  * `clients.http.disallow_private_ip_ranges` requests go through the guarded agent
  * (`guarded-agent.ts`), whose connector checks every connection, each hop's too.
  */
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { CourierError } from '../errors.js';
 import { guardedAgent, plainAgent } from './guarded-agent.js';
+import { undici } from './undici-lazy.js';
 
 /** Options shared by everything that makes outbound HTTP requests (deliveries and `http(s)://` templates). */
 export interface OutboundHttpOptions {
@@ -112,7 +113,7 @@ export function createHttpRequest(dispatcher: () => Dispatcher): HttpRequestFunc
     let target = url;
     let { method, headers, body } = init;
     for (let hops = 0; ; hops++) {
-      const res = await request(target, {
+      const res = await undici().request(target, {
         dispatcher: dispatcher(),
         method: method as Dispatcher.HttpMethod,
         headers,

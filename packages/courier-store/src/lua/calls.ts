@@ -35,6 +35,28 @@ export function createCall(keys: { readonly message: string; readonly queuedInde
   return [keys.message, keys.queuedIndex, ...keys.entryIndexes, record.id, record.content, record.summary, now, record.recipientTtl, flag(record.hasTemplate)];
 }
 
+/** One message of a create-many.lua call: its hash and indexes, and its record. */
+export interface CreateManyItem {
+  readonly message: string;
+  readonly recipientIndex: string;
+  readonly templateIndexOrPlaceholder: string;
+  readonly record: NewRecord;
+  readonly now: string;
+}
+
+/**
+ * create-many.lua: the key count first, the `queued` and all-messages indexes, then hash,
+ * recipient index and template index per item; ARGV rcptTtl, then id, m, s, now, hasTemplate per item.
+ * Every item's record must carry the same `recipientTtl` (the store's setting).
+ */
+export function createManyCall(keys: { readonly queuedIndex: string; readonly allIndex: string }, items: readonly CreateManyItem[]): string[] {
+  const args = [String(2 + 3 * items.length), keys.queuedIndex, keys.allIndex];
+  for (const item of items) args.push(item.message, item.recipientIndex, item.templateIndexOrPlaceholder);
+  args.push(items[0]?.record.recipientTtl ?? '0');
+  for (const { record, now } of items) args.push(record.id, record.content, record.summary, now, flag(record.hasTemplate));
+  return args;
+}
+
 /** begin.lua on the common path: the key count first (7), then message + status indexes; ARGV id, now, owner ('' for none). */
 export function beginCall(keys: StatusKeys, id: string, now: string, owner: string): string[] {
   return [String(1 + keys.statusIndexes.length), keys.message, ...keys.statusIndexes, id, now, owner];

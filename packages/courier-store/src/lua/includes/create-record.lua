@@ -1,6 +1,8 @@
 --[[
   create(...): write a new record and its index entries: the one definition of a
-  record, used by create.lua and by begin.lua when it re-creates one. Keys are
+  record, used by create.lua and by begin.lua when it re-creates one
+  (create-many.lua writes the same per message, with shared index entries
+  batched). Keys are
   passed in, since the two scripts take different key lists.
 ]]
 local function create(hash, statusIndex, allIndex, rcptIndex, templateIndex, id, m, s, status, now, rcptTtl, hasTemplate)
