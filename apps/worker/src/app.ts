@@ -17,6 +17,7 @@ import { createWiring } from './lifecycle/wiring.js';
 import { PublicReadinessError, startHealthServer } from './ops/health-server.js';
 import { createWorkerMetrics } from './ops/metrics.js';
 import { createProcessor } from './pipeline/process-job.js';
+import { startWebhooks } from './webhooks/index.js';
 
 /** A running worker. */
 export interface RunningWorker {
@@ -65,14 +66,15 @@ export async function startWorker(config: CourierConfig, logger: Logger, options
   });
 
   const verification = await verifyChannels(channels, logger);
+  const webhooks = startWebhooks(config, wiring, logger, metrics.registry);
 
   // A send that went out is recorded for at least 30 s (a Redis blip must not turn it into a re-send),
   // even when the lock is shorter.
   const recordSentForMs = Math.max(config.worker.lock_duration_ms, 30_000);
-  const processor = createProcessor({ store, channels, templates, metrics, logger, recordSentForMs, backoff: backoffPolicy(config) });
+  const processor = createProcessor({ store, channels, templates, metrics, logger, recordSentForMs, backoff: backoffPolicy(config), events: webhooks.events });
   const worker = createQueueWorker(config, connection, processor);
   worker.on('error', (err) => logger.error({ error: err.message }, 'worker error'));
-  handleGivenUpJobs(worker, store, logger);
+  handleGivenUpJobs(worker, store, logger, webhooks.events);
 
   const janitor = startJanitor(config, wiring, logger);
 
@@ -112,6 +114,7 @@ export async function startWorker(config: CourierConfig, logger: Logger, options
     server,
     channels,
     wiring,
+    afterDrain: () => webhooks.stop(config.worker.shutdown_timeout_ms),
     beforeDrain() {
       draining = true;
       janitor.stop();

@@ -11,3 +11,13 @@ export { createIndexPruner, acquireJanitorLock, countByStatus } from './janitor.
 export { JOB_MISSING, createOrphanSettler } from './orphans.js';
 export { createEnqueueMulti, enqueueMessages, createEnqueuer } from './enqueue.js';
 export { createIdempotencyRecords, type IdempotencyRecords } from './idempotency.js';
+export {
+  NO_WEBHOOKS,
+  WEBHOOK_BACKOFF_TYPE,
+  createWebhookEmitter,
+  createWebhookQueue,
+  webhookQueueName,
+  type WebhookEmitOutcome,
+  type WebhookEmitter,
+  type WebhookJobData,
+} from './webhook-queue.js';

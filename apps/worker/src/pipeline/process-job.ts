@@ -19,6 +19,7 @@ import {
 } from '@courier/core';
 import type { MessageStore } from '@courier/store';
 import type { WorkerMetrics } from '../ops/metrics.js';
+import { NO_DELIVERY_EVENTS, type DeliveryEvents } from '../webhooks/delivery-events.js';
 import { errorForBullmq } from './failure.js';
 import { renderPayload } from './render.js';
 
@@ -72,6 +73,8 @@ export interface ProcessorDeps {
   readonly recordSentForMs: number;
   /** The retry backoff (`worker.backoff`): a retry that could only come after a message's expiry is not scheduled. */
   readonly backoff?: BackoffPolicy;
+  /** Where outcomes are reported for webhooks (none when absent). */
+  readonly events?: DeliveryEvents;
 }
 
 /** What a job returns (kept in BullMQ until trimmed; no content, no secrets). */
@@ -84,6 +87,7 @@ export interface ProcessResult {
 /** Build the BullMQ processor function. */
 export function createProcessor(deps: ProcessorDeps) {
   const { store, channels, templates, metrics, logger } = deps;
+  const events = deps.events ?? NO_DELIVERY_EVENTS;
 
   /**
    * Record a send that went out. This is the already-sent guard, so it is
@@ -139,6 +143,9 @@ export function createProcessor(deps: ProcessorDeps) {
       // The record exists and says processing: settle it, so it is not left there.
       await store
         .finish({ id }, { status: 'abandoned', dispatch: { at: new Date().toISOString(), status: 'failed', error: INVALID_PAYLOAD } })
+        .then((recorded) => {
+          if (recorded === 'ok') events.emit('message.abandoned', job, { id }, attempt, INVALID_PAYLOAD.code);
+        })
         .catch((recordErr: unknown) => logger.error({ message_id: id, error: (recordErr as Error).message }, 'could not record an invalid payload'));
       throw err;
     }
@@ -171,10 +178,11 @@ export function createProcessor(deps: ProcessorDeps) {
       const expired = summary.code === 'MESSAGE_EXPIRED';
       const status = final ? 'abandoned' : 'error';
       try {
-        await store.finish(payload, {
+        const recorded = await store.finish(payload, {
           status,
           dispatch: { at: new Date().toISOString(), status: 'failed', error: summary },
         });
+        if (recorded === 'ok') events.emit(final ? 'message.abandoned' : 'message.retrying', job, payload, attempt, summary.code);
       } catch (recordErr) {
         // The delivery error decides what BullMQ does next; if this was the last
         // attempt, the worker's `failed` handler records the final status.
@@ -194,6 +202,7 @@ export function createProcessor(deps: ProcessorDeps) {
 
     const seconds = (performance.now() - started) / 1000;
     await recordSent(payload);
+    events.emit('message.sent', job, payload, attempt);
     metrics.observeAttempt(channelLabel, 'success', seconds);
     metrics.recordStatus('sent', channelLabel, payload.template_type);
     if (logger.isLevelEnabled('info')) log().info({ outcome: 'sent', duration_ms: Math.round(seconds * 1000) }, 'message sent');

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { parseSmtpConnectionUri } from './smtp-uri.js';
 import { DEFAULT_REDACTED_FIELDS, DEFAULT_REDACTED_PATTERNS } from '../redaction/defaults.js';
+import { webhooksSchema } from './webhooks.js';
 
 /** URI schemes accepted for templates and Jsonnet bodies. */
 const TEMPLATE_URI_SCHEMES = ['file:', 'base64:', 'http:', 'https:'] as const;
@@ -485,6 +486,8 @@ export const configSchema = z.looseObject({
   retention: retentionSchema,
   limits: limitsSchema,
   log: logSchema,
+  /** Courier extension: signed delivery events (config/webhooks.ts). */
+  webhooks: webhooksSchema,
 });
 
 /** The parsed, defaulted, frozen configuration every app receives. */
