@@ -50,14 +50,15 @@ const endpointSchema = z.strictObject({
     .default([...WEBHOOK_EVENT_TYPES]),
   /** Extra request headers (e.g. an authorization the receiver wants). */
   headers: z
-    .record(
-      z
-        .string()
-        .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/, 'must be an HTTP header name')
-        .refine((n) => !RESERVED_HEADERS.has(n.toLowerCase()), 'is set by Courier'),
-      z.string().max(4_096),
-    )
-    .refine((h) => Object.keys(h).length <= MAX_HEADERS, `at most ${MAX_HEADERS} headers`)
+    .record(z.string(), z.string().max(4_096))
+    .superRefine((headers, ctx) => {
+      const names = Object.keys(headers);
+      if (names.length > MAX_HEADERS) ctx.addIssue({ code: 'custom', message: `at most ${MAX_HEADERS} headers` });
+      for (const name of names) {
+        if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'must be an HTTP header name' });
+        else if (RESERVED_HEADERS.has(name.toLowerCase())) ctx.addIssue({ code: 'custom', path: [name], message: 'is set by Courier' });
+      }
+    })
     .default({}),
 });
 
