@@ -53,6 +53,19 @@ const COMMANDS = {
   'messages get': { options: GLOBAL, args: 1 },
   'messages retry': { options: GLOBAL, args: 1 },
   'messages cancel': { options: GLOBAL, args: 1 },
+  'webhooks secret': { options: { json: GLOBAL.json, help: GLOBAL.help }, args: 0 },
+  'webhooks verify': {
+    options: {
+      'body-file': { type: 'string' },
+      id: { type: 'string' },
+      timestamp: { type: 'string' },
+      signature: { type: 'string' },
+      tolerance: { type: 'string' },
+      json: GLOBAL.json,
+      help: GLOBAL.help,
+    },
+    args: 0,
+  },
 } as const satisfies Record<string, { options: OptionSpec; args: number }>;
 
 /** A command name, e.g. `messages list`. */

@@ -7,6 +7,7 @@ import { UsageError, parseCommandLine, type ParsedCommand } from './args.js';
 import { configValidate } from './commands/config-validate.js';
 import { cancelMessage, getMessage, listMessages, retryMessage } from './commands/messages.js';
 import { send } from './commands/send.js';
+import { webhookSecret, webhookVerify } from './commands/webhooks.js';
 import { safeText } from './format.js';
 import type { CliIo } from './io.js';
 import { usage } from './usage.js';
@@ -38,6 +39,10 @@ async function dispatch(parsed: Extract<ParsedCommand, { kind: 'run' }>, io: Cli
       return retryMessage(values, id, io);
     case 'messages cancel':
       return cancelMessage(values, id, io);
+    case 'webhooks secret':
+      return webhookSecret(values, io);
+    case 'webhooks verify':
+      return webhookVerify(values, io);
   }
 }
 

@@ -25,11 +25,17 @@ const TOPICS: Record<CommandName, string> = {
   Re-queue an abandoned message.`,
   'messages cancel': `courier messages cancel <id>
   Cancel a message that has not been sent yet.`,
+  'webhooks secret': `courier webhooks secret [--json]
+  Print a new random endpoint secret (whsec_...) for webhooks.endpoints[].secret.`,
+  'webhooks verify': `courier webhooks verify --body-file <path> --id <webhook-id> --timestamp <webhook-timestamp>
+                        --signature <webhook-signature> [--tolerance <seconds>] [--json]
+  Check a received delivery event as a receiver would; the secret is read from
+  COURIER_WEBHOOK_SECRET. Exit 1 when it does not verify.`,
 };
 
 /** Full usage, or one command's. */
 export function usage(topic?: CommandName): string {
-  if (topic !== undefined) return `Usage: ${TOPICS[topic]}\n\n${topic === 'config validate' ? '' : `${CONNECTION}\n`}`;
+  if (topic !== undefined) return `Usage: ${TOPICS[topic]}\n\n${topic === 'config validate' || topic.startsWith('webhooks ') ? '' : `${CONNECTION}\n`}`;
   return `Usage: courier <command> [options]
 
 Commands:
