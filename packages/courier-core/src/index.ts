@@ -65,15 +65,6 @@ export { createSmtpStrategy, type SmtpStrategyOptions } from './delivery/smtp.js
 export { createMimeWriter, type MimeWriter, type MimeWriterOptions } from './delivery/mime.js';
 export { createJsonnetBatchRenderer } from './jsonnet/batch/renderer.js';
 export type { JsonnetBatchRenderer } from './jsonnet/batch/types.js';
-export { webhooksSchema, type WebhookEndpointConfig, type WebhooksConfig } from './config/webhooks.js';
-export {
-  WEBHOOK_EVENT_TYPES,
-  prepareWebhookEvent,
-  type PreparedWebhookEvent,
-  type WebhookEvent,
-  type WebhookEventData,
-  type WebhookEventInput,
-  type WebhookEventType,
-} from './webhooks/events.js';
+export { WEBHOOK_EVENT_TYPES, prepareWebhookEvent, type WebhookEvent, type WebhookEventData, type WebhookEventInput, type WebhookEventType } from './webhooks/events.js';
 export { newWebhookSecret, parseWebhookSecret } from './webhooks/signature.js';
-export { createWebhookSender, type WebhookSend, type WebhookTarget } from './webhooks/sender.js';
+export { createWebhookSender, type WebhookTarget } from './webhooks/sender.js';

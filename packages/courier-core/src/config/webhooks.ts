@@ -95,5 +95,3 @@ export const webhooksSchema = z
     concurrency: z.number().int().min(1).max(100).default(5),
   })
   .prefault({});
-export type WebhooksConfig = z.infer<typeof webhooksSchema>;
-export type WebhookEndpointConfig = WebhooksConfig['endpoints'][number];
