@@ -132,9 +132,11 @@ describe('delivery events (webhooks)', { timeout: 60_000 }, () => {
       { type: 'email', recipient: flaky, template_type: 'login_code_valid', template_data: { login_code: CODE } },
       { type: 'email', recipient: refused, subject: `Your code is ${CODE}`, body: `Use ${CODE} to sign in` },
     ]);
-    await d.waitForStatuses((c) => c['sent'] === 1 && c['abandoned'] === 1);
+    // Scheduled past its expiry: abandoned MESSAGE_EXPIRED without an attempt at the provider.
+    const [expired] = await d.enqueue([{ type: 'email', recipient: unique('late'), subject: 'Late', body: 'Late' }], { delayMs: 600, ttlMs: 100 });
+    await d.waitForStatuses((c) => c['sent'] === 1 && c['abandoned'] === 2);
 
-    const requests = await all.waitFor(3, 15_000);
+    const requests = await all.waitFor(4, 15_000);
     const events = requests.map((r) => verify(secret, r));
     for (const r of requests) {
       expect(r.method).toBe('POST');
@@ -149,7 +151,8 @@ describe('delivery events (webhooks)', { timeout: 60_000 }, () => {
     const byType = (t: string) => events.filter((e) => e.event.type === t);
     expect(byType('message.retrying')).toHaveLength(1);
     expect(byType('message.sent')).toHaveLength(1);
-    expect(byType('message.abandoned')).toHaveLength(1);
+    expect(byType('message.abandoned')).toHaveLength(2);
+    expect(byType('message.abandoned').find((e) => e.event.data['id'] === expired!.id)?.event.data).toMatchObject({ status: 'abandoned', reason: 'MESSAGE_EXPIRED' });
     expect(byType('message.retrying')[0]!.event.data).toEqual({
       id: sent!.id,
       status: 'error',
@@ -162,26 +165,30 @@ describe('delivery events (webhooks)', { timeout: 60_000 }, () => {
       reason: 'SMTP_TRANSIENT',
     });
     expect(byType('message.sent')[0]!.event.data).toMatchObject({ id: sent!.id, status: 'sent', attempt: 2, recipient: flaky });
-    expect(byType('message.abandoned')[0]!.event.data).toMatchObject({ id: abandoned!.id, status: 'abandoned', attempt: 1, reason: 'SMTP_PERMANENT', channel: 'email' });
-    expect(byType('message.abandoned')[0]!.event.data).not.toHaveProperty('template_type');
+    const refusedEvent = byType('message.abandoned').find((e) => e.event.data['id'] === abandoned!.id)!;
+    expect(refusedEvent.event.data).toMatchObject({ id: abandoned!.id, status: 'abandoned', attempt: 1, reason: 'SMTP_PERMANENT', channel: 'email' });
+    expect(refusedEvent.event.data).not.toHaveProperty('template_type');
     // Every event has its own id; the timestamp is the attempt's, in seconds.
-    expect(new Set(events.map((e) => e.id)).size).toBe(3);
+    expect(new Set(events.map((e) => e.id)).size).toBe(4);
     for (const e of events) expect(Math.abs(e.timestamp - Date.now() / 1000)).toBeLessThan(60);
 
     // The second endpoint takes abandoned events only, signed with its own secret.
-    const [only] = await onlyAbandoned.waitFor(1, 10_000);
-    const onlyEvent = verify(otherSecret, only!);
-    expect(onlyEvent.event.type).toBe('message.abandoned');
+    const onlyEvents = (await onlyAbandoned.waitFor(2, 10_000)).map((r) => verify(otherSecret, r));
+    expect(onlyEvents.map((e) => e.event.type)).toEqual(['message.abandoned', 'message.abandoned']);
     // Same event, same webhook-id at every endpoint.
-    expect(onlyEvent.id).toBe(byType('message.abandoned')[0]!.id);
+    expect(onlyEvents.map((e) => e.id).sort()).toEqual(
+      byType('message.abandoned')
+        .map((e) => e.id)
+        .sort(),
+    );
     await new Promise((r) => setTimeout(r, 300));
-    expect(onlyAbandoned.count()).toBe(1);
-    expect(all.count()).toBe(3);
+    expect(onlyAbandoned.count()).toBe(2);
+    expect(all.count()).toBe(4);
 
     const metrics = await metricsOf(w);
     expect(metrics).toMatch(/courier_webhook_deliveries_total\{endpoint="all",event="message.sent",outcome="delivered"\} 1/);
-    expect(metrics).toMatch(/courier_webhook_deliveries_total\{endpoint="abandoned-only",event="message.abandoned",outcome="delivered"\} 1/);
-    expect(metrics).toMatch(/courier_webhook_events_total\{event="message.abandoned",outcome="queued"\} 2/);
+    expect(metrics).toMatch(/courier_webhook_deliveries_total\{endpoint="abandoned-only",event="message.abandoned",outcome="delivered"\} 2/);
+    expect(metrics).toMatch(/courier_webhook_events_total\{event="message.abandoned",outcome="queued"\} 4/);
     // No secret in any log line.
     expect(JSON.stringify(w.lines)).not.toContain(secret.slice(6));
   });
@@ -236,6 +243,10 @@ describe('delivery events (webhooks)', { timeout: 60_000 }, () => {
     expect(metrics).toMatch(/courier_webhook_deliveries_total\{endpoint="dead",event="message.sent",outcome="retrying"\} 60/);
     expect(metrics).toMatch(/courier_webhook_queue_jobs\{state="failed"\} 30/);
     expect(w.lines.some((l) => l['error_code'] === 'HTTP_NETWORK' && l['endpoint'] === 'dead')).toBe(true);
+    // The worker, its webhook worker and their queues stop cleanly.
+    w.kill('SIGTERM');
+    expect(await w.exited).toMatchObject({ code: 0 });
+    expect(w.lines.some((l) => l['msg'] === 'courier worker stopped')).toBe(true);
   });
 
   it('honours the private-address guard: a loopback receiver is refused (not retried) unless an exception URL allows it', async () => {
