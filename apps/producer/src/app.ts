@@ -6,6 +6,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { configureTemplateDataLimits, createRedactor, httpServerTimeouts, templateDataLimitsOf, type CourierConfig, type Logger } from '@courier/core';
 import { closeRedisConnection, createCourierQueue, createIdempotencyRecords, createMessageStore, createRedisConnection, createSuppressionList } from '@courier/store';
+import { createProducerWebhooks } from './enqueue/webhooks.js';
 import { createAuthenticator, requireApiKey } from './auth/api-keys.js';
 import { enforceScope, routeScope } from './auth/scopes.js';
 import { createIdempotency } from './enqueue/idempotency.js';
@@ -37,7 +38,8 @@ export async function buildProducer(config: CourierConfig, logger: Logger): Prom
   const queue = createCourierQueue(redis, config);
   queue.on('error', (err: Error) => logger.warn({ error: err.message }, 'queue error'));
   const store = createMessageStore(redis, config.redis.prefix, { finishedTtlSeconds: config.retention.finished_ttl_seconds });
-  const enqueue = createEnqueueService(config, redis, queue, store);
+  const webhooks = createProducerWebhooks(config, redis, logger);
+  const enqueue = createEnqueueService(config, redis, queue, store, webhooks.emitter);
   const idempotency = createIdempotency(createIdempotencyRecords(redis, store.keys));
   if (config.producer.api_keys.length === 0) {
     logger.warn('no API keys configured (producer.api_keys / COURIER_API_KEYS): every request will get 401');
@@ -117,6 +119,7 @@ export async function buildProducer(config: CourierConfig, logger: Logger): Prom
     app,
     async close() {
       await app.close();
+      await webhooks.close();
       await queue.close().catch(() => undefined);
       await closeRedisConnection(redis);
     },

@@ -21,6 +21,7 @@ import { createChannelMetrics } from './ops/channel-metrics.js';
 import { createProcessor } from './pipeline/process-job.js';
 import { createSuppressionGate } from './pipeline/suppression.js';
 import { createChannelGate } from './pipeline/channel-gate.js';
+import { startWebhooks } from './webhooks/index.js';
 
 /** A running worker. */
 export interface RunningWorker {
@@ -73,6 +74,7 @@ export async function startWorker(config: CourierConfig, logger: Logger, options
   channelMetrics.register(metrics.registry);
 
   const verification = await verifyChannels(channels, logger);
+  const webhooks = startWebhooks(config, wiring, logger, metrics.registry);
 
   // A send that went out is recorded for at least 30 s (a Redis blip must not turn it into a re-send),
   // even when the lock is shorter.
@@ -88,11 +90,11 @@ export async function startWorker(config: CourierConfig, logger: Logger, options
   // by a worker that may have lost its lock (lifecycle/leases.ts).
   const leases = createLeases(config.worker.lock_duration_ms);
   const channelGate = createChannelGate(config, connection, store, metrics, logger);
-  const processor = createProcessor({ store, channels, templates, metrics, logger, recordSentForMs, backoff: backoffPolicy(config), suppression, leases, channelGate });
+  const processor = createProcessor({ store, channels, templates, metrics, logger, recordSentForMs, backoff: backoffPolicy(config), suppression, leases, channelGate, events: webhooks.events });
   const worker = createQueueWorker(config, connection, processor);
   leases.watch(worker);
   worker.on('error', (err) => logger.error({ error: err.message }, 'worker error'));
-  handleGivenUpJobs(worker, store, logger);
+  handleGivenUpJobs(worker, store, logger, webhooks.events);
 
   const janitor = startJanitor(config, wiring, logger);
 
@@ -132,6 +134,7 @@ export async function startWorker(config: CourierConfig, logger: Logger, options
     server,
     channels,
     wiring,
+    afterDrain: () => webhooks.stop(config.worker.shutdown_timeout_ms),
     beforeDrain() {
       draining = true;
       janitor.stop();

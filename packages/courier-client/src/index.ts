@@ -28,3 +28,12 @@ export type {
   TemplateData,
   TemplateType,
 } from './types.js';
+export {
+  newWebhookSecret,
+  verifyWebhook,
+  WebhookVerificationError,
+  type VerifyWebhookOptions,
+  type WebhookEvent,
+  type WebhookEventData,
+  type WebhookEventType,
+} from './webhooks.js';

@@ -73,3 +73,6 @@ export { recipientRejectionOf, type RecipientRejection } from './delivery/recipi
 export { type SuppressionConfig } from './config/suppression.js';
 export { createJsonnetBatchRenderer } from './jsonnet/batch/renderer.js';
 export type { JsonnetBatchRenderer } from './jsonnet/batch/types.js';
+export { WEBHOOK_EVENT_TYPES, prepareWebhookEvent, type WebhookEvent, type WebhookEventData, type WebhookEventInput, type WebhookEventType } from './webhooks/events.js';
+export { newWebhookSecret, parseWebhookSecret } from './webhooks/signature.js';
+export { createWebhookSender, type WebhookTarget } from './webhooks/sender.js';

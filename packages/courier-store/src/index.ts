@@ -21,3 +21,13 @@ export {
   type ChannelLimiter,
   type ChannelRateSpec,
 } from './rate-limits.js';
+export {
+  NO_WEBHOOKS,
+  WEBHOOK_BACKOFF_TYPE,
+  createWebhookEmitter,
+  createWebhookQueue,
+  webhookQueueName,
+  type WebhookEmitOutcome,
+  type WebhookEmitter,
+  type WebhookJobData,
+} from './webhook-queue.js';

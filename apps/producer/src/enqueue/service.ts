@@ -6,7 +6,7 @@
  */
 import type { Queue } from 'bullmq';
 import { buildJobPayload, expiresAtFor, newMessageId, type CourierConfig, type JobPayload, type Message } from '@courier/core';
-import { createEnqueuer, jobNameFor, type MessageStore, type RedisConnection } from '@courier/store';
+import { createEnqueuer, jobNameFor, NO_WEBHOOKS, type MessageStore, type RedisConnection, type WebhookEmitter } from '@courier/store';
 import { ApiError, type FieldError } from '../http/api-error.js';
 import type { SendMessageBody } from '../http/schemas.js';
 import { createRecipientLimits } from './recipient-limits.js';
@@ -43,7 +43,13 @@ function payloadFromMessage(m: Message): JobPayload {
 }
 
 /** Create the service. */
-export function createEnqueueService(config: CourierConfig, redis: RedisConnection, queue: Queue<JobPayload>, store: MessageStore): EnqueueService {
+export function createEnqueueService(
+  config: CourierConfig,
+  redis: RedisConnection,
+  queue: Queue<JobPayload>,
+  store: MessageStore,
+  webhooks: WebhookEmitter = NO_WEBHOOKS,
+): EnqueueService {
   const channels = new Set(['email', ...config.courier.channels.map((c) => c.id)]);
   const enqueuer = createEnqueuer(redis, queue, store);
   const recipientLimits = createRecipientLimits(config, redis);
@@ -126,8 +132,15 @@ export function createEnqueueService(config: CourierConfig, redis: RedisConnecti
         // The worker also skips cancelled messages, so a job that cannot be
         // removed (already picked up) does not send.
         await queue.remove(id).catch(() => 0);
+        if (webhooks.wants('message.cancelled')) await emitCancelled(store, webhooks, id);
       }
       return answer;
     },
   };
+}
+
+/** Report a cancellation to webhooks; the record is read for the event's fields (never its content). */
+async function emitCancelled(store: MessageStore, webhooks: WebhookEmitter, id: string): Promise<void> {
+  const message = await store.get(id).catch(() => undefined);
+  webhooks.emit({ type: 'message.cancelled', message: message ?? { id }, sendCount: message?.send_count });
 }

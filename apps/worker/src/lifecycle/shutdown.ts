@@ -17,6 +17,8 @@ export interface ShutdownParts {
   readonly worker: Worker<JobPayload, ProcessResult>;
   /** Called first: readiness turns to draining, timers stop. */
   readonly beforeDrain: () => void;
+  /** Called once the jobs are drained (or cancelled): webhook events are written, the webhook worker stops. */
+  readonly afterDrain?: () => Promise<void>;
   readonly server: { close(): PromiseLike<unknown> };
   readonly channels: DeliveryChannels;
   readonly wiring: WorkerWiring;
@@ -44,6 +46,7 @@ export function createStop(config: CourierConfig, logger: Logger, parts: Shutdow
         worker.cancelAllJobs('shutdown');
         await Promise.race([closing, wait(CANCEL_GRACE_MS)]);
       }
+      await parts.afterDrain?.().catch((err: unknown) => logger.warn({ error: (err as Error).message }, 'webhooks did not stop cleanly'));
       await server.close();
       await channels.closeAll();
       await wiring.close();

@@ -24,6 +24,7 @@ import type { FinishResult, MessageStore } from '@courier/store';
 import type { Leases } from '../lifecycle/leases.js';
 import type { WorkerMetrics } from '../ops/metrics.js';
 import type { ChannelGate } from './channel-gate.js';
+import { NO_DELIVERY_EVENTS, type DeliveryEvents } from '../webhooks/delivery-events.js';
 import { errorForBullmq } from './failure.js';
 import { renderPayload } from './render.js';
 import { suppressedError, type SuppressionGate } from './suppression.js';
@@ -84,6 +85,8 @@ export interface ProcessorDeps {
   readonly leases?: Leases;
   /** Per-channel send rates (`worker.rate_limits.channels`; channel-gate.ts), when any is set. */
   readonly channelGate?: ChannelGate | undefined;
+  /** Where outcomes are reported for webhooks (none when absent). */
+  readonly events?: DeliveryEvents;
 }
 
 /** What a job returns (kept in BullMQ until trimmed; no content, no secrets). */
@@ -96,6 +99,7 @@ export interface ProcessResult {
 /** Build the BullMQ processor function. */
 export function createProcessor(deps: ProcessorDeps) {
   const { store, channels, templates, metrics, logger } = deps;
+  const events = deps.events ?? NO_DELIVERY_EVENTS;
 
   /**
    * Record a send that went out. This is the already-sent guard, so it is
@@ -172,7 +176,10 @@ export function createProcessor(deps: ProcessorDeps) {
       // The record exists and says processing: settle it, so it is not left there.
       await store
         .finish({ id }, { status: 'abandoned', owner, counted: false, dispatch: { at: new Date().toISOString(), status: 'failed', error: INVALID_PAYLOAD } })
-        .then((answer) => noteFenced(answer, id, attempt))
+        .then((answer) => {
+          noteFenced(answer, id, attempt);
+          if (answer === 'ok') events.emit('message.abandoned', job, { id }, attempt, INVALID_PAYLOAD.code);
+        })
         .catch((recordErr: unknown) => logger.error({ message_id: id, error: (recordErr as Error).message }, 'could not record an invalid payload'));
       throw err;
     }
@@ -245,6 +252,7 @@ export function createProcessor(deps: ProcessorDeps) {
           dispatch: { at: new Date().toISOString(), status: unknown ? 'outcome_unknown' : 'failed', error: summary, ...routeDispatchFields(failureRouteOf(err)) },
         });
         noteFenced(answer, payload.id, attempt);
+        if (answer === 'ok') events.emit(final ? 'message.abandoned' : 'message.retrying', job, payload, attempt, summary.code);
       } catch (recordErr) {
         // The delivery error decides what BullMQ does next; if this was the last
         // attempt, the worker's `failed` handler records the final status.
@@ -270,7 +278,10 @@ export function createProcessor(deps: ProcessorDeps) {
     }
 
     const seconds = (performance.now() - started) / 1000;
-    noteFenced(await recordSent(payload, owner, route), payload.id, attempt);
+    const recorded = await recordSent(payload, owner, route);
+    noteFenced(recorded, payload.id, attempt);
+    // A fenced worker's send is reported by the worker that owns the message now.
+    if (recorded !== 'fenced') events.emit('message.sent', job, payload, attempt);
     metrics.observeAttempt(channelLabel, 'success', seconds);
     metrics.recordStatus('sent', channelLabel, payload.template_type);
     if (logger.isLevelEnabled('info'))

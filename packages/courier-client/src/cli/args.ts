@@ -74,6 +74,19 @@ const COMMANDS = {
   'suppressions add': { options: { ...GLOBAL, note: { type: 'string' } }, args: 1 },
   'suppressions delete': { options: GLOBAL, args: 1 },
   'suppressions clear': { options: { ...GLOBAL, yes: { type: 'boolean' } }, args: 0 },
+  'webhooks secret': { options: { json: GLOBAL.json, help: GLOBAL.help }, args: 0 },
+  'webhooks verify': {
+    options: {
+      'body-file': { type: 'string' },
+      id: { type: 'string' },
+      timestamp: { type: 'string' },
+      signature: { type: 'string' },
+      tolerance: { type: 'string' },
+      json: GLOBAL.json,
+      help: GLOBAL.help,
+    },
+    args: 0,
+  },
 } as const satisfies Record<string, { options: OptionSpec; args: number }>;
 
 /** A command name, e.g. `messages list`. */

@@ -10,6 +10,7 @@ import { send } from './commands/send.js';
 import { templatesCheck } from './commands/templates-check.js';
 import { templatesPreview } from './commands/templates-preview.js';
 import { addSuppression, clearSuppressions, deleteSuppression, getSuppression, listSuppressions } from './commands/suppressions.js';
+import { webhookSecret, webhookVerify } from './commands/webhooks.js';
 import { safeText } from './format.js';
 import type { CliIo } from './io.js';
 import { usage } from './usage.js';
@@ -55,6 +56,10 @@ async function dispatch(parsed: Extract<ParsedCommand, { kind: 'run' }>, io: Cli
       return deleteSuppression(values, id, io);
     case 'suppressions clear':
       return clearSuppressions(values, io);
+    case 'webhooks secret':
+      return webhookSecret(values, io);
+    case 'webhooks verify':
+      return webhookVerify(values, io);
   }
 }
 

@@ -47,11 +47,17 @@ const TOPICS: Record<CommandName, string> = {
   Take an address off the list: later messages to it are sent again.`,
   'suppressions clear': `courier suppressions clear --yes
   Delete every entry of the suppression list.`,
+  'webhooks secret': `courier webhooks secret [--json]
+  Print a new random endpoint secret (whsec_...) for webhooks.endpoints[].secret.`,
+  'webhooks verify': `courier webhooks verify --body-file <path> --id <webhook-id> --timestamp <webhook-timestamp>
+                        --signature <webhook-signature> [--tolerance <seconds>] [--json]
+  Check a received delivery event as a receiver would; the secret is read from
+  COURIER_WEBHOOK_SECRET. Exit 1 when it does not verify.`,
 };
 
 /** Full usage, or one command's. */
 export function usage(topic?: CommandName): string {
-  if (topic !== undefined) return `Usage: ${TOPICS[topic]}\n\n${topic === 'config validate' || topic.startsWith('templates ') ? '' : `${CONNECTION}\n`}`;
+  if (topic !== undefined) return `Usage: ${TOPICS[topic]}\n\n${topic === 'config validate' || topic.startsWith('templates ') || topic.startsWith('webhooks ') ? '' : `${CONNECTION}\n`}`;
   return `Usage: courier <command> [options]
 
 Commands:

@@ -11,6 +11,7 @@ import { parseSmtpConnectionUri } from './smtp-uri.js';
 import { suppressionSchema } from './suppression.js';
 import { DEFAULT_REDACTED_FIELDS, DEFAULT_REDACTED_PATTERNS } from '../redaction/defaults.js';
 import { fallbackIssues, MAX_FALLBACKS } from './fallback.js';
+import { webhooksSchema } from './webhooks.js';
 
 /** URI schemes accepted for templates and Jsonnet bodies. */
 const TEMPLATE_URI_SCHEMES = ['file:', 'base64:', 'http:', 'https:'] as const;
@@ -539,6 +540,8 @@ export const configSchema = z
     retention: retentionSchema,
     limits: limitsSchema,
     log: logSchema,
+    /** Courier extension: signed delivery events (config/webhooks.ts). */
+    webhooks: webhooksSchema,
   })
   .superRefine((c, ctx) => {
     // A rate for a channel that does not exist is a typo that would limit nothing.
