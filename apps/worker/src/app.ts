@@ -90,7 +90,19 @@ export async function startWorker(config: CourierConfig, logger: Logger, options
   // by a worker that may have lost its lock (lifecycle/leases.ts).
   const leases = createLeases(config.worker.lock_duration_ms);
   const channelGate = createChannelGate(config, connection, store, metrics, logger);
-  const processor = createProcessor({ store, channels, templates, metrics, logger, recordSentForMs, backoff: backoffPolicy(config), suppression, leases, channelGate, events: webhooks.events });
+  const processor = createProcessor({
+    store,
+    channels,
+    templates,
+    metrics,
+    logger,
+    recordSentForMs,
+    backoff: backoffPolicy(config),
+    suppression,
+    leases,
+    channelGate,
+    events: webhooks.events,
+  });
   const worker = createQueueWorker(config, connection, processor);
   leases.watch(worker);
   worker.on('error', (err) => logger.error({ error: err.message }, 'worker error'));

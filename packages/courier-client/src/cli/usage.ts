@@ -57,7 +57,8 @@ const TOPICS: Record<CommandName, string> = {
 
 /** Full usage, or one command's. */
 export function usage(topic?: CommandName): string {
-  if (topic !== undefined) return `Usage: ${TOPICS[topic]}\n\n${topic === 'config validate' || topic.startsWith('templates ') || topic.startsWith('webhooks ') ? '' : `${CONNECTION}\n`}`;
+  if (topic !== undefined)
+    return `Usage: ${TOPICS[topic]}\n\n${topic === 'config validate' || topic.startsWith('templates ') || topic.startsWith('webhooks ') ? '' : `${CONNECTION}\n`}`;
   return `Usage: courier <command> [options]
 
 Commands:
