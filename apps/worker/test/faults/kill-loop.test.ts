@@ -197,9 +197,10 @@ describe('SIGKILL loop', () => {
         `repeat of ${r} straddles a kill`,
       ).toBe(true);
     }
-    // One kill a second for as long as killing went on (the tick is late by at most the kill itself).
+    // One kill a second for as long as killing went on: each tick is late by at most the kill
+    // itself (750 ms, asserted per gap below), so the count has that slack too.
     const killingMs = killingStoppedAt - allUpAt;
-    expect(kills.length).toBeGreaterThanOrEqual(Math.floor(killingMs / KILL_EVERY_MS) - 1);
+    expect(kills.length).toBeGreaterThanOrEqual(Math.floor(killingMs / (KILL_EVERY_MS + 750)));
     for (let k = 1; k < kills.length; k++) expect(kills[k]!.at - kills[k - 1]!.at).toBeLessThan(KILL_EVERY_MS + 750);
     expect(kills.filter((k) => k.wasUp).length).toBeGreaterThanOrEqual(3);
     console.info(
