@@ -6,36 +6,24 @@
  * CSP `sandbox` and no script source). Whether a template script ran is seen by
  * a real HTTP sink it would call.
  */
-import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHttpSink, type HttpSink } from '@courier/testkit';
-import { chromium, type Browser } from 'playwright-core';
+import { launchChromium } from '@courier/testkit/browser';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/run.js';
 import { REPO_ROOT } from './support/courier.js';
-
-const CHROMIUM_PATH = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 let dir: string;
 let browser: Browser;
 let sink: HttpSink;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM_PATH)) throw new Error(`${CHROMIUM_PATH} not found: install Debian's chromium to run the preview browser test`);
   dir = mkdtempSync(join(tmpdir(), 'courier-preview-browser-'));
   sink = await startHttpSink();
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, timeout: 120_000 });
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {

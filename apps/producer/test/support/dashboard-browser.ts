@@ -1,36 +1,10 @@
 /**
- * Chromium for the Bull Board tests: Debian's `/usr/bin/chromium` driven by
- * playwright-core (which ships no browser of its own), locked down so it talks
- * to nothing but the loopback producer under test.
+ * Reading Bull Board pages in Chromium (launched by `@courier/testkit/browser`,
+ * locked down so it talks to nothing but the loopback producer under test).
  */
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 
-/** Where Debian's `chromium` package installs the browser. */
-const CHROMIUM_PATH = '/usr/bin/chromium';
-
-/**
- * Flags that keep a headless Chromium quiet on the network (no updates, sync,
- * QUIC probes or first-run fetches) and working as root in a container.
- */
-const CHROMIUM_ARGS: readonly string[] = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-/** Launch Chromium, or fail saying how to get it (a missing browser must never skip the test). */
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`${CHROMIUM_PATH} not found: install Debian's chromium (apt-get install chromium) to run the Bull Board tests`);
-  }
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], timeout: 120_000 });
-}
+export { launchChromium } from '@courier/testkit/browser';
 
 /**
  * Read the count badge of one status tab (e.g. "WAITING 3") of a Bull Board
