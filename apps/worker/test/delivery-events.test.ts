@@ -37,14 +37,17 @@ function setup(endpoints: boolean) {
     store: store as unknown as MessageStore,
     channels: { has: () => true, get: () => ({ send }) } as unknown as DeliveryChannels,
     templates: {} as TemplateRegistry,
-    metrics: { recordStatus: vi.fn(), observeAttempt: vi.fn() } as unknown as WorkerMetrics,
+    metrics: { recordStatus: vi.fn(), observeAttempt: vi.fn(), countFenced: vi.fn() } as unknown as WorkerMetrics,
     logger: createLogger({ level: 'silent', app: 'test' }),
     recordSentForMs: 1_000,
     events: deliveryEvents(emitter),
   });
   const payload = toJobPayload({ type: 'email', recipient: 'user@example.com', subject: 'Code 424242', body: 'Your code is 424242' }, newMessageId());
   const run = async (attemptsMade: number) => {
-    await processJob({ id: 'job-1', data: payload, attemptsMade, opts: { attempts: 3 } } as unknown as Job<JobPayload>).catch(() => undefined);
+    // A delivery failure rejects (BullMQ's retry); anything else thrown is a defect of the processor.
+    await processJob({ id: 'job-1', data: payload, attemptsMade, opts: { attempts: 3 } } as unknown as Job<JobPayload>).catch((err: unknown) => {
+      if (err instanceof TypeError) throw err;
+    });
     await emitter.flush();
   };
   return { written, addBulk, store, send, run, payload };
@@ -74,6 +77,18 @@ describe('delivery events from the processor', () => {
     send.mockRejectedValue(new DeliveryError('SMTP_TRANSIENT', '451', { retryable: true }));
     await run(1);
     expect(written).toHaveLength(1);
+  });
+
+  it('reports sent only for the attempt that recorded it (not a fenced worker, not a repeat of a recorded send)', async () => {
+    const { written, store, run } = setup(true);
+    store.finish.mockResolvedValue('fenced');
+    await run(0);
+    store.finish.mockResolvedValue('sent');
+    await run(1);
+    expect(written).toEqual([]);
+    store.finish.mockResolvedValue('ok');
+    await run(2);
+    expect(written.map((j) => j.type)).toEqual(['message.sent']);
   });
 
   it('does nothing without endpoints', async () => {

@@ -280,8 +280,9 @@ export function createProcessor(deps: ProcessorDeps) {
     const seconds = (performance.now() - started) / 1000;
     const recorded = await recordSent(payload, owner, route);
     noteFenced(recorded, payload.id, attempt);
-    // A fenced worker's send is reported by the worker that owns the message now.
-    if (recorded !== 'fenced') events.emit('message.sent', job, payload, attempt);
+    // Reported once, by the attempt that recorded it: a fenced worker's send is reported by the
+    // worker that owns the message now, and a repeat of a send already recorded is not news.
+    if (recorded === 'ok') events.emit('message.sent', job, payload, attempt);
     metrics.observeAttempt(channelLabel, 'success', seconds);
     metrics.recordStatus('sent', channelLabel, payload.template_type);
     if (logger.isLevelEnabled('info'))
