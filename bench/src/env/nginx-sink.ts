@@ -12,14 +12,15 @@
  * It keeps no recipients: no duplicate detection (Courier's runs check their
  * records instead), no tracked acceptance times.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SinkHandle } from './sinks.js';
 import type { SinkStats } from './sink-protocol.js';
+import { ensureAptPeer } from './apt.js';
 
 const NGINX = '/usr/sbin/nginx';
 const START_TIMEOUT_MS = 20_000;
@@ -32,31 +33,17 @@ const POLL_MS = 10;
  * or undefined when it is.
  */
 export function ensureNginx(log: (m: string) => void): string | undefined {
-  if (existsSync(NGINX)) return undefined;
-  if (process.getuid?.() !== 0) return `${NGINX} is missing and this is not root (install nginx-light)`;
-  if (!existsSync('/usr/bin/apt-get')) return `${NGINX} is missing and there is no apt-get`;
-  log('installing nginx-light for the HTTP sink (apt-get, non-interactive)');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = (): void => {
-    execFileSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'nginx-light'], { env, stdio: 'ignore', timeout: 300_000 });
-  };
-  try {
-    install();
-  } catch {
-    try {
-      execFileSync('apt-get', ['update', '-q'], { env, stdio: 'ignore', timeout: 300_000 });
-      install();
-    } catch (err) {
-      return `installing nginx-light failed: ${(err as Error).message.split('\n')[0] ?? ''}`;
-    }
-  }
-  // The distribution's nginx (default config, port 80) is not wanted on a bench machine.
-  try {
-    execFileSync(NGINX, ['-s', 'quit'], { stdio: 'ignore', timeout: 20_000 });
-  } catch {
-    // Not running.
-  }
-  return existsSync(NGINX) ? undefined : `${NGINX} still missing after installing nginx-light`;
+  return ensureAptPeer(
+    {
+      binary: NGINX,
+      pkg: 'nginx-light',
+      purpose: 'the HTTP sink',
+      hint: 'install nginx-light',
+      // The distribution's nginx (default config, port 80) is not wanted on a bench machine.
+      stop: [NGINX, ['-s', 'quit']],
+    },
+    log,
+  );
 }
 
 /** nginx's configuration: everything under `dir`, one listener on 127.0.0.1:`port`. */

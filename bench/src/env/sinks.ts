@@ -2,11 +2,11 @@
  * The benchmark's side of a sink child process (see `sink-child.ts`): start it,
  * reset its counters, read them, and wait for a number of acceptances.
  */
-import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { SinkKind, SinkReply, SinkRequest, SinkStats } from './sink-protocol.js';
+import { ensureAptPeer } from './apt.js';
 
 /** A request without its sequence number (distributed over the union's members). */
 type DistributiveOmitSeq<T> = T extends unknown ? Omit<T, 'seq'> : never;
@@ -136,36 +136,18 @@ const POSTFIX_SMTP_SINK = '/usr/sbin/smtp-sink';
  * Returns why it is not available, or undefined when it is.
  */
 export function ensurePostfixSmtpSink(log: (m: string) => void): string | undefined {
-  if (existsSync(POSTFIX_SMTP_SINK)) return undefined;
-  if (process.getuid?.() !== 0) return `${POSTFIX_SMTP_SINK} is missing and this is not root (install the postfix package)`;
-  if (!existsSync('/usr/bin/apt-get')) return `${POSTFIX_SMTP_SINK} is missing and there is no apt-get`;
-  log('installing postfix for smtp-sink (apt-get, non-interactive)');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  try {
-    execFileSync('bash', ['-c', 'echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections'], { env, stdio: 'ignore' });
-  } catch {
-    // Only a hint to the installer.
-  }
-  const install = (): void => {
-    execFileSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'postfix'], { env, stdio: 'ignore', timeout: 300_000 });
-  };
-  try {
-    install();
-  } catch {
-    try {
-      execFileSync('apt-get', ['update', '-q'], { env, stdio: 'ignore', timeout: 300_000 });
-      install();
-    } catch (err) {
-      return `installing postfix failed: ${(err as Error).message.split('\n')[0] ?? ''}`;
-    }
-  }
-  // Postfix's own daemon is not wanted on a bench machine.
-  try {
-    execFileSync('postfix', ['stop'], { stdio: 'ignore', timeout: 20_000 });
-  } catch {
-    // Not running.
-  }
-  return existsSync(POSTFIX_SMTP_SINK) ? undefined : `${POSTFIX_SMTP_SINK} still missing after installing postfix`;
+  return ensureAptPeer(
+    {
+      binary: POSTFIX_SMTP_SINK,
+      pkg: 'postfix',
+      purpose: 'smtp-sink',
+      hint: 'install the postfix package',
+      before: ['bash', ['-c', 'echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections']],
+      // Postfix's own daemon is not wanted on a bench machine.
+      stop: ['postfix', ['stop']],
+    },
+    log,
+  );
 }
 
 /**
