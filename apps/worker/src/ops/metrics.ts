@@ -3,6 +3,7 @@
  * depth by state and messages by status (read from Redis at scrape time).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { registerScrapedGauge, withScrapeTimeout } from './scraped-gauge.js';
 
 /** What the metrics read from Redis at scrape time. */
 export interface MetricsSources {
@@ -44,20 +45,6 @@ export interface WorkerMetrics {
 /** The `outcome` label of `courier_attempt_duration_seconds` and `courier_delivery_attempts_total`. */
 export type AttemptOutcomeLabel = 'success' | 'failed' | 'unknown';
 
-const SCRAPE_TIMEOUT_MS = 1_000;
-
-async function withTimeout<T>(p: Promise<T>): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), SCRAPE_TIMEOUT_MS);
-  });
-  try {
-    return await Promise.race([p.catch(() => undefined), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** Create the registry and metrics. */
 export function createWorkerMetrics(sources: MetricsSources): WorkerMetrics {
   const registry = new Registry();
@@ -87,27 +74,17 @@ export function createWorkerMetrics(sources: MetricsSources): WorkerMetrics {
     labelNames: ['stage'] as const,
     registers: [registry],
   });
-  new Gauge({
+  registerScrapedGauge(registry, {
     name: 'courier_queue_jobs',
     help: 'Jobs in the courier queue by BullMQ state (read at scrape time)',
-    labelNames: ['state'] as const,
-    registers: [registry],
-    async collect() {
-      const counts = await withTimeout(sources.jobCounts());
-      if (counts === undefined) return;
-      for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
-    },
+    label: 'state',
+    read: () => sources.jobCounts(),
   });
-  new Gauge({
+  registerScrapedGauge(registry, {
     name: 'courier_messages',
     help: 'Tracked messages by status (read at scrape time; finished ones until retention expires them)',
-    labelNames: ['status'] as const,
-    registers: [registry],
-    async collect() {
-      const counts = await withTimeout(sources.statusCounts());
-      if (counts === undefined) return;
-      for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
-    },
+    label: 'status',
+    read: () => sources.statusCounts(),
   });
   const channelWaits = new Counter({
     name: 'courier_channel_rate_waits_total',
@@ -123,7 +100,7 @@ export function createWorkerMetrics(sources: MetricsSources): WorkerMetrics {
       labelNames: ['reason', 'template_type'] as const,
       registers: [registry],
       async collect() {
-        const counts = await withTimeout(rateLimitRejections());
+        const counts = await withScrapeTimeout(rateLimitRejections());
         if (counts === undefined) return;
         for (const c of counts) this.set({ reason: c.reason, template_type: c.limitType }, c.count);
       },

@@ -3,8 +3,9 @@
  * dropped), deliveries by endpoint, event type and outcome, and the webhook queue's
  * depth by state (read at scrape time).
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import type { WebhookEmitOutcome } from '@courier/store';
+import { registerScrapedGauge } from '../ops/scraped-gauge.js';
 
 /** What became of one delivery attempt of a webhook job. */
 export type WebhookDeliveryOutcome = 'delivered' | 'retrying' | 'abandoned' | 'dropped';
@@ -16,8 +17,6 @@ export interface WebhookMetrics {
   /** Count one attempt's outcome. `endpoint` is a configured id (a bounded label). */
   recordDelivery(endpoint: string, event: string, outcome: WebhookDeliveryOutcome): void;
 }
-
-const SCRAPE_TIMEOUT_MS = 1_000;
 
 /** Register the webhook metrics on `registry`; `jobCounts` reads the queue's depth. */
 export function createWebhookMetrics(registry: Registry, jobCounts: () => Promise<Record<string, number>>): WebhookMetrics {
@@ -33,23 +32,11 @@ export function createWebhookMetrics(registry: Registry, jobCounts: () => Promis
     labelNames: ['endpoint', 'event', 'outcome'] as const,
     registers: [registry],
   });
-  new Gauge({
+  registerScrapedGauge(registry, {
     name: 'courier_webhook_queue_jobs',
     help: 'Jobs in the webhook queue by BullMQ state (read at scrape time)',
-    labelNames: ['state'] as const,
-    registers: [registry],
-    async collect() {
-      let timer: NodeJS.Timeout | undefined;
-      const counts = await Promise.race([
-        jobCounts().catch(() => undefined),
-        new Promise<undefined>((resolve) => {
-          timer = setTimeout(() => resolve(undefined), SCRAPE_TIMEOUT_MS);
-        }),
-      ]);
-      clearTimeout(timer);
-      if (counts === undefined) return;
-      for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
-    },
+    label: 'state',
+    read: jobCounts,
   });
   return {
     recordEmitted: (event, outcome, jobs) => emitted.inc({ event, outcome }, jobs),
